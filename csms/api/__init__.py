@@ -1,0 +1,1 @@
+"""Operator HTTP API (Starlette) and /metrics."""

@@ -1,0 +1,190 @@
+"""Composition root: the only module that names concrete classes (style.md §1, §2).
+
+``CentralSystem`` starts the database (embedded or by DSN), applies migrations, wires the
+core services to PostgreSQL, and runs the OCPP websocket server and the HTTP API in one
+event loop. ``open_database`` gives the CLI the same database without the servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import asyncpg
+import structlog
+import uvicorn
+
+from csms.api.app import create_app
+from csms.core.admin import AdminService
+from csms.core.clock import SystemClock
+from csms.core.ports import Clock
+from csms.core.sessions import SessionService
+from csms.core.stations import StationService
+from csms.handlers.server import OcppServer, ServerOptions
+from csms.observability import REGISTRY
+from csms.settings import Settings
+from csms.storage.embedded import EmbeddedPostgres
+from csms.storage.migrate import migrate
+from csms.storage.postgres import PostgresReadModel, PostgresUnitOfWorkProvider, create_pool
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Database:
+    pool: asyncpg.Pool
+    embedded: EmbeddedPostgres | None
+    dsn: str
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """Start (or attach to) the database, migrate it, and yield a pool."""
+    embedded: EmbeddedPostgres | None = None
+    if settings.database_url is None:
+        embedded = EmbeddedPostgres(Path(settings.data_dir) / "pgdata")
+        embedded.start()  # in the main thread: the parent-death signal follows this thread
+        dsn = embedded.dsn
+    else:
+        dsn = settings.database_url.get_secret_value()
+    try:
+        pool = await create_pool(dsn, settings.database_pool_size)
+        try:
+            async with pool.acquire() as conn:
+                applied = await migrate(conn)
+            if applied:
+                log.info("database_migrated", versions=applied)
+            yield Database(pool, embedded, dsn)
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the central system owns SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[no-untyped-def]
+        yield
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+class CentralSystem:
+    """The running central system: ``async with CentralSystem(settings) as cs: ...``."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._stack = contextlib.AsyncExitStack()
+        self.database: Database | None = None
+        self.ocpp: OcppServer | None = None
+        self.admin: AdminService | None = None
+        self._api: _ApiServer | None = None
+        self._api_task: asyncio.Task[None] | None = None
+        self._api_socket: socket.socket | None = None
+
+    @property
+    def ocpp_port(self) -> int:
+        assert self.ocpp is not None
+        return self.ocpp.port
+
+    @property
+    def api_port(self) -> int:
+        assert self._api_socket is not None
+        return int(self._api_socket.getsockname()[1])
+
+    async def __aenter__(self) -> CentralSystem:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stack.aclose()
+
+    async def _start(self) -> None:
+        settings = self.settings
+        self.database = await self._stack.enter_async_context(open_database(settings))
+        uow = PostgresUnitOfWorkProvider(self.database.pool)
+        stations = StationService(
+            uow,
+            self.clock,
+            heartbeat_interval_s=settings.heartbeat_interval_s,
+            auto_register=settings.auto_register_stations,
+        )
+        sessions = SessionService(uow, self.clock)
+        self.admin = AdminService(uow)
+        stale = await stations.reset_connections()
+        self.ocpp = OcppServer(
+            ServerOptions(
+                host=settings.host,
+                port=settings.port,
+                max_frame_bytes=settings.ocpp_max_frame_bytes,
+                ping_interval_s=settings.ocpp_ping_interval_s,
+                ping_timeout_s=settings.ocpp_ping_timeout_s,
+                call_timeout_s=settings.ocpp_call_timeout_s,
+                shutdown_grace_s=settings.shutdown_grace_s,
+            ),
+            stations,
+            sessions,
+        )
+        await self.ocpp.start()
+        self._stack.push_async_callback(self.ocpp.stop)
+        await self._start_api(PostgresReadModel(self.database.pool), self.ocpp)
+        log.info(
+            "central_system_started",
+            ocpp_port=self.ocpp_port,
+            api_port=self.api_port,
+            database="embedded" if self.database.embedded else "external",
+            development_mode=settings.auto_register_stations,
+            stations_marked_disconnected=stale,
+        )
+        if settings.auto_register_stations:
+            log.warning(
+                "development_mode_on",
+                detail="unknown stations are registered and accepted on connect",
+            )
+
+    async def _start_api(self, read_model: PostgresReadModel, gateway: OcppServer) -> None:
+        app = create_app(read_model, gateway, REGISTRY)
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+        self._api = _ApiServer(config)
+        self._api_socket = _listening_socket(self.settings.api_host, self.settings.api_port)
+        self._api_task = asyncio.create_task(self._api.serve(sockets=[self._api_socket]))
+        self._stack.push_async_callback(self._stop_api)
+        while not self._api.started:
+            if self._api_task.done():
+                await self._api_task
+                raise RuntimeError("the HTTP API stopped during start-up")
+            await asyncio.sleep(0.01)
+        log.info("api_listening", host=self.settings.api_host, port=self.api_port)
+
+    async def _stop_api(self) -> None:
+        if self._api is not None and self._api_task is not None:
+            self._api.should_exit = True
+            await self._api_task
+        if self._api_socket is not None:
+            self._api_socket.close()

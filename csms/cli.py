@@ -1,0 +1,136 @@
+"""The operator CLI: ``csms serve``, ``csms station ...``, ``csms token ...``.
+
+Every command reads the same settings (``CSMS_*`` environment over an optional TOML file,
+flags over both). Without a DSN the embedded PostgreSQL under ``CSMS_DATA_DIR`` is used,
+also while ``csms serve`` runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from csms.bootstrap import CentralSystem, open_database
+from csms.core.admin import AdminService
+from csms.core.errors import CsmsError
+from csms.core.models import TokenStatus
+from csms.observability import configure_logging
+from csms.settings import Settings, load_settings
+from csms.storage.embedded import EmbeddedPostgresError
+from csms.storage.postgres import PostgresReadModel, PostgresUnitOfWorkProvider
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="csms", description="OCPP 1.6J/2.0.1 central system")
+    parser.add_argument("--database-url", help="PostgreSQL DSN (default: embedded server)")
+    parser.add_argument("--data-dir", help="data folder of the embedded PostgreSQL")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the central system")
+    serve.add_argument("--host", help="OCPP websocket address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="OCPP websocket port (default 9000)")
+    serve.add_argument("--api-host", help="HTTP API address (default 127.0.0.1)")
+    serve.add_argument("--api-port", type=int, help="HTTP API port (default 8080)")
+    serve.add_argument("--database-url", dest="serve_database_url", help=argparse.SUPPRESS)
+
+    station = commands.add_parser("station", help="manage stations").add_subparsers(
+        dest="action", required=True
+    )
+    add_station = station.add_parser("add", help="register a station")
+    add_station.add_argument("station_id")
+    add_station.add_argument("--password", help="HTTP Basic password (stored hashed)")
+    station.add_parser("list", help="list stations")
+
+    token = commands.add_parser("token", help="manage id tokens").add_subparsers(
+        dest="action", required=True
+    )
+    add_token = token.add_parser("add", help="add or change an id token")
+    add_token.add_argument("id_token")
+    add_token.add_argument(
+        "--status", default="Accepted", choices=["Accepted", "Blocked", "Expired"]
+    )
+    add_token.add_argument("--expires", help="expiry, ISO 8601 with offset")
+    add_token.add_argument("--group", help="group id (1.6 parentIdTag, 2.0.1 groupIdToken)")
+    token.add_parser("list", help="list id tokens")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        database_url=getattr(args, "serve_database_url", None) or args.database_url,
+        data_dir=args.data_dir,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        api_host=getattr(args, "api_host", None),
+        api_port=getattr(args, "api_port", None),
+    )
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with CentralSystem(settings):
+        await stop.wait()
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, default=str, indent=2, ensure_ascii=False))
+
+
+async def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_database(settings) as database:
+        admin = AdminService(PostgresUnitOfWorkProvider(database.pool))
+        read_model = PostgresReadModel(database.pool)
+        if args.command == "station" and args.action == "add":
+            added = await admin.add_station(args.station_id, args.password)
+            print(f"station {args.station_id} {'added' if added else 'already registered'}")
+        elif args.command == "station":
+            _print_json(await read_model.list_stations())
+        elif args.command == "token" and args.action == "add":
+            expires = datetime.fromisoformat(args.expires) if args.expires else None
+            if expires is not None and expires.tzinfo is None:
+                raise CsmsError("--expires needs a UTC offset, e.g. 2027-03-31T23:59:59+09:00")
+            value = await admin.set_token(
+                args.id_token, TokenStatus(args.status), expires_at=expires, group_id=args.group
+            )
+            print(f"token {value} {args.status}")
+        else:
+            _print_json([t.__dict__ if hasattr(t, "__dict__") else _token_row(t)
+                         for t in await read_model.list_tokens()])
+    return 0
+
+
+def _token_row(token: Any) -> dict[str, Any]:
+    return {name: getattr(token, name) for name in token.__slots__}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        print(f"csms: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    try:
+        if args.command == "serve":
+            asyncio.run(_serve(settings))
+            return 0
+        return asyncio.run(_admin(args, settings))
+    except (CsmsError, EmbeddedPostgresError, ValueError) as exc:
+        print(f"csms: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

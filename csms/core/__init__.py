@@ -1,0 +1,1 @@
+"""Version-neutral core: stations, authorization and sessions, one rule in one place."""

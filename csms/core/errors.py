@@ -1,0 +1,47 @@
+"""Domain errors (style.md §8).
+
+    CsmsError
+    ├── UnknownStation          a station that is not registered (refused at the handshake)
+    ├── InvalidInput            a message that is well-formed but impossible (bad unit, ...)
+    └── StationCommandError     an operator call to a station did not get an answer
+        ├── StationNotConnected
+        ├── StationTimeout
+        └── StationRejected     the station answered with a CallError
+"""
+
+from __future__ import annotations
+
+
+class CsmsError(Exception):
+    """Base of every domain error."""
+
+
+class UnknownStation(CsmsError):
+    def __init__(self, station_id: str) -> None:
+        super().__init__(f"station {station_id!r} is not registered")
+        self.station_id = station_id
+
+
+class InvalidInput(CsmsError):
+    """Well-formed but impossible input; adapters answer PropertyConstraintViolation."""
+
+
+class StationCommandError(CsmsError):
+    """An operator call could not be completed."""
+
+
+class StationNotConnected(StationCommandError):
+    def __init__(self, station_id: str) -> None:
+        super().__init__(f"station {station_id!r} is not connected")
+
+
+class StationTimeout(StationCommandError):
+    def __init__(self, station_id: str, action: str, timeout_s: float) -> None:
+        super().__init__(f"station {station_id!r} did not answer {action} within {timeout_s}s")
+
+
+class StationRejected(StationCommandError):
+    def __init__(self, station_id: str, action: str, code: str, description: str) -> None:
+        super().__init__(f"station {station_id!r} answered {action} with {code}: {description}")
+        self.code = code
+        self.description = description

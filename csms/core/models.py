@@ -1,0 +1,152 @@
+"""Version-neutral domain models (style.md §3, §4).
+
+OCPP 1.6 and 2.0.1 adapters translate into these; what 1.6 lacks is marked unknown,
+never invented (e.g. ``TokenKind.UNKNOWN`` for a 1.6 idTag).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+
+class TokenKind(enum.StrEnum):
+    """How a token was presented (2.0.1 IdTokenEnumType); 1.6 idTags are UNKNOWN."""
+
+    ISO14443 = "ISO14443"
+    ISO15693 = "ISO15693"
+    KEY_CODE = "KeyCode"
+    CENTRAL = "Central"
+    LOCAL = "Local"
+    EMAID = "eMAID"
+    MAC_ADDRESS = "MacAddress"
+    NO_AUTHORIZATION = "NoAuthorization"
+    UNKNOWN = "Unknown"
+
+
+class TokenStatus(enum.StrEnum):
+    """Stored status of a token; ``INVALID`` is the answer for a token we do not know."""
+
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+
+
+class SessionState(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class IdToken:
+    """A presented token, value normalised (see ``authorization.normalise_token``)."""
+
+    value: str
+    kind: TokenKind = TokenKind.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationResult:
+    status: TokenStatus
+    expires_at: datetime | None = None
+    group_id: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is TokenStatus.ACCEPTED
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    id_token: str
+    kind: TokenKind
+    status: TokenStatus
+    expires_at: datetime | None
+    group_id: str | None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    station_id: str
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    ocpp_version: str | None = None
+    connected: bool = False
+    last_seen_at: datetime | None = None
+    last_boot_at: datetime | None = None
+    created_at: datetime | None = None
+    has_password: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorStatus:
+    station_id: str
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None
+    status_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSample:
+    """One sampled value as the station sent it; energy is never a float.
+
+    ``value`` is the number as sent (1.6 sends strings, 2.0.1 numbers); ``unit`` and
+    ``multiplier`` say how to read it (2.0.1 unitOfMeasure; 1.6 unit, multiplier 0).
+    ``signed_data`` keeps a signed record (OCMF, ...) verbatim.
+    """
+
+    sampled_at: datetime
+    measurand: str
+    value: Decimal | None
+    unit: str | None = None
+    multiplier: int = 0
+    phase: str | None = None
+    context: str | None = None
+    location: str | None = None
+    signed_data: str | None = None
+    signing_method: str | None = None
+    encoding_method: str | None = None
+    public_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    session_id: UUID
+    station_id: str
+    evse_id: int
+    connector_id: int
+    transaction_id: str
+    ocpp_version: str
+    id_token: str | None
+    token_kind: TokenKind | None
+    authorization_status: TokenStatus | None
+    started_at: datetime
+    stopped_at: datetime | None
+    meter_start_wh: Decimal | None
+    meter_stop_wh: Decimal | None
+    energy_wh: Decimal | None
+    stop_reason: str | None
+    state: SessionState
+    offline: bool = False
+    last_seq_no: int | None = None
+    samples: tuple[MeterSample, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class StationEvent:
+    """Something a station reported that is kept for the operator (NotifyEvent, ...)."""
+
+    station_id: str
+    kind: str
+    occurred_at: datetime | None
+    payload: dict[str, Any]

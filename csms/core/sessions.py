@@ -1,0 +1,315 @@
+"""Charging sessions: start, progress, meter values and end, for every protocol version.
+
+OCPP 1.6 §4.8 StartTransaction, §4.10 StopTransaction, §4.7 MeterValues; 2.0.1
+E01-E15 TransactionEvent. The rules of "nothing lost, nothing doubled" live here once:
+
+* a retried 1.6 StartTransaction (same station, connector, idTag, timestamp,
+  meterStart) gets the transaction id it got the first time;
+* a retried stop (1.6 StopTransaction, 2.0.1 Ended) changes nothing and adds no sample;
+* meter values for an ended session are stored but never reopen it;
+* a stop for an unknown transaction is answered and kept for reconciliation;
+* 2.0.1 ``seqNo`` gaps are recorded (and cleared when the missing event arrives);
+* the station's timestamps are the session's times, also for replayed offline queues.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+
+from csms.core.authorization import authorize
+from csms.core.commands import (
+    EndSession,
+    RecordMeterValues,
+    RecordTransactionEvent,
+    SessionEnded,
+    SessionStarted,
+    StartSession,
+    TransactionEventKind,
+    TransactionEventRecorded,
+)
+from csms.core.energy import energy_delivered, register_reading
+from csms.core.models import AuthorizationResult, IdToken, Session, SessionState
+from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
+from csms.observability import SESSIONS_ENDED, SESSIONS_STARTED, mask_token
+
+log = structlog.get_logger(__name__)
+
+_BEGIN = "Transaction.Begin"
+_END = "Transaction.End"
+
+
+def start_key(command: StartSession) -> str:
+    """What makes two 1.6 StartTransaction messages the same attempt."""
+    return "|".join(
+        (
+            str(command.evse_id),
+            command.id_token.value,
+            command.started_at.isoformat(),
+            str(command.meter_start_wh.normalize()),
+        )
+    )
+
+
+class SessionService:
+    """Use cases about sessions. One method per use case."""
+
+    def __init__(self, uow: UnitOfWorkProvider, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def start(self, command: StartSession) -> SessionStarted:
+        """1.6 StartTransaction: open a session; a retry gets the same transaction id."""
+        key = start_key(command)
+        async with self._uow() as uow:
+            authorization = await authorize(uow.tokens, command.id_token, self._clock.now())
+            existing = await uow.sessions.by_start_key(command.station_id, key)
+            if existing is not None:
+                return SessionStarted(existing.transaction_id, authorization, replayed=True)
+            transaction_id = str(await uow.sessions.next_transaction_id())
+            session = Session(
+                session_id=uuid.uuid4(),
+                station_id=command.station_id,
+                evse_id=command.evse_id,
+                connector_id=command.connector_id,
+                transaction_id=transaction_id,
+                ocpp_version=command.ocpp_version,
+                id_token=command.id_token.value,
+                token_kind=command.id_token.kind,
+                authorization_status=authorization.status,
+                started_at=command.started_at,
+                stopped_at=None,
+                meter_start_wh=command.meter_start_wh,
+                meter_stop_wh=None,
+                energy_wh=None,
+                stop_reason=None,
+                state=SessionState.ACTIVE,
+            )
+            await uow.sessions.insert(session, key)
+        _log_started(session)
+        return SessionStarted(transaction_id, authorization, replayed=False)
+
+    async def record_meter_values(self, command: RecordMeterValues) -> None:
+        """Keep every sample; link it to its session when the transaction is known."""
+        async with self._uow() as uow:
+            session = None
+            if command.transaction_id is not None:
+                session = await uow.sessions.by_transaction(
+                    command.station_id, command.transaction_id
+                )
+            await uow.sessions.add_samples(
+                command.station_id,
+                command.evse_id,
+                command.transaction_id,
+                session.session_id if session else None,
+                command.samples,
+            )
+
+    async def end(self, command: EndSession) -> SessionEnded:
+        """1.6 StopTransaction: complete the session once; keep unknown stops."""
+        async with self._uow() as uow:
+            authorization = await self._maybe_authorize(uow, command.id_token)
+            session = await uow.sessions.by_transaction(
+                command.station_id, command.transaction_id, for_update=True
+            )
+            if session is None:
+                await self._keep_unmatched_stop(uow, command)
+                return SessionEnded(authorization, None, replayed=False, unmatched=True)
+            await uow.sessions.add_samples(
+                command.station_id,
+                session.evse_id,
+                command.transaction_id,
+                session.session_id,
+                command.samples,
+            )
+            if session.state is SessionState.COMPLETED:
+                return SessionEnded(authorization, session, replayed=True, unmatched=False)
+            energy_wh = energy_delivered(session.meter_start_wh, command.meter_stop_wh)
+            await uow.sessions.complete(
+                session.session_id,
+                command.stopped_at,
+                command.meter_stop_wh,
+                energy_wh,
+                command.reason,
+            )
+        _log_ended(session, energy_wh, command.reason)
+        return SessionEnded(authorization, session, replayed=False, unmatched=False)
+
+    async def record_transaction_event(
+        self, command: RecordTransactionEvent
+    ) -> TransactionEventRecorded:
+        """2.0.1 TransactionEvent: Started, Updated and Ended through one path."""
+        async with self._uow() as uow:
+            authorization = await self._maybe_authorize(uow, command.id_token)
+            fresh = await uow.sessions.record_event_seq(
+                command.station_id,
+                command.transaction_id,
+                command.seq_no,
+                command.kind.value,
+                command.trigger_reason,
+                command.timestamp,
+                command.offline,
+            )
+            session = await uow.sessions.by_transaction(
+                command.station_id, command.transaction_id, for_update=True
+            )
+            if not fresh:
+                return TransactionEventRecorded(authorization, replayed=True, session=session)
+            if session is None and command.kind is TransactionEventKind.ENDED:
+                await self._keep_unmatched_event(uow, command)
+                return TransactionEventRecorded(authorization, replayed=False, session=None)
+            if session is None:
+                session = await self._open_from_event(uow, command, authorization)
+            else:
+                await self._progress(uow, session, command, authorization)
+            await uow.sessions.add_samples(
+                command.station_id,
+                session.evse_id,
+                command.transaction_id,
+                session.session_id,
+                command.samples,
+            )
+            if command.kind is TransactionEventKind.ENDED and session.state is SessionState.ACTIVE:
+                await self._end_from_event(uow, session, command)
+        return TransactionEventRecorded(authorization, replayed=False, session=session)
+
+    async def _open_from_event(
+        self,
+        uow: UnitOfWork,
+        command: RecordTransactionEvent,
+        authorization: AuthorizationResult | None,
+    ) -> Session:
+        session = Session(
+            session_id=uuid.uuid4(),
+            station_id=command.station_id,
+            evse_id=command.evse_id or 0,
+            connector_id=command.connector_id or 1,
+            transaction_id=command.transaction_id,
+            ocpp_version=command.ocpp_version,
+            id_token=command.id_token.value if command.id_token else None,
+            token_kind=command.id_token.kind if command.id_token else None,
+            authorization_status=authorization.status if authorization else None,
+            started_at=command.timestamp,
+            stopped_at=None,
+            meter_start_wh=register_reading(command.samples, _BEGIN, last=False),
+            meter_stop_wh=None,
+            energy_wh=None,
+            stop_reason=None,
+            state=SessionState.ACTIVE,
+            offline=command.offline,
+            last_seq_no=command.seq_no,
+        )
+        await uow.sessions.insert(session, None)
+        _log_started(session)
+        return session
+
+    async def _progress(
+        self,
+        uow: UnitOfWork,
+        session: Session,
+        command: RecordTransactionEvent,
+        authorization: AuthorizationResult | None,
+    ) -> None:
+        meter_start = session.meter_start_wh
+        if meter_start is None:
+            meter_start = register_reading(command.samples, _BEGIN, last=False)
+        seq_no = command.seq_no
+        if session.last_seq_no is not None:
+            seq_no = max(seq_no, session.last_seq_no)
+        await uow.sessions.update_progress(
+            session.session_id,
+            meter_start_wh=meter_start,
+            last_seq_no=seq_no,
+            offline=session.offline or command.offline,
+            id_token=command.id_token.value if command.id_token else None,
+            token_kind=command.id_token.kind if command.id_token else None,
+            authorization_status=authorization.status if authorization else None,
+        )
+
+    async def _end_from_event(
+        self, uow: UnitOfWork, session: Session, command: RecordTransactionEvent
+    ) -> None:
+        meter_stop = register_reading(command.samples, _END, last=True)
+        if meter_stop is None:  # the Ended event carried no register: use the last one stored
+            meter_stop = register_reading(
+                await uow.sessions.samples_of(session.session_id), _END, last=True
+            )
+        meter_start = session.meter_start_wh
+        if meter_start is None:
+            meter_start = register_reading(
+                await uow.sessions.samples_of(session.session_id), _BEGIN, last=False
+            )
+        energy_wh = energy_delivered(meter_start, meter_stop)
+        await uow.sessions.complete(
+            session.session_id, command.timestamp, meter_stop, energy_wh, command.stopped_reason
+        )
+        _log_ended(session, energy_wh, command.stopped_reason)
+
+    async def _maybe_authorize(
+        self, uow: UnitOfWork, token: IdToken | None
+    ) -> AuthorizationResult | None:
+        if token is None:
+            return None
+        return await authorize(uow.tokens, token, self._clock.now())
+
+    async def _keep_unmatched_stop(self, uow: UnitOfWork, command: EndSession) -> None:
+        await uow.sessions.add_samples(
+            command.station_id, None, command.transaction_id, None, command.samples
+        )
+        await uow.sessions.record_unmatched_stop(
+            command.station_id,
+            command.transaction_id,
+            command.stopped_at,
+            command.meter_stop_wh,
+            command.reason,
+            {"id_token": mask_token(command.id_token.value) if command.id_token else None},
+        )
+        log.warning(
+            "stop_for_unknown_transaction",
+            station_id=command.station_id,
+            transaction_id=command.transaction_id,
+        )
+
+    async def _keep_unmatched_event(
+        self, uow: UnitOfWork, command: RecordTransactionEvent
+    ) -> None:
+        await uow.sessions.add_samples(
+            command.station_id, command.evse_id, command.transaction_id, None, command.samples
+        )
+        await uow.sessions.record_unmatched_stop(
+            command.station_id,
+            command.transaction_id,
+            command.timestamp,
+            register_reading(command.samples, _END, last=True),
+            command.stopped_reason,
+            {"seq_no": command.seq_no, "trigger_reason": command.trigger_reason},
+        )
+        log.warning(
+            "stop_for_unknown_transaction",
+            station_id=command.station_id,
+            transaction_id=command.transaction_id,
+        )
+
+
+def _log_started(session: Session) -> None:
+    SESSIONS_STARTED.inc()
+    log.info(
+        "session_started",
+        session_id=str(session.session_id),
+        transaction_id=session.transaction_id,
+        evse_id=session.evse_id,
+        id_token=mask_token(session.id_token) if session.id_token else None,
+        authorization_status=session.authorization_status,
+    )
+
+
+def _log_ended(session: Session, energy_wh: object, reason: str | None) -> None:
+    SESSIONS_ENDED.inc()
+    log.info(
+        "session_ended",
+        session_id=str(session.session_id),
+        transaction_id=session.transaction_id,
+        energy_wh=str(energy_wh),
+        stop_reason=reason,
+    )

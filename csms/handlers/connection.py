@@ -1,0 +1,223 @@
+"""One station's OCPP-J connection: read frames, route answers at once, handle Calls in order.
+
+OCPP-J (1.6J §4.1.1, 2.0.1 Part 4 §4.1.1) allows one outstanding Call per direction.
+The reader never waits on a handler: CALLRESULT and CALLERROR frames resolve the
+pending CSMS call immediately, so an operator call completes while a station's own
+message is still being handled; the station's Calls go through one queue and one
+worker, so its transaction messages are handled in the order they were sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import structlog
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from csms.core.errors import InvalidInput, StationRejected, StationTimeout
+from csms.handlers.rpc import (
+    Call,
+    CallError,
+    CallResult,
+    Dialect,
+    ErrorCode,
+    Handler,
+    RpcError,
+    Schemas,
+    call_frame,
+    error_frame,
+    parse_frame,
+    payload_of,
+    result_frame,
+    to_snake,
+)
+from csms.observability import OCPP_CALLS_SENT, OCPP_MESSAGE_DURATION, OCPP_MESSAGES
+
+log = structlog.get_logger(__name__)
+
+_QUEUE_LIMIT: Final = 32
+_STOP: Final = object()
+
+
+@dataclass
+class _Pending:
+    action: str
+    future: asyncio.Future[dict[str, Any]] = field(repr=False)
+
+
+class StationConnection:
+    """Owns the websocket of one station for the lifetime of the connection."""
+
+    def __init__(
+        self,
+        websocket: ServerConnection,
+        station_id: str,
+        dialect: Dialect,
+        schemas: Schemas,
+        handlers: dict[str, Handler],
+        *,
+        call_timeout_s: float,
+    ) -> None:
+        self.websocket = websocket
+        self.station_id = station_id
+        self.dialect = dialect
+        self._schemas = schemas
+        self._handlers = handlers
+        self._call_timeout_s = call_timeout_s
+        self._calls: asyncio.Queue[object] = asyncio.Queue(_QUEUE_LIMIT)
+        self._pending: dict[str, _Pending] = {}
+        self._outgoing_lock = asyncio.Lock()
+        self._ids = itertools.count(1)
+        self._id_prefix = uuid.uuid4().hex[:8]
+        self._draining = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    async def run(self) -> None:
+        """Read until the socket closes; the worker finishes the Call in progress."""
+        worker = asyncio.create_task(self._work(), name=f"ocpp-worker-{self.station_id}")
+        try:
+            async for raw in self.websocket:
+                if self._draining:
+                    break
+                await self._route(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._calls.put(_STOP)
+            await worker
+            for pending in self._pending.values():
+                if not pending.future.done():
+                    pending.future.cancel()
+
+    async def drain(self) -> None:
+        """Stop taking new Calls and wait for the one in progress (graceful shutdown)."""
+        self._draining = True
+        await self.idle.wait()
+
+    async def _route(self, raw: str | bytes) -> None:
+        try:
+            frame = parse_frame(raw)
+        except RpcError as error:
+            self._count("unparsable", error.code.value)
+            log.warning("ocpp_frame_rejected", code=error.code.value, reason=error.description)
+            await self._send(error_frame(self.dialect, error))
+            return
+        if isinstance(frame, Call):
+            self.idle.clear()
+            await self._calls.put(frame)
+        else:
+            self._resolve(frame)
+
+    def _resolve(self, frame: CallResult | CallError) -> None:
+        pending = self._pending.pop(frame.message_id, None)
+        if pending is None or pending.future.done():
+            log.warning("ocpp_unexpected_answer", message_id=frame.message_id)
+            return
+        if isinstance(frame, CallError):
+            pending.future.set_exception(
+                StationRejected(self.station_id, pending.action, frame.code, frame.description)
+            )
+            return
+        try:
+            self._schemas.validate_response(pending.action, frame.payload, frame.message_id)
+        except RpcError as error:
+            pending.future.set_exception(
+                StationRejected(self.station_id, pending.action, error.code.value,
+                                error.description)
+            )
+            return
+        pending.future.set_result(frame.payload)
+
+    async def _work(self) -> None:
+        while True:
+            item = await self._calls.get()
+            if item is _STOP:
+                return
+            assert isinstance(item, Call)
+            await self._handle(item)
+            if self._calls.empty():
+                self.idle.set()
+
+    async def _handle(self, call: Call) -> None:
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(action=call.action, message_id=call.message_id):
+            outcome = "ok"
+            try:
+                payload = await self._dispatch(call)
+                frame = result_frame(call.message_id, payload)
+            except RpcError as error:
+                error.message_id = call.message_id
+                outcome = error.code.value
+                frame = error_frame(self.dialect, error)
+            duration_s = time.perf_counter() - started
+            await self._send(frame)
+            action = call.action if call.action in self._schemas.actions else "unknown"
+            self._count(action, outcome)
+            OCPP_MESSAGE_DURATION.labels(self.dialect.version, action).observe(duration_s)
+            log.info("ocpp_message_handled", duration_s=round(duration_s, 6), outcome=outcome)
+
+    async def _dispatch(self, call: Call) -> dict[str, Any]:
+        if call.action not in self._schemas.actions:
+            raise RpcError(ErrorCode.NOT_IMPLEMENTED, f"unknown action {call.action!r}")
+        handler = self._handlers.get(call.action)
+        if handler is None:
+            raise RpcError(ErrorCode.NOT_SUPPORTED, f"{call.action} is not supported")
+        self._schemas.validate_request(call.action, call.payload, call.message_id)
+        try:
+            result = payload_of(await handler(**to_snake(call.payload)))
+        except RpcError:
+            raise
+        except InvalidInput as exc:
+            raise RpcError(ErrorCode.PROPERTY_CONSTRAINT, str(exc)) from exc
+        except Exception as exc:  # message boundary: answer, log, keep the connection
+            log.exception("ocpp_handler_failed")
+            raise RpcError(ErrorCode.INTERNAL, "the central system could not process it") from exc
+        try:
+            self._schemas.validate_response(call.action, result, call.message_id)
+        except RpcError as error:
+            log.error("ocpp_invalid_response", reason=error.description)
+            raise RpcError(ErrorCode.INTERNAL, "the central system built an invalid answer") from error
+        return result
+
+    async def call(self, action: str, payload: Any) -> dict[str, Any]:
+        """Send a CSMS-initiated Call and wait for the answer (one at a time per station).
+
+        Raises:
+            StationTimeout, StationRejected, ConnectionClosed.
+        """
+        body = payload_of(payload)
+        self._schemas.validate_request(action, body, "-")
+        async with self._outgoing_lock:
+            message_id = f"{self._id_prefix}-{next(self._ids)}"
+            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._pending[message_id] = _Pending(action, future)
+            outcome = "ok"
+            try:
+                await self._send(call_frame(message_id, action, body))
+                async with asyncio.timeout(self._call_timeout_s):
+                    return await future
+            except TimeoutError as exc:
+                outcome = "timeout"
+                raise StationTimeout(self.station_id, action, self._call_timeout_s) from exc
+            except StationRejected:
+                outcome = "rejected"
+                raise
+            finally:
+                self._pending.pop(message_id, None)
+                OCPP_CALLS_SENT.labels(self.dialect.version, action, outcome).inc()
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self.websocket.send(text)
+        except ConnectionClosed:
+            log.warning("ocpp_send_on_closed_connection")
+
+    def _count(self, action: str, outcome: str) -> None:
+        OCPP_MESSAGES.labels(self.dialect.version, action, outcome).inc()

@@ -1,0 +1,217 @@
+"""The OCPP websocket server: path, subprotocol, admission, one connection per station.
+
+Stations connect to ``ws://HOST:PORT/ocpp/{station_id}`` offering ``ocpp2.0.1`` and/or
+``ocpp1.6`` (OCPP-J 1.6 §3.1, 2.0.1 Part 4 §3.1). A station offering neither gets the
+handshake completed without a ``Sec-WebSocket-Protocol`` header and is closed at once
+(2.0.1 Part 4 §3.1.2), with a log line saying why. The server also implements the core's
+``StationGateway`` port, through which the API reaches connected stations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Final, Protocol
+
+import structlog
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from csms.core.commands import CommandResult, StationCommand
+from csms.core.errors import StationNotConnected
+from csms.core.sessions import SessionService
+from csms.core.stations import StationService
+from csms.handlers.connection import StationConnection
+from csms.handlers.rpc import DIALECTS, Schemas, handlers_of
+from csms.handlers.v16.charge_point import ChargePointV16
+from csms.handlers.v201.charge_point import ChargePointV201
+from csms.observability import CONNECTED_STATIONS, HANDSHAKES_REFUSED
+
+log = structlog.get_logger(__name__)
+
+_PATH: Final = re.compile(r"^/ocpp/(?P<station_id>[A-Za-z0-9._:*\-]{1,48})/?$")
+SUBPROTOCOLS: Final = ("ocpp2.0.1", "ocpp1.6")
+_CLOSE_NO_SUBPROTOCOL: Final = 1002  # protocol error
+
+
+class Adapter(Protocol):
+    def to_call(self, command: StationCommand) -> Any: ...
+
+
+_ADAPTERS: Final[dict[str, Callable[..., Adapter]]] = {
+    "ocpp1.6": ChargePointV16,
+    "ocpp2.0.1": ChargePointV201,
+}
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str
+    port: int
+    max_frame_bytes: int
+    ping_interval_s: float
+    ping_timeout_s: float
+    call_timeout_s: float
+    shutdown_grace_s: float
+
+
+@dataclass
+class _Live:
+    connection: StationConnection
+    adapter: Adapter
+
+
+def station_id_from_path(path: str) -> str | None:
+    """``/ocpp/CP-1`` gives ``CP-1``; anything else None."""
+    match = _PATH.match(path.split("?", 1)[0])
+    return match.group("station_id") if match else None
+
+
+def _refuse(reason: str, status: HTTPStatus, remote: object) -> Response:
+    HANDSHAKES_REFUSED.labels(reason).inc()
+    log.warning("handshake_refused", reason=reason, remote=str(remote), status=status.value)
+    body = f"{status.phrase}: {reason}\n".encode()
+    return Response(status.value, status.phrase, Headers([("Content-Type", "text/plain")]), body)
+
+
+class OcppServer:
+    """Runs the websocket server and keeps the registry of live station connections."""
+
+    def __init__(
+        self, options: ServerOptions, stations: StationService, sessions: SessionService
+    ) -> None:
+        self._options = options
+        self._stations = stations
+        self._sessions = sessions
+        self._schemas = {name: Schemas(dialect) for name, dialect in DIALECTS.items()}
+        self._live: dict[str, _Live] = {}
+        self._server: Server | None = None
+        for name, schemas in self._schemas.items():
+            actions = set(handlers_of(_ADAPTERS[name]("-", stations, sessions)))
+            schemas.warm(actions)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        sockname = next(iter(self._server.sockets)).getsockname()
+        return int(sockname[1])
+
+    async def start(self) -> None:
+        self._server = await serve(
+            self._handle,
+            self._options.host,
+            self._options.port,
+            subprotocols=list(SUBPROTOCOLS),  # type: ignore[arg-type]
+            select_subprotocol=self._select_subprotocol,
+            process_request=self._process_request,
+            compression=None,
+            max_size=self._options.max_frame_bytes,
+            ping_interval=self._options.ping_interval_s or None,
+            ping_timeout=self._options.ping_timeout_s,
+            server_header="csms",
+        )
+        log.info("ocpp_server_listening", host=self._options.host, port=self.port)
+
+    async def stop(self) -> None:
+        """Graceful shutdown: refuse new stations, finish Calls in progress, close sockets."""
+        if self._server is None:
+            return
+        self._server.close(close_connections=False)
+        live = list(self._live.values())
+        try:
+            async with asyncio.timeout(self._options.shutdown_grace_s):
+                await asyncio.gather(*(item.connection.drain() for item in live))
+        except TimeoutError:
+            log.warning("shutdown_grace_expired", busy=sum(not i.connection.idle.is_set()
+                                                          for i in live))
+        await asyncio.gather(
+            *(item.connection.websocket.close(1001, "server shutting down") for item in live),
+            return_exceptions=True,
+        )
+        await self._server.wait_closed()
+        self._server = None
+        log.info("ocpp_server_stopped", closed_connections=len(live))
+
+    @staticmethod
+    def _select_subprotocol(connection: ServerConnection, offered: Any) -> Any:
+        for wanted in SUBPROTOCOLS:
+            if wanted in offered:
+                return wanted
+        return None
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        station_id = station_id_from_path(request.path)
+        if station_id is None:
+            return _refuse("path is not /ocpp/{station_id}", HTTPStatus.NOT_FOUND,
+                           connection.remote_address)
+        if not await self._stations.admit(station_id):
+            return _refuse(f"unknown station {station_id}", HTTPStatus.NOT_FOUND,
+                           connection.remote_address)
+        return None
+
+    async def _handle(self, websocket: ServerConnection) -> None:
+        assert websocket.request is not None
+        station_id = station_id_from_path(websocket.request.path)
+        assert station_id is not None
+        subprotocol = websocket.subprotocol
+        with structlog.contextvars.bound_contextvars(station_id=station_id):
+            if subprotocol not in _ADAPTERS:
+                offered = websocket.request.headers.get("Sec-WebSocket-Protocol")
+                HANDSHAKES_REFUSED.labels("no common subprotocol").inc()
+                log.warning("station_refused_no_subprotocol", offered=offered,
+                            supported=list(SUBPROTOCOLS), remote=str(websocket.remote_address))
+                await websocket.close(_CLOSE_NO_SUBPROTOCOL, "no supported OCPP subprotocol")
+                return
+            dialect = DIALECTS[subprotocol]
+            with structlog.contextvars.bound_contextvars(ocpp_version=dialect.version):
+                await self._serve_station(websocket, station_id, subprotocol)
+
+    async def _serve_station(
+        self, websocket: ServerConnection, station_id: str, subprotocol: str
+    ) -> None:
+        dialect = DIALECTS[subprotocol]
+        adapter = _ADAPTERS[subprotocol](station_id, self._stations, self._sessions)
+        connection = StationConnection(
+            websocket, station_id, dialect, self._schemas[subprotocol], handlers_of(adapter),
+            call_timeout_s=self._options.call_timeout_s,
+        )
+        previous = self._live.get(station_id)
+        if previous is not None:  # the station reconnected: the new socket wins
+            log.info("station_replaced_connection")
+            await previous.connection.websocket.close(1000, "replaced by a new connection")
+        self._live[station_id] = _Live(connection, adapter)
+        CONNECTED_STATIONS.labels(dialect.version).inc()
+        await self._stations.connected(station_id, dialect.version)
+        log.info("station_connected", remote=str(websocket.remote_address))
+        try:
+            await connection.run()
+        finally:
+            CONNECTED_STATIONS.labels(dialect.version).dec()
+            if self._live.get(station_id) is not None and \
+                    self._live[station_id].connection is connection:
+                del self._live[station_id]
+                await self._stations.disconnected(station_id)
+            log.info("station_disconnected", code=websocket.close_code)
+
+    # --- StationGateway port -------------------------------------------------------------
+
+    def is_connected(self, station_id: str) -> bool:
+        return station_id in self._live
+
+    async def send(self, station_id: str, command: StationCommand) -> CommandResult:
+        live = self._live.get(station_id)
+        if live is None:
+            raise StationNotConnected(station_id)
+        message = live.adapter.to_call(command)
+        action = type(message).__name__
+        with structlog.contextvars.bound_contextvars(station_id=station_id, action=action):
+            payload = await live.connection.call(action, message)
+            log.info("station_command_answered", status=payload.get("status"))
+        status = payload.get("status")
+        return CommandResult(action, str(status) if status is not None else None, payload)

@@ -1,0 +1,108 @@
+"""OCPP 1.6J wire <-> core translations. No rules here: only shapes and names.
+
+1.6 has no EVSE: a 1.6 connector is modelled as EVSE ``connectorId`` with connector 1,
+and connector 0 (the whole charge point) as EVSE 0 connector 0. A 1.6 idTag has no type:
+``TokenKind.UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ocpp.v16 import call, call_result, datatypes, enums
+
+from csms.core import commands
+from csms.core.authorization import make_token
+from csms.core.errors import InvalidInput
+from csms.core.models import AuthorizationResult, IdToken, MeterSample, TokenKind
+from csms.handlers.timestamps import format_timestamp, parse_timestamp
+
+VERSION = "1.6"
+
+
+def to_evse(connector_id: int) -> tuple[int, int]:
+    return (connector_id, 1 if connector_id else 0)
+
+
+def to_token(id_tag: str) -> IdToken:
+    return make_token(id_tag, TokenKind.UNKNOWN)
+
+
+def from_authorization(result: AuthorizationResult) -> datatypes.IdTagInfo:
+    return datatypes.IdTagInfo(
+        status=enums.AuthorizationStatus(result.status.value),
+        parent_id_tag=result.group_id,
+        expiry_date=format_timestamp(result.expires_at) if result.expires_at else None,
+    )
+
+
+def to_decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return Decimal(value)
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise InvalidInput(f"{what} {value!r} is not a number") from exc
+
+
+def to_samples(meter_value: list[dict[str, Any]]) -> tuple[MeterSample, ...]:
+    """1.6 MeterValue list (snake_case keys) to samples; SignedData kept verbatim."""
+    samples = []
+    for entry in meter_value:
+        sampled_at = parse_timestamp(entry["timestamp"])
+        for sv in entry["sampled_value"]:
+            signed = sv.get("format") == "SignedData"
+            samples.append(
+                MeterSample(
+                    sampled_at=sampled_at,
+                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
+                    value=None if signed else to_decimal(sv["value"], "sampledValue.value"),
+                    unit=sv.get("unit", "Wh"),
+                    phase=sv.get("phase"),
+                    context=sv.get("context", "Sample.Periodic"),
+                    location=sv.get("location"),
+                    signed_data=sv["value"] if signed else None,
+                )
+            )
+    return tuple(samples)
+
+
+def boot_result(booted: commands.StationBooted) -> call_result.BootNotification:
+    return call_result.BootNotification(
+        current_time=format_timestamp(booted.current_time),
+        interval=booted.heartbeat_interval_s,
+        status=enums.RegistrationStatus.accepted
+        if booted.accepted
+        else enums.RegistrationStatus.rejected,
+    )
+
+
+def heartbeat_result(now: datetime) -> call_result.Heartbeat:
+    return call_result.Heartbeat(current_time=format_timestamp(now))
+
+
+def to_call(command: commands.StationCommand) -> Any:
+    """An operator command as the 1.6 Call that carries it."""
+    match command:
+        case commands.GetConfiguration(keys=keys):
+            return call.GetConfiguration(key=list(keys) or None)
+        case commands.SetConfiguration(key=key, value=value):
+            return call.ChangeConfiguration(key=key, value=value)
+        case commands.TriggerMessage(message=message, evse_id=evse_id):
+            return call.TriggerMessage(
+                requested_message=enums.MessageTrigger(message), connector_id=evse_id
+            )
+        case commands.Reset(hard=hard):
+            return call.Reset(type=enums.ResetType.hard if hard else enums.ResetType.soft)
+        case commands.UnlockConnector(evse_id=evse_id):
+            return call.UnlockConnector(connector_id=evse_id)
+        case commands.ChangeAvailability(operative=operative, evse_id=evse_id):
+            return call.ChangeAvailability(
+                connector_id=evse_id or 0,
+                type=enums.AvailabilityType.operative
+                if operative
+                else enums.AvailabilityType.inoperative,
+            )
+    raise InvalidInput(f"no 1.6 message for {type(command).__name__}")

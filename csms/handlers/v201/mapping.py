@@ -1,0 +1,151 @@
+"""OCPP 2.0.1 wire <-> core translations. No rules here: only shapes and names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ocpp.v201 import call, call_result, datatypes, enums
+
+from csms.core import commands
+from csms.core.authorization import make_token
+from csms.core.errors import InvalidInput
+from csms.core.models import AuthorizationResult, IdToken, MeterSample, TokenKind
+from csms.handlers.timestamps import format_timestamp, parse_timestamp
+
+VERSION = "2.0.1"
+_KINDS = {kind.value: kind for kind in TokenKind}
+
+
+def to_token(id_token: dict[str, Any]) -> IdToken:
+    return make_token(id_token["id_token"], _KINDS.get(id_token["type"], TokenKind.UNKNOWN))
+
+
+def from_authorization(result: AuthorizationResult) -> datatypes.IdTokenInfoType:
+    return datatypes.IdTokenInfoType(
+        status=enums.AuthorizationStatusEnumType(result.status.value),
+        cache_expiry_date_time=format_timestamp(result.expires_at) if result.expires_at else None,
+        group_id_token=(
+            datatypes.IdTokenType(id_token=result.group_id, type=enums.IdTokenEnumType.central)
+            if result.group_id
+            else None
+        ),
+    )
+
+
+def to_samples(meter_value: list[dict[str, Any]] | None) -> tuple[MeterSample, ...]:
+    """2.0.1 MeterValueType list (snake_case keys) to samples; signed values kept verbatim."""
+    samples = []
+    for entry in meter_value or []:
+        sampled_at = parse_timestamp(entry["timestamp"])
+        for sv in entry["sampled_value"]:
+            unit = sv.get("unit_of_measure") or {}
+            signed = sv.get("signed_meter_value") or {}
+            samples.append(
+                MeterSample(
+                    sampled_at=sampled_at,
+                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
+                    value=Decimal(sv["value"]),
+                    unit=unit.get("unit", "Wh"),
+                    multiplier=int(unit.get("multiplier", 0)),
+                    phase=sv.get("phase"),
+                    context=sv.get("context", "Sample.Periodic"),
+                    location=sv.get("location"),
+                    signed_data=signed.get("signed_meter_data"),
+                    signing_method=signed.get("signing_method"),
+                    encoding_method=signed.get("encoding_method"),
+                    public_key=signed.get("public_key"),
+                )
+            )
+    return tuple(samples)
+
+
+def to_transaction_event(
+    station_id: str,
+    event_type: str,
+    timestamp: str,
+    trigger_reason: str,
+    seq_no: int,
+    transaction_info: dict[str, Any],
+    offline: bool,
+    evse: dict[str, Any] | None,
+    id_token: dict[str, Any] | None,
+    meter_value: list[dict[str, Any]] | None,
+) -> commands.RecordTransactionEvent:
+    return commands.RecordTransactionEvent(
+        station_id=station_id,
+        ocpp_version=VERSION,
+        kind=commands.TransactionEventKind(event_type),
+        transaction_id=transaction_info["transaction_id"],
+        seq_no=seq_no,
+        timestamp=parse_timestamp(timestamp),
+        trigger_reason=trigger_reason,
+        offline=offline,
+        evse_id=evse["id"] if evse else None,
+        connector_id=evse.get("connector_id") if evse else None,
+        id_token=to_token(id_token) if id_token else None,
+        stopped_reason=transaction_info.get("stopped_reason")
+        or ("Local" if event_type == "Ended" else None),
+        samples=to_samples(meter_value),
+    )
+
+
+def boot_result(booted: commands.StationBooted) -> call_result.BootNotification:
+    return call_result.BootNotification(
+        current_time=format_timestamp(booted.current_time),
+        interval=booted.heartbeat_interval_s,
+        status=enums.RegistrationStatusEnumType.accepted
+        if booted.accepted
+        else enums.RegistrationStatusEnumType.rejected,
+    )
+
+
+def heartbeat_result(now: datetime) -> call_result.Heartbeat:
+    return call_result.Heartbeat(current_time=format_timestamp(now))
+
+
+def _component_variable(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    component, _, variable = key.rpartition(".")
+    if not component or not variable:
+        raise InvalidInput(f"2.0.1 configuration keys are Component.Variable, not {key!r}")
+    return {"name": component}, {"name": variable}
+
+
+def to_call(command: commands.StationCommand) -> Any:
+    """An operator command as the 2.0.1 Call that carries it."""
+    match command:
+        case commands.GetConfiguration(keys=keys):
+            if not keys:
+                raise InvalidInput("2.0.1 GetVariables needs at least one Component.Variable key")
+            data = []
+            for key in keys:
+                component, variable = _component_variable(key)
+                data.append({"component": component, "variable": variable})
+            return call.GetVariables(get_variable_data=data)
+        case commands.SetConfiguration(key=key, value=value):
+            component, variable = _component_variable(key)
+            return call.SetVariables(
+                set_variable_data=[
+                    {"attribute_value": value, "component": component, "variable": variable}
+                ]
+            )
+        case commands.TriggerMessage(message=message, evse_id=evse_id):
+            return call.TriggerMessage(
+                requested_message=enums.MessageTriggerEnumType(message),
+                evse={"id": evse_id} if evse_id else None,
+            )
+        case commands.Reset(hard=hard):
+            return call.Reset(
+                type=enums.ResetEnumType.immediate if hard else enums.ResetEnumType.on_idle
+            )
+        case commands.UnlockConnector(evse_id=evse_id, connector_id=connector_id):
+            return call.UnlockConnector(evse_id=evse_id, connector_id=connector_id)
+        case commands.ChangeAvailability(operative=operative, evse_id=evse_id):
+            return call.ChangeAvailability(
+                operational_status=enums.OperationalStatusEnumType.operative
+                if operative
+                else enums.OperationalStatusEnumType.inoperative,
+                evse={"id": evse_id} if evse_id else None,
+            )
+    raise InvalidInput(f"no 2.0.1 message for {type(command).__name__}")

@@ -1,0 +1,99 @@
+"""The one validated settings object (style.md §9).
+
+Read once at start-up from ``CSMS_*`` environment variables over an optional TOML
+file (``CSMS_CONFIG_FILE``, default: none). Environment wins over the file, command-line
+flags win over both. Every key is documented in ``config/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_data_dir() -> Path:
+    """Per-user data dir; as root ``/var/lib/csms``, which the unprivileged DB user can reach."""
+    if os.geteuid() == 0:
+        return Path("/var/lib/csms")
+    return Path(platformdirs.user_data_dir("csms"))
+
+
+class Settings(BaseSettings):
+    """Every setting of the central system; see ``config/README.md`` for each key."""
+
+    model_config = SettingsConfigDict(env_prefix="CSMS_", frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=9000, ge=0, le=65535)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    database_url: SecretStr | None = None
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    dev_mode: bool | None = None
+    heartbeat_interval_s: int = Field(default=300, ge=10, le=86400)
+    ocpp_max_frame_bytes: int = Field(default=256 * 1024, ge=4096, le=16 * 1024 * 1024)
+    ocpp_ping_interval_s: float = Field(default=30.0, ge=0)
+    ocpp_ping_timeout_s: float = Field(default=30.0, ge=1)
+    ocpp_call_timeout_s: float = Field(default=30.0, gt=0)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    shutdown_grace_s: float = Field(default=10.0, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must be a postgresql:// DSN")
+        return value
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        """True when no DSN is given and the embedded PostgreSQL serves the data."""
+        return self.database_url is None
+
+    @property
+    def auto_register_stations(self) -> bool:
+        """Development mode: unknown stations are registered on connect.
+
+        On by default only with the embedded database; off whenever a DSN is given,
+        unless ``dev_mode`` says otherwise explicitly.
+        """
+        if self.dev_mode is not None:
+            return self.dev_mode
+        return self.uses_embedded_database
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("CSMS_CONFIG_FILE")
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise FileNotFoundError(f"CSMS_CONFIG_FILE={config_file} does not exist")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; ``overrides`` (from CLI flags) win, ``None`` values are ignored."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

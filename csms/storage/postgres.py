@@ -1,0 +1,450 @@
+"""PostgreSQL repositories, unit of work and read model (style.md §7).
+
+Repositories return core models, never ``asyncpg.Record``. ``numeric`` columns come
+back as ``Decimal``; nothing here converts energy or money to float.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from csms.core.models import (
+    ConnectorStatus,
+    MeterSample,
+    Session,
+    SessionState,
+    Station,
+    StationEvent,
+    TokenKind,
+    TokenRecord,
+    TokenStatus,
+)
+from csms.storage import sql
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
+    """A connection pool with JSON codecs; the caller closes it."""
+    pool = await asyncpg.create_pool(
+        dsn, min_size=1, max_size=size, init=_init_connection, command_timeout=60
+    )
+    assert pool is not None
+    return pool
+
+
+def _station(row: asyncpg.Record) -> Station:
+    return Station(
+        station_id=row["station_id"],
+        vendor=row["vendor"],
+        model=row["model"],
+        serial_number=row["serial_number"],
+        firmware_version=row["firmware_version"],
+        ocpp_version=row["ocpp_version"],
+        connected=row["connected"],
+        last_seen_at=row["last_seen_at"],
+        last_boot_at=row["last_boot_at"],
+        created_at=row["created_at"],
+        has_password=row["has_password"],
+    )
+
+
+def _token(row: asyncpg.Record) -> TokenRecord:
+    return TokenRecord(
+        id_token=row["id_token"],
+        kind=TokenKind(row["kind"]),
+        status=TokenStatus(row["status"]),
+        expires_at=row["expires_at"],
+        group_id=row["group_id"],
+        created_at=row["created_at"],
+    )
+
+
+def _session(row: asyncpg.Record) -> Session:
+    return Session(
+        session_id=row["session_id"],
+        station_id=row["station_id"],
+        evse_id=row["evse_id"],
+        connector_id=row["connector_id"],
+        transaction_id=row["transaction_id"],
+        ocpp_version=row["ocpp_version"],
+        id_token=row["id_token"],
+        token_kind=TokenKind(row["token_kind"]) if row["token_kind"] else None,
+        authorization_status=(
+            TokenStatus(row["authorization_status"]) if row["authorization_status"] else None
+        ),
+        started_at=row["started_at"],
+        stopped_at=row["stopped_at"],
+        meter_start_wh=row["meter_start_wh"],
+        meter_stop_wh=row["meter_stop_wh"],
+        energy_wh=row["energy_wh"],
+        stop_reason=row["stop_reason"],
+        state=SessionState(row["state"]),
+        offline=row["offline"],
+        last_seq_no=row["last_seq_no"],
+    )
+
+
+def _sample(row: asyncpg.Record) -> MeterSample:
+    return MeterSample(
+        sampled_at=row["sampled_at"],
+        measurand=row["measurand"],
+        value=row["value"],
+        unit=row["unit"],
+        multiplier=row["multiplier"],
+        phase=row["phase"],
+        context=row["context"],
+        location=row["location"],
+        signed_data=row["signed_data"],
+        signing_method=row["signing_method"],
+        encoding_method=row["encoding_method"],
+        public_key=row["public_key"],
+    )
+
+
+class PostgresStationRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def get(self, station_id: str) -> Station | None:
+        row = await self._conn.fetchrow(sql.SELECT_STATION, station_id)
+        return _station(row) if row else None
+
+    async def add(self, station_id: str, password_hash: str | None) -> bool:
+        status = await self._conn.execute(sql.INSERT_STATION, station_id, password_hash)
+        return bool(status.endswith(" 1"))
+
+    async def password_hash(self, station_id: str) -> str | None:
+        value: str | None = await self._conn.fetchval(sql.SELECT_STATION_PASSWORD_HASH, station_id)
+        return value
+
+    async def record_boot(self, station: Station, booted_at: datetime) -> None:
+        await self._conn.execute(
+            sql.UPDATE_STATION_BOOT,
+            station.station_id,
+            station.vendor,
+            station.model,
+            station.serial_number,
+            station.firmware_version,
+            station.ocpp_version,
+            booted_at,
+        )
+
+    async def set_connected(self, station_id: str, connected: bool, at: datetime) -> None:
+        await self._conn.execute(sql.UPDATE_STATION_CONNECTED, station_id, connected, at)
+
+    async def touch(self, station_id: str, at: datetime) -> None:
+        await self._conn.execute(sql.UPDATE_STATION_SEEN, station_id, at)
+
+    async def disconnect_all(self) -> int:
+        status = await self._conn.execute(sql.UPDATE_ALL_STATIONS_DISCONNECTED)
+        return int(status.split()[-1])
+
+    async def upsert_connector(self, status: ConnectorStatus) -> None:
+        await self._conn.execute(
+            sql.UPSERT_CONNECTOR,
+            status.station_id,
+            status.evse_id,
+            status.connector_id,
+            status.status,
+            status.error_code,
+            status.status_at,
+        )
+
+    async def add_event(self, event: StationEvent) -> None:
+        await self._conn.execute(
+            sql.INSERT_STATION_EVENT, event.station_id, event.kind, event.occurred_at, event.payload
+        )
+
+
+class PostgresTokenRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def get(self, id_token: str) -> TokenRecord | None:
+        row = await self._conn.fetchrow(sql.SELECT_TOKEN, id_token)
+        return _token(row) if row else None
+
+    async def upsert(
+        self,
+        id_token: str,
+        kind: TokenKind,
+        status: TokenStatus,
+        expires_at: datetime | None,
+        group_id: str | None,
+    ) -> None:
+        await self._conn.execute(
+            sql.UPSERT_TOKEN, id_token, kind.value, status.value, expires_at, group_id
+        )
+
+
+class PostgresSessionRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def next_transaction_id(self) -> int:
+        value: int = await self._conn.fetchval(sql.NEXT_TRANSACTION_ID)
+        return value
+
+    async def by_start_key(self, station_id: str, start_key: str) -> Session | None:
+        row = await self._conn.fetchrow(sql.SELECT_SESSION_BY_START_KEY, station_id, start_key)
+        return _session(row) if row else None
+
+    async def by_transaction(
+        self, station_id: str, transaction_id: str, *, for_update: bool = False
+    ) -> Session | None:
+        query = (
+            sql.SELECT_SESSION_BY_TRANSACTION_FOR_UPDATE
+            if for_update
+            else sql.SELECT_SESSION_BY_TRANSACTION
+        )
+        row = await self._conn.fetchrow(query, station_id, transaction_id)
+        return _session(row) if row else None
+
+    async def insert(self, session: Session, start_key: str | None) -> None:
+        await self._conn.execute(
+            sql.INSERT_SESSION,
+            session.session_id,
+            session.station_id,
+            session.evse_id,
+            session.connector_id,
+            session.transaction_id,
+            session.ocpp_version,
+            session.id_token,
+            session.token_kind.value if session.token_kind else None,
+            session.authorization_status.value if session.authorization_status else None,
+            session.started_at,
+            session.meter_start_wh,
+            session.state.value,
+            start_key,
+            session.offline,
+            session.last_seq_no,
+        )
+
+    async def complete(
+        self,
+        session_id: UUID,
+        stopped_at: datetime,
+        meter_stop_wh: Decimal | None,
+        energy_wh: Decimal | None,
+        stop_reason: str | None,
+    ) -> None:
+        await self._conn.execute(
+            sql.UPDATE_SESSION_COMPLETED,
+            session_id,
+            stopped_at,
+            meter_stop_wh,
+            energy_wh,
+            stop_reason,
+        )
+
+    async def update_progress(
+        self,
+        session_id: UUID,
+        *,
+        meter_start_wh: Decimal | None,
+        last_seq_no: int | None,
+        offline: bool,
+        id_token: str | None,
+        token_kind: TokenKind | None,
+        authorization_status: TokenStatus | None,
+    ) -> None:
+        await self._conn.execute(
+            sql.UPDATE_SESSION_PROGRESS,
+            session_id,
+            meter_start_wh,
+            last_seq_no,
+            offline,
+            id_token,
+            token_kind.value if token_kind else None,
+            authorization_status.value if authorization_status else None,
+        )
+
+    async def add_samples(
+        self,
+        station_id: str,
+        evse_id: int | None,
+        transaction_id: str | None,
+        session_id: UUID | None,
+        samples: Sequence[MeterSample],
+    ) -> int:
+        if not samples:
+            return 0
+        await self._conn.executemany(
+            sql.INSERT_SAMPLE,
+            [
+                (
+                    session_id,
+                    station_id,
+                    evse_id,
+                    transaction_id,
+                    s.sampled_at,
+                    s.measurand,
+                    s.value,
+                    s.unit,
+                    s.multiplier,
+                    s.phase,
+                    s.context,
+                    s.location,
+                    s.signed_data,
+                    s.signing_method,
+                    s.encoding_method,
+                    s.public_key,
+                )
+                for s in samples
+            ],
+        )
+        return len(samples)
+
+    async def samples_of(self, session_id: UUID) -> list[MeterSample]:
+        rows = await self._conn.fetch(sql.SELECT_SAMPLES_OF_SESSION, session_id)
+        return [_sample(row) for row in rows]
+
+    async def record_event_seq(
+        self,
+        station_id: str,
+        transaction_id: str,
+        seq_no: int,
+        kind: str,
+        trigger_reason: str,
+        occurred_at: datetime,
+        offline: bool,
+    ) -> bool:
+        inserted = await self._conn.fetchval(
+            sql.INSERT_TRANSACTION_EVENT,
+            station_id,
+            transaction_id,
+            seq_no,
+            kind,
+            trigger_reason,
+            occurred_at,
+            offline,
+        )
+        if inserted is None:
+            return False
+        await self._conn.execute(sql.DELETE_FILLED_GAP, station_id, transaction_id, seq_no)
+        await self._conn.execute(sql.INSERT_SEQ_NO_GAPS, station_id, transaction_id, seq_no)
+        return True
+
+    async def record_unmatched_stop(
+        self,
+        station_id: str,
+        transaction_id: str,
+        stopped_at: datetime,
+        meter_stop_wh: Decimal | None,
+        reason: str | None,
+        payload: dict[str, object],
+    ) -> bool:
+        inserted = await self._conn.fetchval(
+            sql.INSERT_UNMATCHED_STOP,
+            station_id,
+            transaction_id,
+            stopped_at,
+            meter_stop_wh,
+            reason,
+            payload,
+        )
+        return inserted is not None
+
+
+class PostgresUnitOfWork:
+    """One transaction on one pooled connection; every repository shares it."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.stations = PostgresStationRepository(conn)
+        self.tokens = PostgresTokenRepository(conn)
+        self.sessions = PostgresSessionRepository(conn)
+
+
+class PostgresUnitOfWorkProvider:
+    """``async with provider() as uow:`` commits on a clean exit, rolls back on an error."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[PostgresUnitOfWork]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PostgresUnitOfWork(conn)
+
+
+def _jsonable_session(session: Session) -> dict[str, Any]:
+    return {
+        "session_id": str(session.session_id),
+        "station_id": session.station_id,
+        "evse_id": session.evse_id,
+        "connector_id": session.connector_id,
+        "transaction_id": session.transaction_id,
+        "ocpp_version": session.ocpp_version,
+        "id_token": session.id_token,
+        "token_kind": session.token_kind,
+        "authorization_status": session.authorization_status,
+        "started_at": session.started_at,
+        "stopped_at": session.stopped_at,
+        "meter_start_wh": session.meter_start_wh,
+        "meter_stop_wh": session.meter_stop_wh,
+        "energy_wh": session.energy_wh,
+        "stop_reason": session.stop_reason,
+        "state": session.state,
+        "offline": session.offline,
+        "last_seq_no": session.last_seq_no,
+    }
+
+
+class PostgresReadModel:
+    """Queries for the operator API; returns plain dicts of core values."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def ping(self) -> bool:
+        async with self._pool.acquire() as conn:
+            return bool(await conn.fetchval("SELECT true"))
+
+    async def list_stations(self) -> list[dict[str, object]]:
+        async with self._pool.acquire() as conn:
+            return [dict(row) for row in await conn.fetch(sql.SELECT_STATIONS)]
+
+    async def station(self, station_id: str) -> dict[str, object] | None:
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(sql.SELECT_STATION, station_id)
+            if row is None:
+                return None
+            result = dict(row)
+            result["connectors"] = [
+                dict(r) for r in await conn.fetch(sql.SELECT_CONNECTORS_OF_STATION, station_id)
+            ]
+            return result
+
+    async def list_sessions(
+        self, station_id: str | None, state: SessionState | None, limit: int
+    ) -> list[dict[str, object]]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                sql.SELECT_SESSIONS, station_id, state.value if state else None, limit
+            )
+        return [_jsonable_session(_session(row)) for row in rows]
+
+    async def session(self, session_id: UUID) -> dict[str, object] | None:
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(sql.SELECT_SESSION_BY_ID, session_id)
+            if row is None:
+                return None
+            samples = await conn.fetch(sql.SELECT_SAMPLES_OF_SESSION, session_id)
+        result = _jsonable_session(_session(row))
+        result["samples"] = [dict(r) for r in samples]
+        return result
+
+    async def list_tokens(self) -> list[TokenRecord]:
+        async with self._pool.acquire() as conn:
+            return [_token(row) for row in await conn.fetch(sql.SELECT_TOKENS)]
