@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, is_dataclass
 from decimal import Decimal
@@ -117,6 +118,7 @@ V201: Final = Dialect(
 )
 DIALECTS: Final = {d.subprotocol: d for d in (V16, V201)}
 
+_SUBJECT: Final = re.compile(r"^data(\.[\w.\[\]]+)?\s")
 _RULE_TO_CODE: Final = {
     "type": ErrorCode.TYPE_CONSTRAINT,
     "additionalProperties": ErrorCode.FORMAT,
@@ -265,7 +267,7 @@ class Schemas:
             field = ".".join(str(p) for p in (exc.path or [])[1:]) or "payload"
             raise RpcError(
                 code,
-                f"{field}: {exc.message.removeprefix('data.')}",
+                f"{field}: {_SUBJECT.sub('', exc.message)}",
                 message_id=message_id,
                 details={"field": field, "rule": exc.rule},
             ) from exc
