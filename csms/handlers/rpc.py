@@ -223,6 +223,9 @@ def error_frame(dialect: Dialect, error: RpcError) -> str:
     )
 
 
+_COMPILED: Final[dict[tuple[str, str], Callable[[Any], Any]]] = {}
+
+
 class Schemas:
     """Compiled (fastjsonschema) validators for one version's official schema files."""
 
@@ -235,16 +238,16 @@ class Schemas:
             for name in names
             if not name.endswith("Response") and name.endswith(dialect.request_suffix)
         )
-        self._validators: dict[str, Callable[[Any], Any]] = {}
 
     def _validator(self, name: str) -> Callable[[Any], Any]:
-        validator = self._validators.get(name)
-        if validator is None:
+        key = (self._dialect.schema_package, name)
+        validator = _COMPILED.get(key)
+        if validator is None:  # compiled once per process, shared by every server instance
             text = (self._folder / f"{name}.json").read_text(encoding="utf-8-sig")
             schema = json.loads(text, parse_float=Decimal)
             schema.pop("$schema", None)  # 1.6 and 2.0.1 files differ; the checks are the same
             validator = fastjsonschema.compile(schema)
-            self._validators[name] = validator
+            _COMPILED[key] = validator
         return validator
 
     def warm(self, actions: set[str]) -> None:
