@@ -105,8 +105,12 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
             )
             print(f"token {value} {args.status}")
         else:
-            _print_json([t.__dict__ if hasattr(t, "__dict__") else _token_row(t)
-                         for t in await read_model.list_tokens()])
+            _print_json(
+                [
+                    t.__dict__ if hasattr(t, "__dict__") else _token_row(t)
+                    for t in await read_model.list_tokens()
+                ]
+            )
     return 0
 
 

@@ -20,10 +20,14 @@ from simulators.station import PROFILES
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="csms-sim", description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="ws://127.0.0.1:9000/ocpp",
-                        help="websocket base URL; the station id is appended")
-    parser.add_argument("--version", choices=["1.6", "2.0.1"],
-                        help="protocol (default: alternate 1.6 and 2.0.1)")
+    parser.add_argument(
+        "--url",
+        default="ws://127.0.0.1:9000/ocpp",
+        help="websocket base URL; the station id is appended",
+    )
+    parser.add_argument(
+        "--version", choices=["1.6", "2.0.1"], help="protocol (default: alternate 1.6 and 2.0.1)"
+    )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="normal-ac-6kw")
     parser.add_argument("--stations", type=int, default=1, help="stations at once")
     parser.add_argument("--prefix", default="SIM", help="station id prefix")
@@ -33,11 +37,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=600, help="simulated seconds per second")
     parser.add_argument("--id-tag", action="append", help="card id(s) to use (default: random)")
     args = parser.parse_args(argv)
-    summaries = asyncio.run(run_many(
-        args.url, args.stations, version=args.version, prefix=args.prefix,
-        profile=args.profile, sessions=args.sessions, duration_s=args.duration_min * 60,
-        sample_interval_s=args.sample_min * 60, speed=args.speed, id_tags=args.id_tag,
-    ))
+    summaries = asyncio.run(
+        run_many(
+            args.url,
+            args.stations,
+            version=args.version,
+            prefix=args.prefix,
+            profile=args.profile,
+            sessions=args.sessions,
+            duration_s=args.duration_min * 60,
+            sample_interval_s=args.sample_min * 60,
+            speed=args.speed,
+            id_tags=args.id_tag,
+        )
+    )
     for summary in summaries:
         print(json.dumps(summary.as_dict()))
     return 0

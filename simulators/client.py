@@ -7,6 +7,7 @@ CSMS Call while its own Call is still waiting for an answer, like real firmware.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -96,8 +97,9 @@ class OcppClient:
         message_id = str(next(self._ids))
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._pending[message_id] = future
-        await self.send_raw(json.dumps([2, message_id, action, to_payload(message)],
-                                       default=_default))
+        await self.send_raw(
+            json.dumps([2, message_id, action, to_payload(message)], default=_default)
+        )
         try:
             async with asyncio.timeout(self.call_timeout_s):
                 frame = await future
@@ -146,7 +148,5 @@ class OcppClient:
             except Exception as exc:  # the simulator answers like firmware would
                 log.exception("simulated handler failed")
                 reply = [4, message_id, "InternalError", str(exc), {}]
-        try:
+        with contextlib.suppress(websockets.ConnectionClosed):
             await self.websocket.send(json.dumps(reply, default=_default))
-        except websockets.ConnectionClosed:
-            pass

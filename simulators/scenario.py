@@ -89,9 +89,15 @@ async def run_station(
         summaries = []
         for index in range(sessions):
             tag = random.choice(id_tags) if id_tags else None
-            summaries.append(await run_session(
-                station, connector=index % station.profile.connectors + 1, id_tag=tag,
-                duration_s=duration_s, sample_interval_s=sample_interval_s))
+            summaries.append(
+                await run_session(
+                    station,
+                    connector=index % station.profile.connectors + 1,
+                    id_tag=tag,
+                    duration_s=duration_s,
+                    sample_interval_s=sample_interval_s,
+                )
+            )
         return summaries
     finally:
         await station.close()

@@ -124,9 +124,12 @@ class SimulatedStation:
             )
         else:
             message = call201.BootNotification(
-                charging_station={"vendor_name": self.profile.vendor, "model": self.profile.model,
-                                  "serial_number": f"SN-{self.station_id}",
-                                  "firmware_version": "sim-1.0"},
+                charging_station={
+                    "vendor_name": self.profile.vendor,
+                    "model": self.profile.model,
+                    "serial_number": f"SN-{self.station_id}",
+                    "firmware_version": "sim-1.0",
+                },
                 reason="PowerUp",
             )
         return await self._c().call("BootNotification", message)
@@ -138,15 +141,22 @@ class SimulatedStation:
     async def status(self, connector: int, status: str) -> dict[str, Any]:
         if self.is_v16:
             message: Any = call16.StatusNotification(
-                connector_id=connector, error_code="NoError", status=status,
+                connector_id=connector,
+                error_code="NoError",
+                status=status,
                 timestamp=iso(self.clock.now()),
             )
         else:
-            status_201 = {"Preparing": "Occupied", "Charging": "Occupied",
-                          "Finishing": "Occupied"}.get(status, status)
+            status_201 = {
+                "Preparing": "Occupied",
+                "Charging": "Occupied",
+                "Finishing": "Occupied",
+            }.get(status, status)
             message = call201.StatusNotification(
-                timestamp=iso(self.clock.now()), connector_status=status_201,
-                evse_id=connector, connector_id=1,
+                timestamp=iso(self.clock.now()),
+                connector_status=status_201,
+                evse_id=connector,
+                connector_id=1,
             )
         return await self._c().call("StatusNotification", message)
 
@@ -166,15 +176,23 @@ class SimulatedStation:
         tx = Transaction(connector, id_tag, self.register(connector))
         now = iso(self.clock.now())
         if self.is_v16:
-            answer = await self._c().call("StartTransaction", call16.StartTransaction(
-                connector_id=connector, id_tag=id_tag, meter_start=tx.meter_start_wh,
-                timestamp=now))
+            answer = await self._c().call(
+                "StartTransaction",
+                call16.StartTransaction(
+                    connector_id=connector,
+                    id_tag=id_tag,
+                    meter_start=tx.meter_start_wh,
+                    timestamp=now,
+                ),
+            )
             tx.transaction_id = str(answer["transactionId"])
             tx.id_tag_status = str(answer["idTagInfo"]["status"])
             return tx
         tx.transaction_id = str(uuid.uuid4())
-        answer = await self._c().call("TransactionEvent", self._event(
-            tx, "Started", "Authorized", "Transaction.Begin", id_token=True))
+        answer = await self._c().call(
+            "TransactionEvent",
+            self._event(tx, "Started", "Authorized", "Transaction.Begin", id_token=True),
+        )
         tx.id_tag_status = str(answer.get("idTokenInfo", {}).get("status", ""))
         return tx
 
@@ -186,52 +204,104 @@ class SimulatedStation:
 
     async def meter_values(self, tx: Transaction) -> dict[str, Any]:
         if self.is_v16:
-            return await self._c().call("MeterValues", call16.MeterValues(
-                connector_id=tx.connector, transaction_id=int(tx.transaction_id),
-                meter_value=[self._sample_16("Sample.Periodic", tx.connector)]))
-        return await self._c().call("TransactionEvent", self._event(
-            tx, "Updated", "MeterValuePeriodic", "Sample.Periodic"))
+            return await self._c().call(
+                "MeterValues",
+                call16.MeterValues(
+                    connector_id=tx.connector,
+                    transaction_id=int(tx.transaction_id),
+                    meter_value=[self._sample_16("Sample.Periodic", tx.connector)],
+                ),
+            )
+        return await self._c().call(
+            "TransactionEvent", self._event(tx, "Updated", "MeterValuePeriodic", "Sample.Periodic")
+        )
 
     async def stop_transaction(self, tx: Transaction, reason: str = "Local") -> dict[str, Any]:
         if self.is_v16:
-            return await self._c().call("StopTransaction", call16.StopTransaction(
-                meter_stop=self.register(tx.connector), timestamp=iso(self.clock.now()),
-                transaction_id=int(tx.transaction_id), reason=reason, id_tag=tx.id_tag,
-                transaction_data=[self._sample_16("Transaction.End", tx.connector)]))
-        return await self._c().call("TransactionEvent", self._event(
-            tx, "Ended", "StopAuthorized" if reason == "Local" else "RemoteStop",
-            "Transaction.End", stopped_reason=reason))
+            return await self._c().call(
+                "StopTransaction",
+                call16.StopTransaction(
+                    meter_stop=self.register(tx.connector),
+                    timestamp=iso(self.clock.now()),
+                    transaction_id=int(tx.transaction_id),
+                    reason=reason,
+                    id_tag=tx.id_tag,
+                    transaction_data=[self._sample_16("Transaction.End", tx.connector)],
+                ),
+            )
+        return await self._c().call(
+            "TransactionEvent",
+            self._event(
+                tx,
+                "Ended",
+                "StopAuthorized" if reason == "Local" else "RemoteStop",
+                "Transaction.End",
+                stopped_reason=reason,
+            ),
+        )
 
     def stop_message(self, tx: Transaction, reason: str = "Local") -> tuple[str, Any]:
         """The stop Call without sending it (tests replay it)."""
         if self.is_v16:
             return "StopTransaction", call16.StopTransaction(
-                meter_stop=self.register(tx.connector), timestamp=iso(self.clock.now()),
-                transaction_id=int(tx.transaction_id), reason=reason)
-        return "TransactionEvent", self._event(tx, "Ended", "StopAuthorized", "Transaction.End",
-                                               stopped_reason=reason)
+                meter_stop=self.register(tx.connector),
+                timestamp=iso(self.clock.now()),
+                transaction_id=int(tx.transaction_id),
+                reason=reason,
+            )
+        return "TransactionEvent", self._event(
+            tx, "Ended", "StopAuthorized", "Transaction.End", stopped_reason=reason
+        )
 
     def _sample_16(self, context: str, connector: int) -> dict[str, Any]:
-        return {"timestamp": iso(self.clock.now()), "sampledValue": [
-            {"value": str(self.register(connector)), "context": context,
-             "measurand": "Energy.Active.Import.Register", "location": "Outlet", "unit": "Wh"}]}
+        return {
+            "timestamp": iso(self.clock.now()),
+            "sampledValue": [
+                {
+                    "value": str(self.register(connector)),
+                    "context": context,
+                    "measurand": "Energy.Active.Import.Register",
+                    "location": "Outlet",
+                    "unit": "Wh",
+                }
+            ],
+        }
 
     def _event(
-        self, tx: Transaction, event_type: str, trigger: str, context: str, *,
-        id_token: bool = False, stopped_reason: str | None = None,
+        self,
+        tx: Transaction,
+        event_type: str,
+        trigger: str,
+        context: str,
+        *,
+        id_token: bool = False,
+        stopped_reason: str | None = None,
     ) -> call201.TransactionEvent:
         info: dict[str, Any] = {"transaction_id": tx.transaction_id}
         if stopped_reason:
             info["stopped_reason"] = stopped_reason
         message = call201.TransactionEvent(
-            event_type=event_type, timestamp=iso(self.clock.now()), trigger_reason=trigger,
-            seq_no=tx.seq_no, transaction_info=info,
+            event_type=event_type,
+            timestamp=iso(self.clock.now()),
+            trigger_reason=trigger,
+            seq_no=tx.seq_no,
+            transaction_info=info,
             evse={"id": tx.connector, "connector_id": 1},
             id_token={"id_token": tx.id_tag, "type": "ISO14443"} if id_token else None,
-            meter_value=[{"timestamp": iso(self.clock.now()), "sampled_value": [
-                {"value": self.register(tx.connector), "context": context,
-                 "measurand": "Energy.Active.Import.Register", "location": "Outlet",
-                 "unit_of_measure": {"unit": "Wh", "multiplier": 0}}]}],
+            meter_value=[
+                {
+                    "timestamp": iso(self.clock.now()),
+                    "sampled_value": [
+                        {
+                            "value": self.register(tx.connector),
+                            "context": context,
+                            "measurand": "Energy.Active.Import.Register",
+                            "location": "Outlet",
+                            "unit_of_measure": {"unit": "Wh", "multiplier": 0},
+                        }
+                    ],
+                }
+            ],
         )
         tx.seq_no += 1
         return message
@@ -246,8 +316,11 @@ class SimulatedStation:
 
         async def get_configuration(payload: dict[str, Any]) -> dict[str, Any]:
             keys = payload.get("key") or list(self.configuration)
-            known = [{"key": k, "readonly": False, "value": self.configuration[k]}
-                     for k in keys if k in self.configuration]
+            known = [
+                {"key": k, "readonly": False, "value": self.configuration[k]}
+                for k in keys
+                if k in self.configuration
+            ]
             unknown = [k for k in keys if k not in self.configuration]
             answer: dict[str, Any] = {"configurationKey": known}
             if unknown:
@@ -263,8 +336,11 @@ class SimulatedStation:
             for item in payload["getVariableData"]:
                 name = item["variable"]["name"]
                 found = name in self.configuration
-                result = {"attributeStatus": "Accepted" if found else "UnknownVariable",
-                          "component": item["component"], "variable": item["variable"]}
+                result = {
+                    "attributeStatus": "Accepted" if found else "UnknownVariable",
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
                 if found:
                     result["attributeValue"] = self.configuration[name]
                 results.append(result)
@@ -274,8 +350,13 @@ class SimulatedStation:
             results = []
             for item in payload["setVariableData"]:
                 self.configuration[item["variable"]["name"]] = item["attributeValue"]
-                results.append({"attributeStatus": "Accepted", "component": item["component"],
-                                "variable": item["variable"]})
+                results.append(
+                    {
+                        "attributeStatus": "Accepted",
+                        "component": item["component"],
+                        "variable": item["variable"],
+                    }
+                )
             return await delayed({"setVariableResult": results})
 
         async def accepted(payload: dict[str, Any]) -> dict[str, Any]:

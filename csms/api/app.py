@@ -87,8 +87,9 @@ def create_app(
             log.exception("healthz_database_failed")
             database = False
         status = 200 if database else 503
-        return ExactJSONResponse({"status": "ok" if database else "degraded",
-                                  "database": database}, status_code=status)
+        return ExactJSONResponse(
+            {"status": "ok" if database else "degraded", "database": database}, status_code=status
+        )
 
     async def list_stations(request: Request) -> Response:
         stations = await read_model.list_stations()
@@ -156,8 +157,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/api/stations", list_stations),
             Route("/api/stations/{station_id}", get_station),
-            Route("/api/stations/{station_id}/commands/{command}", send_command,
-                  methods=["POST"]),
+            Route("/api/stations/{station_id}/commands/{command}", send_command, methods=["POST"]),
             Route("/api/sessions", list_sessions),
             Route("/api/sessions/{session_id}", get_session),
             Route("/metrics", metrics),

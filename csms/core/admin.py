@@ -20,9 +20,7 @@ class AdminService:
         if not station_id or len(station_id) > 48 or "/" in station_id:
             raise InvalidInput("a station id has 1-48 characters and no '/'")
         async with self._uow() as uow:
-            return await uow.stations.add(
-                station_id, hash_password(password) if password else None
-            )
+            return await uow.stations.add(station_id, hash_password(password) if password else None)
 
     async def set_token(
         self,

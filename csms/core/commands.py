@@ -170,7 +170,11 @@ class ChangeAvailability:
 
 
 StationCommand = (
-    GetConfiguration | SetConfiguration | TriggerMessage | Reset | UnlockConnector
+    GetConfiguration
+    | SetConfiguration
+    | TriggerMessage
+    | Reset
+    | UnlockConnector
     | ChangeAvailability
 )
 

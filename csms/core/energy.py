@@ -45,7 +45,9 @@ def register_reading(samples: Iterable[MeterSample], context: str, *, last: bool
     return pool[-1] if last else pool[0]
 
 
-def energy_delivered(meter_start_wh: Decimal | None, meter_stop_wh: Decimal | None) -> Decimal | None:
+def energy_delivered(
+    meter_start_wh: Decimal | None, meter_stop_wh: Decimal | None
+) -> Decimal | None:
     """Stop minus start register, or None when either is unknown."""
     if meter_start_wh is None or meter_stop_wh is None:
         return None

@@ -1,12 +1,12 @@
 """Domain errors (style.md §8).
 
-    CsmsError
-    ├── UnknownStation          a station that is not registered (refused at the handshake)
-    ├── InvalidInput            a message that is well-formed but impossible (bad unit, ...)
-    └── StationCommandError     an operator call to a station did not get an answer
-        ├── StationNotConnected
-        ├── StationTimeout
-        └── StationRejected     the station answered with a CallError
+CsmsError
+├── UnknownStation          a station that is not registered (refused at the handshake)
+├── InvalidInput            a message that is well-formed but impossible (bad unit, ...)
+└── StationCommandError     an operator call to a station did not get an answer
+    ├── StationNotConnected
+    ├── StationTimeout
+    └── StationRejected     the station answered with a CallError
 """
 
 from __future__ import annotations

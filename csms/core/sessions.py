@@ -271,9 +271,7 @@ class SessionService:
             transaction_id=command.transaction_id,
         )
 
-    async def _keep_unmatched_event(
-        self, uow: UnitOfWork, command: RecordTransactionEvent
-    ) -> None:
+    async def _keep_unmatched_event(self, uow: UnitOfWork, command: RecordTransactionEvent) -> None:
         await uow.sessions.add_samples(
             command.station_id, command.evse_id, command.transaction_id, None, command.samples
         )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import structlog
 
-from csms.core.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
-from csms.core.models import ConnectorStatus, IdToken, AuthorizationResult, Station, StationEvent
-from csms.core.ports import Clock, UnitOfWorkProvider
 from csms.core.authorization import authorize
+from csms.core.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
+from csms.core.models import AuthorizationResult, ConnectorStatus, IdToken, Station, StationEvent
+from csms.core.ports import Clock, UnitOfWorkProvider
 
 log = structlog.get_logger(__name__)
 

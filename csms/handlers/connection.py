@@ -129,8 +129,9 @@ class StationConnection:
             self._schemas.validate_response(pending.action, frame.payload, frame.message_id)
         except RpcError as error:
             pending.future.set_exception(
-                StationRejected(self.station_id, pending.action, error.code.value,
-                                error.description)
+                StationRejected(
+                    self.station_id, pending.action, error.code.value, error.description
+                )
             )
             return
         pending.future.set_result(frame.payload)
@@ -147,7 +148,9 @@ class StationConnection:
 
     async def _handle(self, call: Call) -> None:
         started = time.perf_counter()
-        with structlog.contextvars.bound_contextvars(action=call.action, message_id=call.message_id):
+        with structlog.contextvars.bound_contextvars(
+            action=call.action, message_id=call.message_id
+        ):
             outcome = "ok"
             try:
                 payload = await self._dispatch(call)
@@ -183,7 +186,9 @@ class StationConnection:
             self._schemas.validate_response(call.action, result, call.message_id)
         except RpcError as error:
             log.error("ocpp_invalid_response", reason=error.description)
-            raise RpcError(ErrorCode.INTERNAL, "the central system built an invalid answer") from error
+            raise RpcError(
+                ErrorCode.INTERNAL, "the central system built an invalid answer"
+            ) from error
         return result
 
     async def call(self, action: str, payload: Any) -> dict[str, Any]:

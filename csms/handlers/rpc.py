@@ -40,7 +40,12 @@ from importlib import resources
 from typing import Any, Final
 
 import fastjsonschema
-from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 
 CALL: Final = 2
 CALL_RESULT: Final = 3
@@ -218,8 +223,13 @@ def result_frame(message_id: str, payload: dict[str, Any]) -> str:
 
 def error_frame(dialect: Dialect, error: RpcError) -> str:
     return dumps(
-        [CALL_ERROR, error.message_id, dialect.wire_code(error.code), error.description,
-         error.details]
+        [
+            CALL_ERROR,
+            error.message_id,
+            dialect.wire_code(error.code),
+            error.description,
+            error.details,
+        ]
     )
 
 

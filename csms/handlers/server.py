@@ -126,8 +126,9 @@ class OcppServer:
             async with asyncio.timeout(self._options.shutdown_grace_s):
                 await asyncio.gather(*(item.connection.drain() for item in live))
         except TimeoutError:
-            log.warning("shutdown_grace_expired", busy=sum(not i.connection.idle.is_set()
-                                                          for i in live))
+            log.warning(
+                "shutdown_grace_expired", busy=sum(not i.connection.idle.is_set() for i in live)
+            )
         await asyncio.gather(
             *(item.connection.websocket.close(1001, "server shutting down") for item in live),
             return_exceptions=True,
@@ -148,11 +149,13 @@ class OcppServer:
     ) -> Response | None:
         station_id = station_id_from_path(request.path)
         if station_id is None:
-            return _refuse("path is not /ocpp/{station_id}", HTTPStatus.NOT_FOUND,
-                           connection.remote_address)
+            return _refuse(
+                "path is not /ocpp/{station_id}", HTTPStatus.NOT_FOUND, connection.remote_address
+            )
         if not await self._stations.admit(station_id):
-            return _refuse(f"unknown station {station_id}", HTTPStatus.NOT_FOUND,
-                           connection.remote_address)
+            return _refuse(
+                f"unknown station {station_id}", HTTPStatus.NOT_FOUND, connection.remote_address
+            )
         return None
 
     async def _handle(self, websocket: ServerConnection) -> None:
@@ -164,8 +167,12 @@ class OcppServer:
             if subprotocol not in _ADAPTERS:
                 offered = websocket.request.headers.get("Sec-WebSocket-Protocol")
                 HANDSHAKES_REFUSED.labels("no common subprotocol").inc()
-                log.warning("station_refused_no_subprotocol", offered=offered,
-                            supported=list(SUBPROTOCOLS), remote=str(websocket.remote_address))
+                log.warning(
+                    "station_refused_no_subprotocol",
+                    offered=offered,
+                    supported=list(SUBPROTOCOLS),
+                    remote=str(websocket.remote_address),
+                )
                 await websocket.close(_CLOSE_NO_SUBPROTOCOL, "no supported OCPP subprotocol")
                 return
             dialect = DIALECTS[subprotocol]
@@ -178,7 +185,11 @@ class OcppServer:
         dialect = DIALECTS[subprotocol]
         adapter = _ADAPTERS[subprotocol](station_id, self._stations, self._sessions)
         connection = StationConnection(
-            websocket, station_id, dialect, self._schemas[subprotocol], handlers_of(adapter),
+            websocket,
+            station_id,
+            dialect,
+            self._schemas[subprotocol],
+            handlers_of(adapter),
             call_timeout_s=self._options.call_timeout_s,
         )
         previous = self._live.get(station_id)
@@ -193,8 +204,10 @@ class OcppServer:
             await connection.run()
         finally:
             CONNECTED_STATIONS.labels(dialect.version).dec()
-            if self._live.get(station_id) is not None and \
-                    self._live[station_id].connection is connection:
+            if (
+                self._live.get(station_id) is not None
+                and self._live[station_id].connection is connection
+            ):
                 del self._live[station_id]
                 await self._stations.disconnected(station_id)
             log.info("station_disconnected", code=websocket.close_code)

@@ -158,7 +158,7 @@ class EmbeddedPostgres:
     def _check_reachable(self) -> None:
         """As root, ``nobody`` must be able to reach the data dir; we never chmod parents."""
         probe = subprocess.run(
-            ["test", "-w", str(self.data_dir)],
+            [shutil.which("test") or "/usr/bin/test", "-w", str(self.data_dir)],
             user=self._run_as.uid,
             group=self._run_as.gid,
             check=False,
@@ -249,7 +249,7 @@ class EmbeddedPostgres:
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=log_file,
-                preexec_fn=_set_parent_death_signal,  # noqa: PLW1509 (no threads yet at start)
+                preexec_fn=_set_parent_death_signal,
                 start_new_session=True,  # a Ctrl-C in the terminal reaches us, not postgres
             )
         finally:

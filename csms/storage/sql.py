@@ -40,9 +40,7 @@ SET connected = $2,
     last_seen_at = $3
 WHERE station_id = $1"""
 UPDATE_STATION_SEEN: Final = "UPDATE stations SET last_seen_at = $2 WHERE station_id = $1"
-UPDATE_ALL_STATIONS_DISCONNECTED: Final = (
-    "UPDATE stations SET connected = false WHERE connected"
-)
+UPDATE_ALL_STATIONS_DISCONNECTED: Final = "UPDATE stations SET connected = false WHERE connected"
 UPSERT_CONNECTOR: Final = """
 INSERT INTO connectors (station_id, evse_id, connector_id, status, error_code, status_at)
 VALUES ($1, $2, $3, $4, $5, $6)

@@ -56,7 +56,10 @@ async def connect_station(ws_url: str) -> AsyncIterator[object]:
     opened: list[SimulatedStation] = []
 
     async def factory(
-        version: str, profile: str = "quick-dc-50kw", *, boot: bool = True,
+        version: str,
+        profile: str = "quick-dc-50kw",
+        *,
+        boot: bool = True,
         station_id: str | None = None,
     ) -> SimulatedStation:
         station = SimulatedStation(

@@ -21,8 +21,9 @@ async def session_rows(db: asyncpg.Connection, station_id: str) -> list[asyncpg.
 
 
 async def sample_count(db: asyncpg.Connection, station_id: str) -> int:
-    return int(await db.fetchval(
-        "SELECT count(*) FROM meter_samples WHERE station_id = $1", station_id))
+    return int(
+        await db.fetchval("SELECT count(*) FROM meter_samples WHERE station_id = $1", station_id)
+    )
 
 
 async def test_retried_start_transaction_gets_the_same_transaction_id(
@@ -30,14 +31,16 @@ async def test_retried_start_transaction_gets_the_same_transaction_id(
 ) -> None:
     """Same station, connector, idTag, timestamp and meterStart: same id, one session."""
     station = await connect_station("1.6")
-    message = call16.StartTransaction(connector_id=1, id_tag="ABCD", meter_start=120,
-                                      timestamp=iso(PAST))
+    message = call16.StartTransaction(
+        connector_id=1, id_tag="ABCD", meter_start=120, timestamp=iso(PAST)
+    )
     first = await station.client.call("StartTransaction", message)
     second = await station.client.call("StartTransaction", message)
     assert first["transactionId"] == second["transactionId"]
     assert len(await session_rows(db, station.station_id)) == 1
-    later = call16.StartTransaction(connector_id=1, id_tag="ABCD", meter_start=120,
-                                    timestamp=iso(PAST + timedelta(minutes=5)))
+    later = call16.StartTransaction(
+        connector_id=1, id_tag="ABCD", meter_start=120, timestamp=iso(PAST + timedelta(minutes=5))
+    )
     third = await station.client.call("StartTransaction", later)
     assert third["transactionId"] != first["transactionId"]  # a new attempt is a new session
 
@@ -83,7 +86,8 @@ async def test_meter_values_after_the_end_are_kept_but_do_not_reopen(
     assert row["stopped_at"] == PAST + timedelta(seconds=300)
     assert await sample_count(db, station.station_id) == samples_before + 1
     linked = await db.fetchval(
-        "SELECT count(*) FROM meter_samples WHERE session_id = $1", row["session_id"])
+        "SELECT count(*) FROM meter_samples WHERE session_id = $1", row["session_id"]
+    )
     assert linked == samples_before + 1
 
 
@@ -92,12 +96,20 @@ async def test_stop_for_unknown_transaction_is_answered_and_kept_v16(
 ) -> None:
     """1.6: a StopTransaction we never saw start is answered and kept for reconciliation."""
     station = await connect_station("1.6")
-    answer = await station.client.call("StopTransaction", call16.StopTransaction(
-        meter_stop=5000, timestamp=iso(PAST), transaction_id=987654, reason="EVDisconnected",
-        id_tag="CARD3"))
+    answer = await station.client.call(
+        "StopTransaction",
+        call16.StopTransaction(
+            meter_stop=5000,
+            timestamp=iso(PAST),
+            transaction_id=987654,
+            reason="EVDisconnected",
+            id_tag="CARD3",
+        ),
+    )
     assert answer["idTagInfo"]["status"] == "Invalid"
     kept = await db.fetchrow(
-        "SELECT * FROM unmatched_stops WHERE station_id = $1", station.station_id)
+        "SELECT * FROM unmatched_stops WHERE station_id = $1", station.station_id
+    )
     assert kept["transaction_id"] == "987654"
     assert kept["meter_stop_wh"] == Decimal(5000)
     assert kept["reason"] == "EVDisconnected"
@@ -113,11 +125,13 @@ async def test_ended_event_for_unknown_transaction_is_kept_v201(
 
     station = await connect_station("2.0.1")
     station.clock = SimClock(start=PAST, speed=0)
-    tx = Transaction(connector=1, id_tag="CARD4", meter_start_wh=0,
-                     transaction_id=unique("tx"), seq_no=5)
+    tx = Transaction(
+        connector=1, id_tag="CARD4", meter_start_wh=0, transaction_id=unique("tx"), seq_no=5
+    )
     await station.stop_transaction(tx, reason="EVDisconnected")
     kept = await db.fetchrow(
-        "SELECT * FROM unmatched_stops WHERE station_id = $1", station.station_id)
+        "SELECT * FROM unmatched_stops WHERE station_id = $1", station.station_id
+    )
     assert kept["transaction_id"] == tx.transaction_id
     assert kept["reason"] == "EVDisconnected"
     assert await session_rows(db, station.station_id) == []
@@ -135,11 +149,13 @@ async def test_seq_no_gaps_are_recorded_and_cleared_when_filled(
     await station.meter_values(tx)  # seqNo 3
     gaps = await db.fetch(
         "SELECT missing_seq_no FROM seq_no_gaps WHERE transaction_id = $1 ORDER BY 1",
-        tx.transaction_id)
+        tx.transaction_id,
+    )
     assert [g["missing_seq_no"] for g in gaps] == [1, 2]
     await station.client.call("TransactionEvent", late)
     gaps = await db.fetch(
-        "SELECT missing_seq_no FROM seq_no_gaps WHERE transaction_id = $1", tx.transaction_id)
+        "SELECT missing_seq_no FROM seq_no_gaps WHERE transaction_id = $1", tx.transaction_id
+    )
     assert [g["missing_seq_no"] for g in gaps] == [2]
     row = (await session_rows(db, station.station_id))[0]
     assert row["last_seq_no"] == 3

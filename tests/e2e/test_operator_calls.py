@@ -26,7 +26,9 @@ async def wait_for_lock_waiter(db: asyncpg.Connection) -> None:
 
 
 async def test_operator_call_completes_while_the_station_is_mid_message(
-    connect_station: Any, db: asyncpg.Connection, api: httpx.AsyncClient,
+    connect_station: Any,
+    db: asyncpg.Connection,
+    api: httpx.AsyncClient,
     central_system: CentralSystem,
 ) -> None:
     """A GetConfiguration is answered while the station's own Call is still being handled."""
@@ -34,7 +36,8 @@ async def test_operator_call_completes_while_the_station_is_mid_message(
     await station.status(1, "Available")
     async with db.transaction():
         await db.execute(
-            "SELECT 1 FROM connectors WHERE station_id = $1 FOR UPDATE", station.station_id)
+            "SELECT 1 FROM connectors WHERE station_id = $1 FOR UPDATE", station.station_id
+        )
         own_message = asyncio.create_task(station.status(1, "Preparing"))
         await wait_for_lock_waiter(db)  # the server is now inside the station's handler
         started = time.monotonic()
@@ -50,16 +53,24 @@ async def test_operator_call_completes_while_the_station_is_mid_message(
     async with asyncio.timeout(5):
         await own_message
     status = await db.fetchval(
-        "SELECT status FROM connectors WHERE station_id = $1 AND evse_id = 1",
-        station.station_id)
+        "SELECT status FROM connectors WHERE station_id = $1 AND evse_id = 1", station.station_id
+    )
     assert status == "Preparing"
 
 
 COMMANDS = [
-    ("get-configuration", {"keys": ["HeartbeatInterval"]},
-     {"keys": ["OCPPCommCtrlr.HeartbeatInterval"]}, None),
-    ("set-configuration", {"key": "HeartbeatInterval", "value": "60"},
-     {"key": "OCPPCommCtrlr.HeartbeatInterval", "value": "60"}, None),
+    (
+        "get-configuration",
+        {"keys": ["HeartbeatInterval"]},
+        {"keys": ["OCPPCommCtrlr.HeartbeatInterval"]},
+        None,
+    ),
+    (
+        "set-configuration",
+        {"key": "HeartbeatInterval", "value": "60"},
+        {"key": "OCPPCommCtrlr.HeartbeatInterval", "value": "60"},
+        None,
+    ),
     ("trigger-message", {"message": "Heartbeat"}, {"message": "Heartbeat"}, "Accepted"),
     ("reset", {"hard": False}, {"hard": True}, "Accepted"),
     ("unlock-connector", {"evse_id": 1}, {"evse_id": 1, "connector_id": 1}, "Unlocked"),
@@ -68,11 +79,17 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
-@pytest.mark.parametrize(("name", "body16", "body201", "status"), COMMANDS,
-                         ids=[c[0] for c in COMMANDS])
+@pytest.mark.parametrize(
+    ("name", "body16", "body201", "status"), COMMANDS, ids=[c[0] for c in COMMANDS]
+)
 async def test_operator_commands_reach_the_station(
-    version: str, name: str, body16: dict[str, Any], body201: dict[str, Any],
-    status: str | None, connect_station: Any, api: httpx.AsyncClient,
+    version: str,
+    name: str,
+    body16: dict[str, Any],
+    body201: dict[str, Any],
+    status: str | None,
+    connect_station: Any,
+    api: httpx.AsyncClient,
 ) -> None:
     """Each operator command becomes the version's message and returns the station's answer."""
     station = await connect_station(version)
@@ -99,14 +116,17 @@ async def test_command_errors_map_to_http_statuses(
     assert "NotSupported" in rejected.json()["error"]
     unknown = await api.post(f"/api/stations/{station.station_id}/commands/explode", json={})
     assert unknown.status_code == 404
-    bad = await api.post(f"/api/stations/{station.station_id}/commands/reset",
-                         json={"violently": True})
+    bad = await api.post(
+        f"/api/stations/{station.station_id}/commands/reset", json={"violently": True}
+    )
     assert bad.status_code == 400
-    not_json = await api.post(f"/api/stations/{station.station_id}/commands/reset",
-                              content=b"{oops")
+    not_json = await api.post(
+        f"/api/stations/{station.station_id}/commands/reset", content=b"{oops"
+    )
     assert not_json.status_code == 400
-    bad_key = await api.post(f"/api/stations/{station.station_id}/commands/get-configuration",
-                             json={"keys": ["NoDot"]})
+    bad_key = await api.post(
+        f"/api/stations/{station.station_id}/commands/get-configuration", json={"keys": ["NoDot"]}
+    )
     assert bad_key.status_code == 400
 
 
@@ -114,13 +134,15 @@ async def test_a_silent_station_times_out_with_504(migrated_dsn: str) -> None:
     """A station that never answers gives 504 after the configured call time-out."""
     settings = make_settings(migrated_dsn, ocpp_call_timeout_s=0.3)
     async with CentralSystem(settings) as system:
-        station = SimulatedStation(unique("SLOW"), "1.6", PROFILES["normal-ac-6kw"],
-                                   SimClock(speed=0), answer_delay_s=5)
+        station = SimulatedStation(
+            unique("SLOW"), "1.6", PROFILES["normal-ac-6kw"], SimClock(speed=0), answer_delay_s=5
+        )
         await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.api_port}") as api:
                 response = await api.post(
-                    f"/api/stations/{station.station_id}/commands/reset", json={})
+                    f"/api/stations/{station.station_id}/commands/reset", json={}
+                )
             assert response.status_code == 504
             assert "did not answer" in response.json()["error"]
         finally:

@@ -21,9 +21,7 @@ START = datetime(2025, 1, 31, 15, 0, tzinfo=UTC)  # 2025-02-01 00:00 JST
 
 async def add_token(db: asyncpg.Connection, status: str = "Accepted") -> str:
     token = unique("TAG").upper().replace("-", "")[:16]
-    await db.execute(
-        "INSERT INTO id_tokens (id_token, status) VALUES ($1, $2)", token, status
-    )
+    await db.execute("INSERT INTO id_tokens (id_token, status) VALUES ($1, $2)", token, status)
     return token
 
 
@@ -41,9 +39,7 @@ async def test_full_session_is_stored_with_station_times_energy_and_samples(
             station, connector=1, id_tag=token.lower(), duration_s=1800, sample_interval_s=300
         )
     assert summary.authorization == "Accepted"  # 1.6 idTag matching is case-insensitive
-    row = await db.fetchrow(
-        "SELECT * FROM sessions WHERE station_id = $1", station.station_id
-    )
+    row = await db.fetchrow("SELECT * FROM sessions WHERE station_id = $1", station.station_id)
     assert row["state"] == "completed"
     assert row["started_at"] == START
     assert (row["stopped_at"] - row["started_at"]).total_seconds() == 1800
@@ -73,7 +69,10 @@ async def test_station_and_connector_state_are_kept(
     await station.status(1, "Faulted")
     row = await db.fetchrow("SELECT * FROM stations WHERE station_id = $1", station.station_id)
     assert (row["vendor"], row["model"], row["firmware_version"]) == (
-        "SimVendor", "Normal AC 6kW", "sim-1.0")
+        "SimVendor",
+        "Normal AC 6kW",
+        "sim-1.0",
+    )
     assert row["connected"] is True
     assert row["ocpp_version"] == version
     statuses = {
@@ -118,8 +117,11 @@ async def test_api_shows_stations_sessions_and_samples(
     detail = (await api.get(f"/api/stations/{station.station_id}")).json()
     assert detail["connected"] is True
     assert detail["connectors"][0]["status"] == "Available"
-    listed = (await api.get("/api/sessions", params={"station_id": station.station_id,
-                                                     "state": "completed"})).json()["sessions"]
+    listed = (
+        await api.get(
+            "/api/sessions", params={"station_id": station.station_id, "state": "completed"}
+        )
+    ).json()["sessions"]
     assert len(listed) == 1
     assert listed[0]["energy_wh"] == str(summary.energy_wh)  # exact, a string, never a float
     one = (await api.get(f"/api/sessions/{listed[0]['session_id']}")).json()

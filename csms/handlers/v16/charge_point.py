@@ -66,7 +66,11 @@ class ChargePointV16:
 
     @on("StatusNotification")
     async def on_status_notification(
-        self, connector_id: int, error_code: str, status: str, timestamp: str | None = None,
+        self,
+        connector_id: int,
+        error_code: str,
+        status: str,
+        timestamp: str | None = None,
         **_: Any,
     ) -> call_result.StatusNotification:
         evse_id, connector = mapping.to_evse(connector_id)
@@ -110,8 +114,11 @@ class ChargePointV16:
 
     @on("MeterValues")
     async def on_meter_values(
-        self, connector_id: int, meter_value: list[dict[str, Any]],
-        transaction_id: int | None = None, **_: Any,
+        self,
+        connector_id: int,
+        meter_value: list[dict[str, Any]],
+        transaction_id: int | None = None,
+        **_: Any,
     ) -> call_result.MeterValues:
         await self._sessions.record_meter_values(
             commands.RecordMeterValues(
@@ -125,8 +132,13 @@ class ChargePointV16:
 
     @on("StopTransaction")
     async def on_stop_transaction(
-        self, meter_stop: int, timestamp: str, transaction_id: int, reason: str | None = None,
-        id_tag: str | None = None, transaction_data: list[dict[str, Any]] | None = None,
+        self,
+        meter_stop: int,
+        timestamp: str,
+        transaction_id: int,
+        reason: str | None = None,
+        id_tag: str | None = None,
+        transaction_data: list[dict[str, Any]] | None = None,
         **_: Any,
     ) -> call_result.StopTransaction:
         ended = await self._sessions.end(
@@ -147,8 +159,9 @@ class ChargePointV16:
     async def on_data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any
     ) -> call_result.DataTransfer:
-        await self._record("DataTransfer", None, vendor_id=vendor_id, message_id=message_id,
-                           data=data)
+        await self._record(
+            "DataTransfer", None, vendor_id=vendor_id, message_id=message_id, data=data
+        )
         return call_result.DataTransfer(status=enums.DataTransferStatus.unknown_vendor_id)
 
     @on("FirmwareStatusNotification")

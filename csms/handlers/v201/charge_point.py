@@ -77,15 +77,30 @@ class ChargePointV201:
 
     @on("TransactionEvent")
     async def on_transaction_event(
-        self, event_type: str, timestamp: str, trigger_reason: str, seq_no: int,
-        transaction_info: dict[str, Any], offline: bool = False,
-        evse: dict[str, Any] | None = None, id_token: dict[str, Any] | None = None,
-        meter_value: list[dict[str, Any]] | None = None, **_: Any,
+        self,
+        event_type: str,
+        timestamp: str,
+        trigger_reason: str,
+        seq_no: int,
+        transaction_info: dict[str, Any],
+        offline: bool = False,
+        evse: dict[str, Any] | None = None,
+        id_token: dict[str, Any] | None = None,
+        meter_value: list[dict[str, Any]] | None = None,
+        **_: Any,
     ) -> call_result.TransactionEvent:
         recorded = await self._sessions.record_transaction_event(
             mapping.to_transaction_event(
-                self.station_id, event_type, timestamp, trigger_reason, seq_no,
-                transaction_info, offline, evse, id_token, meter_value,
+                self.station_id,
+                event_type,
+                timestamp,
+                trigger_reason,
+                seq_no,
+                transaction_info,
+                offline,
+                evse,
+                id_token,
+                meter_value,
             )
         )
         info = recorded.authorization
@@ -111,16 +126,27 @@ class ChargePointV201:
     async def on_notify_event(
         self, generated_at: str, seq_no: int, event_data: list[dict[str, Any]], **extra: Any
     ) -> call_result.NotifyEvent:
-        await self._record("NotifyEvent", generated_at, seq_no=seq_no, event_data=event_data,
-                           tbc=extra.get("tbc", False))
+        await self._record(
+            "NotifyEvent",
+            generated_at,
+            seq_no=seq_no,
+            event_data=event_data,
+            tbc=extra.get("tbc", False),
+        )
         return call_result.NotifyEvent()
 
     @on("NotifyReport")
     async def on_notify_report(
         self, request_id: int, generated_at: str, seq_no: int, **extra: Any
     ) -> call_result.NotifyReport:
-        await self._record("NotifyReport", generated_at, request_id=request_id, seq_no=seq_no,
-                           report_data=extra.get("report_data", []), tbc=extra.get("tbc", False))
+        await self._record(
+            "NotifyReport",
+            generated_at,
+            request_id=request_id,
+            seq_no=seq_no,
+            report_data=extra.get("report_data", []),
+            tbc=extra.get("tbc", False),
+        )
         return call_result.NotifyReport()
 
     @on("SecurityEventNotification")
@@ -134,8 +160,7 @@ class ChargePointV201:
     async def on_firmware_status_notification(
         self, status: str, request_id: int | None = None, **_: Any
     ) -> call_result.FirmwareStatusNotification:
-        await self._record("FirmwareStatusNotification", None, status=status,
-                           request_id=request_id)
+        await self._record("FirmwareStatusNotification", None, status=status, request_id=request_id)
         return call_result.FirmwareStatusNotification()
 
     @on("LogStatusNotification")
@@ -149,8 +174,9 @@ class ChargePointV201:
     async def on_data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any
     ) -> call_result.DataTransfer:
-        await self._record("DataTransfer", None, vendor_id=vendor_id, message_id=message_id,
-                           data=data)
+        await self._record(
+            "DataTransfer", None, vendor_id=vendor_id, message_id=message_id, data=data
+        )
         return call_result.DataTransfer(status=enums.DataTransferStatusEnumType.unknown_vendor_id)
 
     async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:

@@ -1,0 +1,157 @@
+"""``csms serve`` as an operator runs it: embedded PostgreSQL, simulator, CLI, SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from csms.bootstrap import CentralSystem
+from simulators.scenario import run_station
+from tests.e2e.conftest import make_settings
+from tests.e2e.test_operator_calls import wait_for_lock_waiter
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSMS_")}
+    env["CSMS_DATA_DIR"] = str(data_dir)
+    return env
+
+
+async def _read_until(stream: asyncio.StreamReader, event: str) -> dict[str, Any]:
+    while True:
+        line = await stream.readline()
+        if not line:
+            raise AssertionError(f"server exited before logging {event}")
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("event") == event:
+            return dict(record)
+
+
+async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -> None:
+    """The quick-start path: serve, simulate both versions, use the CLI alongside, SIGTERM."""
+    root = Path(tempfile.mkdtemp(prefix="csms-serve-"))
+    os.chmod(root, 0o755)
+    data_dir = root / "data"
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "csms",
+        "serve",
+        "--port",
+        "0",
+        "--api-port",
+        "0",
+        env=_env(data_dir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert server.stdout is not None
+    try:
+        async with asyncio.timeout(60):
+            started = await _read_until(server.stdout, "central_system_started")
+        assert started["database"] == "embedded"
+        assert started["development_mode"] is True
+        url = f"ws://127.0.0.1:{started['ocpp_port']}/ocpp"
+        async with asyncio.timeout(60):
+            for version in ("1.6", "2.0.1"):
+                summaries = await run_station(
+                    url,
+                    f"QS-{version}",
+                    version,
+                    "normal-ac-6kw",
+                    sessions=1,
+                    duration_s=900,
+                    sample_interval_s=300,
+                    speed=0,
+                )
+                assert summaries[0].energy_wh == 6000 * 900 // 3600
+        listing = subprocess.run(
+            [sys.executable, "-m", "csms", "station", "list"],
+            env=_env(data_dir),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert {"QS-1.6", "QS-2.0.1"} <= {s["station_id"] for s in json.loads(listing.stdout)}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{started['api_port']}") as api:
+            sessions = (await api.get("/api/sessions")).json()["sessions"]
+        assert sorted(s["ocpp_version"] for s in sessions) == ["1.6", "2.0.1"]
+        assert all(s["energy_wh"] == "1500" for s in sessions)
+        server.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await _read_until(server.stdout, "ocpp_server_stopped")
+            assert await server.wait() == 0
+        assert not (data_dir / "pgdata" / "postmaster.pid").exists()  # postgres stopped too
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+
+
+async def test_shutdown_finishes_the_message_in_progress(
+    migrated_dsn: str, db: asyncpg.Connection
+) -> None:
+    """On shutdown the station still gets the answer to the Call being handled."""
+    from simulators.station import PROFILES, SimClock, SimulatedStation
+    from tests.conftest import unique
+
+    system = CentralSystem(make_settings(migrated_dsn, shutdown_grace_s=5))
+    await system.__aenter__()
+    station = SimulatedStation(unique("BYE"), "1.6", PROFILES["normal-ac-6kw"], SimClock(speed=0))
+    await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
+    try:
+        await station.status(1, "Available")
+        async with db.transaction():
+            await db.execute(
+                "SELECT 1 FROM connectors WHERE station_id = $1 FOR UPDATE", station.station_id
+            )
+            in_flight = asyncio.create_task(station.status(1, "Preparing"))
+            await wait_for_lock_waiter(db)
+            stopping = asyncio.create_task(system.__aexit__(None, None, None))
+            await asyncio.sleep(0.2)
+            assert not stopping.done()  # waiting for the handler, not cutting it off
+        async with asyncio.timeout(10):
+            assert await in_flight == {}  # the StatusNotification.conf arrived
+            await stopping
+    finally:
+        await station.close()
+    assert (
+        await db.fetchval(
+            "SELECT status FROM connectors WHERE station_id = $1 AND evse_id = 1",
+            station.station_id,
+        )
+        == "Preparing"
+    )
+
+
+@pytest.mark.parametrize("argv", [["station", "add", "CP/1"], ["token", "add", ""]])
+def test_cli_refuses_bad_input_with_a_message(argv: list[str], migrated_dsn: str) -> None:
+    """Bad CLI input exits non-zero with a one-line reason, no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSMS_")}
+    env["CSMS_DATABASE_URL"] = migrated_dsn
+    done = subprocess.run(
+        [sys.executable, "-m", "csms", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("csms: ")
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,147 @@
+"""Our OCPP-J layer without a socket: framing, encoding, schema error mapping."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ocpp.v16 import call_result, datatypes, enums
+
+from csms.handlers.rpc import (
+    V16,
+    V201,
+    Call,
+    CallError,
+    CallResult,
+    ErrorCode,
+    RpcError,
+    Schemas,
+    dumps,
+    error_frame,
+    handlers_of,
+    on,
+    parse_frame,
+    payload_of,
+    to_camel,
+    to_snake,
+)
+
+
+def test_call_result_and_error_frames_parse() -> None:
+    """The three OCPP-J message types become typed frames."""
+    assert parse_frame('[2,"a","Heartbeat",{}]') == Call("a", "Heartbeat", {})
+    assert parse_frame('[3,"a",{"x":1}]') == CallResult("a", {"x": 1})
+    assert parse_frame('[4,"a","NotSupported","no",{}]') == CallError("a", "NotSupported", "no", {})
+
+
+def test_numbers_are_parsed_as_decimal_never_float() -> None:
+    """Energy values keep every digit: 0.1 + 0.2 stays exact."""
+    frame = parse_frame('[2,"a","MeterValues",{"v":12345.678901234567}]')
+    assert isinstance(frame, Call)
+    assert frame.payload["v"] == Decimal("12345.678901234567")
+
+
+def test_decimal_is_written_exactly_not_with_one_decimal() -> None:
+    """The ocpp library writes Decimal('12.345') as 12.3; we write 12.345 and ints as ints."""
+    assert dumps([3, "a", {"a": Decimal("12.345"), "b": Decimal("7.000")}]) == (
+        '[3,"a",{"a":12.345,"b":7}]'
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "message_id"),
+    [
+        ("not json", ErrorCode.RPC_FRAMEWORK, "-1"),
+        ("[]", ErrorCode.RPC_FRAMEWORK, "-1"),
+        ('"text"', ErrorCode.RPC_FRAMEWORK, "-1"),
+        ('[2, null, "Heartbeat", {}]', ErrorCode.RPC_FRAMEWORK, "-1"),
+        (f'[2, "{"x" * 37}", "Heartbeat", {{}}]', ErrorCode.RPC_FRAMEWORK, "-1"),
+        ('[9, "id", "Heartbeat", {}]', ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED, "id"),
+        ('[2, "id", 5, {}]', ErrorCode.PROTOCOL, "id"),
+        ('[2, "id", "Heartbeat", "x"]', ErrorCode.PROTOCOL, "id"),
+        ('[3, "id"]', ErrorCode.RPC_FRAMEWORK, "id"),
+        ('[4, "id", 1, 2, 3]', ErrorCode.RPC_FRAMEWORK, "id"),
+    ],
+)
+def test_malformed_frames_raise_the_right_error(raw: str, code: ErrorCode, message_id: str) -> None:
+    """Each malformed frame maps to one semantic error and keeps the id when readable."""
+    with pytest.raises(RpcError) as raised:
+        parse_frame(raw)
+    assert raised.value.code is code
+    assert raised.value.message_id == message_id
+
+
+@given(st.binary(max_size=200) | st.text(max_size=200))
+def test_any_input_parses_or_raises_rpc_error(raw: bytes | str) -> None:
+    """Fuzz: nothing a station sends crashes the parser with another exception."""
+    with contextlib.suppress(RpcError):
+        parse_frame(raw)
+
+
+def test_error_codes_are_spelled_per_version() -> None:
+    """1.6 keeps its spellings (FormationViolation, OccurenceConstraintViolation)."""
+    error = RpcError(ErrorCode.FORMAT, "x", message_id="1")
+    assert json.loads(error_frame(V16, error))[2] == "FormationViolation"
+    assert json.loads(error_frame(V201, error))[2] == "FormatViolation"
+    occurrence = RpcError(ErrorCode.OCCURRENCE_CONSTRAINT, "x", message_id="1")
+    assert json.loads(error_frame(V16, occurrence))[2] == "OccurenceConstraintViolation"
+    assert json.loads(error_frame(V201, occurrence))[2] == "OccurrenceConstraintViolation"
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"chargePointVendor": "V"}, ErrorCode.OCCURRENCE_CONSTRAINT),
+        ({"chargePointVendor": 1, "chargePointModel": "M"}, ErrorCode.TYPE_CONSTRAINT),
+        ({"chargePointVendor": "V" * 21, "chargePointModel": "M"}, ErrorCode.PROPERTY_CONSTRAINT),
+        ({"chargePointVendor": "V", "chargePointModel": "M", "x": 1}, ErrorCode.FORMAT),
+    ],
+)
+def test_schema_violations_map_to_codes(payload: dict[str, Any], code: ErrorCode) -> None:
+    """Compiled validation reports the OCPP-J error class of each violation."""
+    with pytest.raises(RpcError) as raised:
+        Schemas(V16).validate_request("BootNotification", payload, "m")
+    assert raised.value.code is code
+
+
+def test_known_actions_come_from_the_schema_files() -> None:
+    """1.6 and 2.0.1 action sets are read from the library's schemas."""
+    assert {"BootNotification", "StartTransaction", "SignCertificate"} <= Schemas(V16).actions
+    assert {"TransactionEvent", "NotifyEvent"} <= Schemas(V201).actions
+    assert "TransactionEvent" not in Schemas(V16).actions
+
+
+def test_key_case_conversion_round_trips_library_special_cases() -> None:
+    """camelCase <-> snake_case uses the library's rules (SoC, URL, CSMS)."""
+    wire = {"idTagInfo": {"parentIdTag": "A"}, "meterValue": [{"sampledValue": [{"a": 1}]}]}
+    assert to_snake(wire) == {
+        "id_tag_info": {"parent_id_tag": "A"},
+        "meter_value": [{"sampled_value": [{"a": 1}]}],
+    }
+    assert to_camel(to_snake(wire)) == wire
+
+
+def test_library_dataclasses_become_payloads_without_none() -> None:
+    """A call_result dataclass is sent camelCase, without None fields, enums as values."""
+    result = call_result.Authorize(
+        id_tag_info=datatypes.IdTagInfo(status=enums.AuthorizationStatus.accepted)
+    )
+    payload = payload_of(result)
+    assert json.loads(dumps([3, "1", payload])) == [3, "1", {"idTagInfo": {"status": "Accepted"}}]
+
+
+def test_handlers_are_collected_from_marked_methods() -> None:
+    """@on marks adapter methods; handlers_of binds them per instance."""
+
+    class Adapter:
+        @on("Heartbeat")
+        async def beat(self) -> dict[str, Any]:
+            return {}
+
+    table = handlers_of(Adapter())
+    assert list(table) == ["Heartbeat"]
