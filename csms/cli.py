@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-host", help="HTTP API address (default 127.0.0.1)")
     serve.add_argument("--api-port", type=int, help="HTTP API port (default 8080)")
     serve.add_argument("--database-url", dest="serve_database_url", help=argparse.SUPPRESS)
+    serve.add_argument(
+        "--demo", action="store_true", help="also register demo cards (see README quick start)"
+    )
 
     station = commands.add_parser("station", help="manage stations").add_subparsers(
         dest="action", required=True
@@ -74,12 +77,29 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-async def _serve(settings: Settings) -> None:
+DEMO_CARDS = {
+    "0123456789ABCDEF": TokenStatus.ACCEPTED,  # a FeliCa IDm, as the simulator's reader sends
+    "DEMOMEMBER1": TokenStatus.ACCEPTED,
+    "DEMOBLOCKED1": TokenStatus.BLOCKED,
+}
+
+
+async def _serve(settings: Settings, *, demo: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with CentralSystem(settings):
+    async with CentralSystem(settings) as system:
+        if demo:
+            assert system.admin is not None
+            for card, status in DEMO_CARDS.items():
+                await system.admin.set_token(card, status)
+            print(
+                f"demo ready: stations connect to ws://{settings.host}:{system.ocpp_port}/ocpp/"
+                f"<station_id>; API on http://{settings.api_host}:{system.api_port}/api/sessions;"
+                f" demo cards {', '.join(DEMO_CARDS)}",
+                file=sys.stderr,
+            )
         await stop.wait()
 
 
@@ -128,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     try:
         if args.command == "serve":
-            asyncio.run(_serve(settings))
+            asyncio.run(_serve(settings, demo=args.demo))
             return 0
         return asyncio.run(_admin(args, settings))
     except (CsmsError, EmbeddedPostgresError, ValueError) as exc:
