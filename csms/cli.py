@@ -14,9 +14,13 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+
+from csms.billing.pricer import NoTariffInForce, price_session, quote_as_dict
+from csms.billing.tariff import TariffError
 
 from csms.bootstrap import CentralSystem, open_database
 from csms.core.admin import AdminService
@@ -26,6 +30,8 @@ from csms.observability import configure_logging
 from csms.settings import Settings, load_settings
 from csms.storage.embedded import EmbeddedPostgresError
 from csms.storage.postgres import PostgresReadModel, PostgresUnitOfWorkProvider
+from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
+from csms.storage.tariff_files import load_tariffs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     add_token.add_argument("--expires", help="expiry, ISO 8601 with offset")
     add_token.add_argument("--group", help="group id (1.6 parentIdTag, 2.0.1 groupIdToken)")
     token.add_parser("list", help="list id tokens")
+
+    quote = commands.add_parser("quote", help="price a session with a tariff (no database)")
+    quote.add_argument("--tariff", required=True, help="tariff id (config/tariffs/ID.json)")
+    quote.add_argument("--start", required=True, help="ISO 8601 with a UTC offset")
+    quote.add_argument("--stop", required=True, help="ISO 8601 with a UTC offset")
+    quote.add_argument("--energy-wh", required=True, help="delivered energy in Wh (decimal)")
+    quote.add_argument("--tariffs-dir", type=Path, help="tariff folder (default: config/tariffs)")
     return parser
 
 
@@ -138,8 +151,39 @@ def _token_row(token: Any) -> dict[str, Any]:
     return {name: getattr(token, name) for name in token.__slots__}
 
 
+def _quote(args: argparse.Namespace) -> int:
+    """Print one JSON quote; exit 2 when no tariff version is in force at the start."""
+    try:
+        start = parse_timestamp_strict(args.start)
+        stop = parse_timestamp_strict(args.stop)
+        tariffs = load_tariffs(args.tariffs_dir or TARIFFS_DIR)
+        tariff = tariffs.get(args.tariff)
+        if tariff is None:
+            print(f"csms: unknown tariff {args.tariff!r}; known: {sorted(tariffs)}",
+                  file=sys.stderr)
+            return 1
+        quote = price_session(tariff, start, stop, args.energy_wh)
+    except NoTariffInForce as exc:
+        print(f"csms: {exc}", file=sys.stderr)
+        return 2
+    except (TariffError, ValueError, TypeError, ArithmeticError) as exc:
+        print(f"csms: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(quote_as_dict(quote), ensure_ascii=False))
+    return 0
+
+
+def parse_timestamp_strict(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} needs a UTC offset, e.g. 2025-02-03T09:00:00+09:00")
+    return parsed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "quote":
+        return _quote(args)
     try:
         settings = _settings(args)
     except ValidationError as exc:
