@@ -25,12 +25,15 @@ from csms.core.clock import SystemClock
 from csms.core.ports import Clock
 from csms.core.sessions import SessionService
 from csms.core.stations import StationService
+from csms.core.tariffs import TariffCatalog
 from csms.handlers.server import OcppServer, ServerOptions
 from csms.observability import REGISTRY
 from csms.settings import Settings
 from csms.storage.embedded import EmbeddedPostgres
 from csms.storage.migrate import migrate
 from csms.storage.postgres import PostgresReadModel, PostgresUnitOfWorkProvider, create_pool
+from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
+from csms.storage.tariff_files import load_catalog
 
 log = structlog.get_logger(__name__)
 
@@ -95,6 +98,7 @@ class CentralSystem:
         self.database: Database | None = None
         self.ocpp: OcppServer | None = None
         self.admin: AdminService | None = None
+        self.catalog: TariffCatalog | None = None
         self._api: _ApiServer | None = None
         self._api_task: asyncio.Task[None] | None = None
         self._api_socket: socket.socket | None = None
@@ -127,6 +131,15 @@ class CentralSystem:
 
     async def _start(self) -> None:
         settings = self.settings
+        # Tariffs first: a bad tariff or assignment file stops start-up before anything runs.
+        self.catalog = load_catalog(
+            settings.tariffs_dir or TARIFFS_DIR, settings.tariff_assignments
+        )
+        log.info(
+            "tariffs_loaded",
+            tariffs=sorted(self.catalog.tariffs),
+            assigned_stations=len(self.catalog.stations),
+        )
         self.database = await self._stack.enter_async_context(open_database(settings))
         uow = PostgresUnitOfWorkProvider(self.database.pool)
         stations = StationService(
@@ -135,7 +148,7 @@ class CentralSystem:
             heartbeat_interval_s=settings.heartbeat_interval_s,
             auto_register=settings.auto_register_stations,
         )
-        sessions = SessionService(uow, self.clock)
+        sessions = SessionService(uow, self.clock, self.catalog)
         self.admin = AdminService(uow)
         stale = await stations.reset_connections()
         self.ocpp = OcppServer(

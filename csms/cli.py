@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from csms.billing.pricer import NoTariffInForce, price_session, quote_as_dict
 from csms.billing.tariff import TariffError
-
 from csms.bootstrap import CentralSystem, open_database
 from csms.core.admin import AdminService
 from csms.core.errors import CsmsError
@@ -159,8 +158,9 @@ def _quote(args: argparse.Namespace) -> int:
         tariffs = load_tariffs(args.tariffs_dir or TARIFFS_DIR)
         tariff = tariffs.get(args.tariff)
         if tariff is None:
-            print(f"csms: unknown tariff {args.tariff!r}; known: {sorted(tariffs)}",
-                  file=sys.stderr)
+            print(
+                f"csms: unknown tariff {args.tariff!r}; known: {sorted(tariffs)}", file=sys.stderr
+            )
             return 1
         quote = price_session(tariff, start, stop, args.energy_wh)
     except NoTariffInForce as exc:

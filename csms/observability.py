@@ -58,6 +58,19 @@ SESSIONS_ENDED: Final = Counter(
     registry=REGISTRY,
 )
 
+STATEMENTS_ISSUED: Final = Counter(
+    "csms_statements_total",
+    "Statements stored for finished sessions, by status (issued or unpriced).",
+    ["status"],
+    registry=REGISTRY,
+)
+SESSIONS_UNPRICED: Final = Counter(
+    "csms_sessions_unpriced_total",
+    "Finished sessions that could not be priced, by reason code.",
+    ["reason"],
+    registry=REGISTRY,
+)
+
 _NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access")
 
 

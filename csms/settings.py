@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     shutdown_grace_s: float = Field(default=10.0, ge=0)
+    tariffs_dir: Path | None = None
+    tariff_assignments: Path | None = None
 
     @field_validator("database_url")
     @classmethod

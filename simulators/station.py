@@ -1,17 +1,19 @@
 """Simulated charge points: profiles, a FeliCa reader, and the messages of one station.
 
-Energy is kept as an exact ``Decimal`` register and sent as whole Wh (1.6 meterStart and
+Energy is kept as an exact rational register (``Fraction``: 50 kW for 600 s is exactly
+8333 1/3 Wh, which no Decimal holds) and sent as whole Wh (1.6 meterStart and
 meterStop are integers; 2.0.1 values are sent as integers too, so no float is involved).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 from typing import Any
 
 from ocpp.v16 import call as call16
@@ -88,7 +90,7 @@ class SimulatedStation:
     version: str
     profile: ChargerProfile
     clock: SimClock = field(default_factory=SimClock)
-    registers_wh: dict[int, Decimal] = field(default_factory=dict)
+    registers_wh: dict[int, Fraction] = field(default_factory=dict)
     client: OcppClient | None = None
     configuration: dict[str, str] = field(
         default_factory=lambda: {"HeartbeatInterval": "300", "MeterValueSampleInterval": "60"}
@@ -104,7 +106,7 @@ class SimulatedStation:
         self.client = await OcppClient.connect(url, SUBPROTOCOL[self.version], **kwargs)
         self.client.handlers.update(self._call_handlers())
         for connector in range(1, self.profile.connectors + 1):
-            self.registers_wh.setdefault(connector, Decimal(random.randrange(0, 100_000)))
+            self.registers_wh.setdefault(connector, Fraction(random.randrange(0, 100_000)))
 
     async def close(self) -> None:
         if self.client is not None:
@@ -119,7 +121,7 @@ class SimulatedStation:
             message: Any = call16.BootNotification(
                 charge_point_vendor=self.profile.vendor,
                 charge_point_model=self.profile.model,
-                charge_point_serial_number=f"SN-{self.station_id}",
+                charge_point_serial_number=f"SN-{self.station_id}"[:25],
                 firmware_version="sim-1.0",
             )
         else:
@@ -127,7 +129,7 @@ class SimulatedStation:
                 charging_station={
                     "vendor_name": self.profile.vendor,
                     "model": self.profile.model,
-                    "serial_number": f"SN-{self.station_id}",
+                    "serial_number": f"SN-{self.station_id}"[:25],
                     "firmware_version": "sim-1.0",
                 },
                 reason="PowerUp",
@@ -170,7 +172,7 @@ class SimulatedStation:
         return str(answer["idTokenInfo"]["status"])
 
     def register(self, connector: int) -> int:
-        return int(self.registers_wh[connector].to_integral_value(rounding=ROUND_FLOOR))
+        return math.floor(self.registers_wh[connector])
 
     async def start_transaction(self, connector: int, id_tag: str) -> Transaction:
         tx = Transaction(connector, id_tag, self.register(connector))
@@ -199,8 +201,8 @@ class SimulatedStation:
     async def charge(self, tx: Transaction, seconds: float, power_w: int | None = None) -> None:
         """Let simulated time pass while charging at ``power_w``; the register grows exactly."""
         await self.clock.advance(seconds)
-        power = Decimal(power_w if power_w is not None else self.profile.max_power_w)
-        self.registers_wh[tx.connector] += power * Decimal(str(seconds)) / Decimal(3600)
+        power = Fraction(power_w if power_w is not None else self.profile.max_power_w)
+        self.registers_wh[tx.connector] += power * Fraction(str(seconds)) / 3600
 
     async def meter_values(self, tx: Transaction) -> dict[str, Any]:
         if self.is_v16:

@@ -8,6 +8,7 @@ process). ``CSMS_TEST_DSN`` points the suite at a running server instead.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import tempfile
 import uuid
@@ -55,6 +56,7 @@ async def migrated_dsn(postgres_dsn: str) -> str:
 async def db(migrated_dsn: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection for asserting on rows."""
     conn = await asyncpg.connect(migrated_dsn)
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     try:
         yield conn
     finally:

@@ -30,7 +30,7 @@ from csms.core.errors import (
     StationRejected,
     StationTimeout,
 )
-from csms.core.models import SessionState
+from csms.core.models import SessionState, Statement
 from csms.core.ports import ReadModel, StationGateway
 
 log = structlog.get_logger(__name__)
@@ -69,6 +69,16 @@ def _encode(value: Any) -> Any:
 class ExactJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         return json.dumps(content, default=_encode, ensure_ascii=False).encode()
+
+
+def _statement_json(statement: Statement) -> dict[str, Any]:
+    """Money as strings of integer yen, quantities as exact strings."""
+    body = dataclasses.asdict(statement)
+    body["lines"] = [
+        {key: str(value) if isinstance(value, Decimal) else value for key, value in line.items()}
+        for line in body["lines"]
+    ]
+    return body
 
 
 def _error(status: int, message: str) -> ExactJSONResponse:
@@ -125,6 +135,22 @@ def create_app(
             return _error(404, "no such session")
         return ExactJSONResponse(session)
 
+    async def get_statement(request: Request) -> Response:
+        """The session's current statement; earlier ones it corrects are listed under history."""
+        try:
+            session_id = UUID(request.path_params["session_id"])
+        except ValueError:
+            return _error(400, "session id is not a UUID")
+        statements = await read_model.statements(session_id)
+        if not statements:
+            if await read_model.session(session_id) is None:
+                return _error(404, "no such session")
+            return _error(404, "this session has no statement yet (it has not finished)")
+        current = statements[-1]
+        return ExactJSONResponse(
+            {**_statement_json(current), "history": [_statement_json(s) for s in statements[:-1]]}
+        )
+
     async def send_command(request: Request) -> Response:
         name = request.path_params["command"]
         command_type = _COMMANDS.get(name)
@@ -160,6 +186,7 @@ def create_app(
             Route("/api/stations/{station_id}/commands/{command}", send_command, methods=["POST"]),
             Route("/api/sessions", list_sessions),
             Route("/api/sessions/{session_id}", get_session),
+            Route("/api/sessions/{session_id}/statement", get_statement),
             Route("/metrics", metrics),
         ],
         exception_handlers={HTTPException: not_found},

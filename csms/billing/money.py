@@ -18,7 +18,7 @@ def exact(value: object, what: str) -> Decimal:
 
     Example: ``exact("8.8", "price")`` is ``Decimal("8.8")``; ``exact(8.8, "price")`` raises.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"{what} must not be a float or bool: {value!r}")
     if isinstance(value, Decimal):
         result = value

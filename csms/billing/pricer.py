@@ -68,12 +68,26 @@ class Quote:
 
 
 def _block_lines(part: TimeBlock, minutes: int) -> list[Line]:
-    lines = [Line("time_block", Decimal(min(minutes, part.block_minutes)), "min",
-                  part.block_price, part.block_price)]
+    lines = [
+        Line(
+            "time_block",
+            Decimal(min(minutes, part.block_minutes)),
+            "min",
+            part.block_price,
+            part.block_price,
+        )
+    ]
     extra = max(minutes - part.block_minutes, 0)
     if extra:
-        lines.append(Line("time", Decimal(extra), "min", part.per_minute_price,
-                          yen_truncated(part.per_minute_price * extra)))
+        lines.append(
+            Line(
+                "time",
+                Decimal(extra),
+                "min",
+                part.per_minute_price,
+                yen_truncated(part.per_minute_price * extra),
+            )
+        )
     return lines
 
 
@@ -94,8 +108,15 @@ def component_lines(part: Component, duration: Duration, energy: Energy) -> list
         return _block_lines(part, started_minutes(duration))
     if isinstance(part, TimePerMinute):
         minutes = max(started_minutes(duration), part.minimum_minutes)
-        return [Line("time", Decimal(minutes), "min", part.per_minute_price,
-                     yen_truncated(part.per_minute_price * minutes))]
+        return [
+            Line(
+                "time",
+                Decimal(minutes),
+                "min",
+                part.per_minute_price,
+                yen_truncated(part.per_minute_price * minutes),
+            )
+        ]
     return [_energy_line(part, energy)]
 
 

@@ -16,6 +16,7 @@ wrong; it does no I/O.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -203,7 +204,7 @@ def _version(reader: _Reader, data: Any, path: str) -> TariffVersion:
 
 def _check_no_overlap(reader: _Reader, versions: list[TariffVersion]) -> None:
     ordered = sorted(versions, key=lambda v: v.valid_from or date.min)
-    for index, (earlier, later) in enumerate(zip(ordered, ordered[1:], strict=False)):
+    for index, (earlier, later) in enumerate(itertools.pairwise(ordered)):
         if earlier.valid_to is None or (later.valid_from or date.min) <= earlier.valid_to:
             raise reader.fail(
                 f"versions[{index + 1}].valid_from",

@@ -150,3 +150,39 @@ class StationEvent:
     kind: str
     occurred_at: datetime | None
     payload: dict[str, Any]
+
+
+class StatementStatus(enum.StrEnum):
+    ISSUED = "issued"
+    UNPRICED = "unpriced"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    kind: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A session's bill; immutable. ``corrects`` names the statement a correction replaces."""
+
+    statement_id: UUID
+    session_id: UUID
+    status: StatementStatus
+    tariff_id: str | None
+    tariff_version: str | None
+    currency: str
+    lines: tuple[StatementLine, ...]
+    total: Decimal | None
+    tax_included: Decimal | None
+    tax_rate_percent: Decimal | None
+    waiver: str | None
+    unpriced_reason: str | None
+    inputs: dict[str, Any]
+    corrects: UUID | None = None
+    correction_reason: str | None = None
+    issued_at: datetime | None = None

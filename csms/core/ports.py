@@ -15,6 +15,7 @@ from csms.core.models import (
     MeterSample,
     Session,
     SessionState,
+    Statement,
     Station,
     StationEvent,
     TokenKind,
@@ -107,6 +108,11 @@ class SessionRepository(Protocol):
     ) -> bool: ...
 
 
+class StatementRepository(Protocol):
+    async def add(self, statement: Statement) -> bool: ...
+    async def of_session(self, session_id: UUID) -> list[Statement]: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction; repositories share it. Commits on clean exit."""
 
@@ -116,6 +122,8 @@ class UnitOfWork(Protocol):
     def tokens(self) -> TokenRepository: ...
     @property
     def sessions(self) -> SessionRepository: ...
+    @property
+    def statements(self) -> StatementRepository: ...
 
 
 class UnitOfWorkProvider(Protocol):
@@ -131,6 +139,7 @@ class ReadModel(Protocol):
         self, station_id: str | None, state: SessionState | None, limit: int
     ) -> list[dict[str, object]]: ...
     async def session(self, session_id: UUID) -> dict[str, object] | None: ...
+    async def statements(self, session_id: UUID) -> list[Statement]: ...
     async def list_tokens(self) -> list[TokenRecord]: ...
     async def ping(self) -> bool: ...
 

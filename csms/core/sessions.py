@@ -9,12 +9,15 @@ E01-E15 TransactionEvent. The rules of "nothing lost, nothing doubled" live here
 * meter values for an ended session are stored but never reopen it;
 * a stop for an unknown transaction is answered and kept for reconciliation;
 * 2.0.1 ``seqNo`` gaps are recorded (and cleared when the missing event arrives);
-* the station's timestamps are the session's times, also for replayed offline queues.
+* the station's timestamps are the session's times, also for replayed offline queues;
+* a completed session gets exactly one statement, in the same transaction as the stop.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from decimal import Decimal
 
 import structlog
 
@@ -32,7 +35,15 @@ from csms.core.commands import (
 from csms.core.energy import energy_delivered, register_reading
 from csms.core.models import AuthorizationResult, IdToken, Session, SessionState
 from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
-from csms.observability import SESSIONS_ENDED, SESSIONS_STARTED, mask_token
+from csms.core.statements import build_statement, unpriced_reason_code
+from csms.core.tariffs import TariffCatalog
+from csms.observability import (
+    SESSIONS_ENDED,
+    SESSIONS_STARTED,
+    SESSIONS_UNPRICED,
+    STATEMENTS_ISSUED,
+    mask_token,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -55,9 +66,10 @@ def start_key(command: StartSession) -> str:
 class SessionService:
     """Use cases about sessions. One method per use case."""
 
-    def __init__(self, uow: UnitOfWorkProvider, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkProvider, clock: Clock, catalog: TariffCatalog) -> None:
         self._uow = uow
         self._clock = clock
+        self._catalog = catalog
 
     async def start(self, command: StartSession) -> SessionStarted:
         """1.6 StartTransaction: open a session; a retry gets the same transaction id."""
@@ -133,6 +145,7 @@ class SessionService:
                 energy_wh,
                 command.reason,
             )
+            await self._issue_statement(uow, session, command.stopped_at, energy_wh)
         _log_ended(session, energy_wh, command.reason)
         return SessionEnded(authorization, session, replayed=False, unmatched=False)
 
@@ -244,7 +257,39 @@ class SessionService:
         await uow.sessions.complete(
             session.session_id, command.timestamp, meter_stop, energy_wh, command.stopped_reason
         )
+        await self._issue_statement(uow, session, command.timestamp, energy_wh)
         _log_ended(session, energy_wh, command.stopped_reason)
+
+    async def _issue_statement(
+        self, uow: UnitOfWork, session: Session, stopped_at: datetime, energy_wh: Decimal | None
+    ) -> None:
+        """Price the finished session; the unique index keeps it to one original."""
+        statement = build_statement(
+            self._catalog,
+            session_id=session.session_id,
+            station_id=session.station_id,
+            evse_id=session.evse_id,
+            started_at=session.started_at,
+            stopped_at=stopped_at,
+            energy_wh=energy_wh,
+        )
+        if not await uow.statements.add(statement):
+            return
+        STATEMENTS_ISSUED.labels(statement.status.value).inc()
+        if statement.unpriced_reason is not None:
+            SESSIONS_UNPRICED.labels(unpriced_reason_code(statement.unpriced_reason)).inc()
+            log.warning(
+                "session_unpriced",
+                session_id=str(session.session_id),
+                reason=statement.unpriced_reason,
+            )
+        else:
+            log.info(
+                "statement_issued",
+                session_id=str(session.session_id),
+                tariff_id=statement.tariff_id,
+                total=str(statement.total),
+            )
 
     async def _maybe_authorize(
         self, uow: UnitOfWork, token: IdToken | None

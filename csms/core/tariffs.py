@@ -110,8 +110,12 @@ def _station(station_id: str, data: Any, source: str) -> StationAssignment:
         if tariff:
             connectors[int(key)] = tariff
     return StationAssignment(
-        station_id, _text(data, "site", where, source), current, power,
-        _text(data, "tariff", where, source), connectors,
+        station_id,
+        _text(data, "site", where, source),
+        current,
+        power,
+        _text(data, "tariff", where, source),
+        connectors,
     )
 
 
@@ -146,7 +150,9 @@ def build_catalog(tariffs: dict[str, Tariff], assignments: Any, source: str) -> 
         if station.site is not None and station.site not in known_sites:
             raise TariffError(source, f"{where}.site", f"unknown site {station.site!r}")
         named += [(f"{where}.tariff", station.tariff_id)] if station.tariff_id else []
-        named += [(f"{where}.connectors.{k}.tariff", v) for k, v in station.connector_tariffs.items()]
+        named += [
+            (f"{where}.connectors.{k}.tariff", v) for k, v in station.connector_tariffs.items()
+        ]
         _check_priced(catalog, station, where, source)
     for where, tariff_id in named:
         if tariff_id not in tariffs:
@@ -154,14 +160,17 @@ def build_catalog(tariffs: dict[str, Tariff], assignments: Any, source: str) -> 
     return catalog
 
 
-def _check_priced(catalog: TariffCatalog, station: StationAssignment, where: str, source: str) -> None:
+def _check_priced(
+    catalog: TariffCatalog, station: StationAssignment, where: str, source: str
+) -> None:
     explicit = station.tariff_id or (station.site and station.site in catalog.site_tariffs)
     if explicit:
         return
     klass = charger_class(station.current, station.max_power_kw)
     if klass is None:
         raise TariffError(
-            source, where,
+            source,
+            where,
             f"a {station.current} charger of {station.max_power_kw} kW fits no class "
             "(DC >= 90 kW or <= 50 kW, 004 別表1) and has no explicit tariff",
         )

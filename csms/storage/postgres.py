@@ -21,6 +21,9 @@ from csms.core.models import (
     MeterSample,
     Session,
     SessionState,
+    Statement,
+    StatementLine,
+    StatementStatus,
     Station,
     StationEvent,
     TokenKind,
@@ -30,8 +33,15 @@ from csms.core.models import (
 from csms.storage import sql
 
 
+def _json_text(value: Any) -> str:
+    """JSON for jsonb columns; Decimals (parsed station payloads) are written exactly."""
+    return json.dumps(
+        value, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v), ensure_ascii=False
+    )
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("jsonb", encoder=_json_text, decoder=json.loads, schema="pg_catalog")
 
 
 async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
@@ -357,6 +367,77 @@ class PostgresSessionRepository:
         return inserted is not None
 
 
+def _line_json(line: StatementLine) -> dict[str, str]:
+    return {
+        "kind": line.kind,
+        "quantity": str(line.quantity),
+        "unit": line.unit,
+        "unit_price": str(line.unit_price),
+        "amount": str(line.amount),
+    }
+
+
+def _statement(row: asyncpg.Record) -> Statement:
+    return Statement(
+        statement_id=row["statement_id"],
+        session_id=row["session_id"],
+        status=StatementStatus(row["status"]),
+        tariff_id=row["tariff_id"],
+        tariff_version=row["tariff_version"],
+        currency=row["currency"],
+        lines=tuple(
+            StatementLine(
+                item["kind"],
+                Decimal(item["quantity"]),
+                item["unit"],
+                Decimal(item["unit_price"]),
+                Decimal(item["amount"]),
+            )
+            for item in row["lines"]
+        ),
+        total=row["total"],
+        tax_included=row["tax_included"],
+        tax_rate_percent=row["tax_rate_percent"],
+        waiver=row["waiver"],
+        unpriced_reason=row["unpriced_reason"],
+        inputs=row["inputs"],
+        corrects=row["corrects"],
+        correction_reason=row["correction_reason"],
+        issued_at=row["issued_at"],
+    )
+
+
+class PostgresStatementRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, statement: Statement) -> bool:
+        """Insert; False when the session already has its original (a replayed stop)."""
+        inserted = await self._conn.fetchval(
+            sql.INSERT_STATEMENT,
+            statement.statement_id,
+            statement.session_id,
+            statement.status.value,
+            statement.corrects,
+            statement.correction_reason,
+            statement.tariff_id,
+            statement.tariff_version,
+            statement.currency,
+            [_line_json(line) for line in statement.lines],
+            statement.total,
+            statement.tax_included,
+            statement.tax_rate_percent,
+            statement.waiver,
+            statement.unpriced_reason,
+            statement.inputs,
+        )
+        return inserted is not None
+
+    async def of_session(self, session_id: UUID) -> list[Statement]:
+        rows = await self._conn.fetch(sql.SELECT_STATEMENTS_OF_SESSION, session_id)
+        return [_statement(row) for row in rows]
+
+
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; every repository shares it."""
 
@@ -364,6 +445,7 @@ class PostgresUnitOfWork:
         self.stations = PostgresStationRepository(conn)
         self.tokens = PostgresTokenRepository(conn)
         self.sessions = PostgresSessionRepository(conn)
+        self.statements = PostgresStatementRepository(conn)
 
 
 class PostgresUnitOfWorkProvider:
@@ -433,7 +515,14 @@ class PostgresReadModel:
             rows = await conn.fetch(
                 sql.SELECT_SESSIONS, station_id, state.value if state else None, limit
             )
-        return [_jsonable_session(_session(row)) for row in rows]
+        return [
+            {
+                **_jsonable_session(_session(row)),
+                "statement_status": row["statement_status"],
+                "total": row["statement_total"],
+            }
+            for row in rows
+        ]
 
     async def session(self, session_id: UUID) -> dict[str, object] | None:
         async with self._pool.acquire() as conn:
@@ -444,6 +533,10 @@ class PostgresReadModel:
         result = _jsonable_session(_session(row))
         result["samples"] = [dict(r) for r in samples]
         return result
+
+    async def statements(self, session_id: UUID) -> list[Statement]:
+        async with self._pool.acquire() as conn:
+            return await PostgresStatementRepository(conn).of_session(session_id)
 
     async def list_tokens(self) -> list[TokenRecord]:
         async with self._pool.acquire() as conn:

@@ -120,8 +120,14 @@ SET meter_start_wh = coalesce(meter_start_wh, $2),
     updated_at = now()
 WHERE session_id = $1"""
 SELECT_SESSIONS: Final = f"""
-SELECT {_SESSION_COLUMNS}
+SELECT {_SESSION_COLUMNS},
+       latest.status AS statement_status, latest.total AS statement_total
 FROM sessions
+LEFT JOIN LATERAL (SELECT status, total
+                   FROM statements
+                   WHERE statements.session_id = sessions.session_id
+                   ORDER BY issued_at DESC
+                   LIMIT 1) AS latest ON true
 WHERE ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR state = $2)
 ORDER BY started_at DESC
 LIMIT $3"""
@@ -171,3 +177,20 @@ INSERT INTO unmatched_stops (station_id, transaction_id, stopped_at, meter_stop_
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT DO NOTHING
 RETURNING transaction_id"""
+
+# --- statements -------------------------------------------------------------------------
+
+INSERT_STATEMENT: Final = """
+INSERT INTO statements (statement_id, session_id, status, corrects, correction_reason,
+                        tariff_id, tariff_version, currency, lines, total, tax_included,
+                        tax_rate_percent, waiver, unpriced_reason, inputs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+ON CONFLICT DO NOTHING
+RETURNING statement_id"""
+SELECT_STATEMENTS_OF_SESSION: Final = """
+SELECT statement_id, session_id, status, corrects, correction_reason, tariff_id,
+       tariff_version, currency, lines, total, tax_included, tax_rate_percent, waiver,
+       unpriced_reason, inputs, issued_at
+FROM statements
+WHERE session_id = $1
+ORDER BY issued_at, statement_id"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import asyncpg
@@ -33,7 +34,7 @@ async def test_full_session_is_stored_with_station_times_energy_and_samples(
     token = await add_token(db)
     station = await connect_station(version, "quick-dc-50kw")
     station.clock = SimClock(start=START, speed=0)
-    station.registers_wh[1] = Decimal(1000)
+    station.registers_wh[1] = Fraction(1000)
     async with asyncio.timeout(20):
         summary = await run_session(
             station, connector=1, id_tag=token.lower(), duration_s=1800, sample_interval_s=300

@@ -22,8 +22,9 @@ from csms.storage.tariff_files import DEFAULT_DIR, load_tariffs
 
 TARIFFS = load_tariffs(DEFAULT_DIR)
 START = datetime(2025, 2, 10, 1, 0, tzinfo=UTC)  # inside every shipped tariff's validity
-energy_wh = st.decimals(min_value=0, max_value=500_000, places=2, allow_nan=False,
-                        allow_infinity=False)
+energy_wh = st.decimals(
+    min_value=0, max_value=500_000, places=2, allow_nan=False, allow_infinity=False
+)
 seconds = st.integers(min_value=0, max_value=24 * 3600)
 steps = st.sampled_from([Decimal("0.1"), Decimal("0.001"), Decimal("0.5")])
 tariff_ids = st.sampled_from(sorted(TARIFFS))
@@ -65,8 +66,7 @@ def test_rounding_is_idempotent(wh: Decimal, step: Decimal) -> None:
 
 @settings(max_examples=300)
 @given(tariff_ids, seconds, energy_wh)
-def test_totals_are_whole_yen_and_tax_is_consistent(tariff_id: str, secs: int,
-                                                    wh: Decimal) -> None:
+def test_totals_are_whole_yen_and_tax_is_consistent(tariff_id: str, secs: int, wh: Decimal) -> None:
     """Every amount and the total are integer yen; tax is floor(total*10/110)."""
     quote = price_session(TARIFFS[tariff_id], START, START + timedelta(seconds=secs), wh)
     for line in quote.lines:
@@ -90,14 +90,15 @@ def test_totals_are_monotonic_in_time(tariff_id: str, a: int, b: int, wh: Decima
 
 @settings(max_examples=300)
 @given(tariff_ids, seconds, energy_wh, energy_wh)
-def test_totals_are_monotonic_in_energy(tariff_id: str, secs: int, a: Decimal,
-                                        b: Decimal) -> None:
+def test_totals_are_monotonic_in_energy(tariff_id: str, secs: int, a: Decimal, b: Decimal) -> None:
     """More energy never costs less (zero energy is waived, so it is the cheapest)."""
     low, high = sorted((a, b))
     stop = START + timedelta(seconds=secs)
     tariff = TARIFFS[tariff_id]
-    assert price_session(tariff, START, stop, low).total <= price_session(
-        tariff, START, stop, high).total
+    assert (
+        price_session(tariff, START, stop, low).total
+        <= price_session(tariff, START, stop, high).total
+    )
 
 
 @given(tariff_ids, seconds)
@@ -145,4 +146,4 @@ def test_the_float_trap_is_active() -> None:
     import decimal
 
     with pytest.raises(decimal.FloatOperation):
-        Decimal(1.1)
+        Decimal(1.1)  # noqa: RUF032 (the float is the point)
