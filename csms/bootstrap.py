@@ -24,6 +24,7 @@ from csms.core.admin import AdminService
 from csms.core.clock import SystemClock
 from csms.core.ports import Clock
 from csms.core.sessions import SessionService
+from csms.core.statements import StatementService
 from csms.core.stations import StationService
 from csms.core.tariffs import TariffCatalog
 from csms.handlers.server import OcppServer, ServerOptions
@@ -166,7 +167,9 @@ class CentralSystem:
         )
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)
-        await self._start_api(PostgresReadModel(self.database.pool), self.ocpp)
+        await self._start_api(
+            PostgresReadModel(self.database.pool), self.ocpp, StatementService(uow, self.catalog)
+        )
         log.info(
             "central_system_started",
             ocpp_port=self.ocpp_port,
@@ -181,8 +184,10 @@ class CentralSystem:
                 detail="unknown stations are registered and accepted on connect",
             )
 
-    async def _start_api(self, read_model: PostgresReadModel, gateway: OcppServer) -> None:
-        app = create_app(read_model, gateway, REGISTRY)
+    async def _start_api(
+        self, read_model: PostgresReadModel, gateway: OcppServer, statements: StatementService
+    ) -> None:
+        app = create_app(read_model, gateway, REGISTRY, statements)
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self._api = _ApiServer(config)
         self._api_socket = _listening_socket(self.settings.api_host, self.settings.api_port)

@@ -24,19 +24,24 @@ from starlette.routing import Route
 
 from csms.core import commands
 from csms.core.errors import (
+    Conflict,
     CsmsError,
     InvalidInput,
+    NotFound,
     StationNotConnected,
     StationRejected,
     StationTimeout,
 )
 from csms.core.models import SessionState, Statement
 from csms.core.ports import ReadModel, StationGateway
+from csms.core.statements import StatementService
 
 log = structlog.get_logger(__name__)
 
 _ERROR_STATUS: Final[dict[type[CsmsError], int]] = {
     InvalidInput: 400,
+    NotFound: 404,
+    Conflict: 409,
     StationNotConnected: 409,
     StationRejected: 502,
     StationTimeout: 504,
@@ -86,7 +91,10 @@ def _error(status: int, message: str) -> ExactJSONResponse:
 
 
 def create_app(
-    read_model: ReadModel, gateway: StationGateway, registry: CollectorRegistry
+    read_model: ReadModel,
+    gateway: StationGateway,
+    registry: CollectorRegistry,
+    statements: StatementService,
 ) -> Starlette:
     """Build the API; dependencies come in as ports, nothing is global."""
 
@@ -151,6 +159,22 @@ def create_app(
             {**_statement_json(current), "history": [_statement_json(s) for s in statements[:-1]]}
         )
 
+    async def correct_statement(request: Request) -> Response:
+        """Issue a correction: the session is priced again; the old statement stays."""
+        try:
+            session_id = UUID(request.path_params["session_id"])
+            body = await request.json()
+            reason = body["reason"]
+            if not isinstance(reason, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return _error(400, 'expected a session UUID and a JSON body {"reason": "..."}')
+        try:
+            correction = await statements.correct(session_id, reason)
+        except CsmsError as exc:
+            return _error(_ERROR_STATUS.get(type(exc), 500), str(exc))
+        return ExactJSONResponse(_statement_json(correction), status_code=201)
+
     async def send_command(request: Request) -> Response:
         name = request.path_params["command"]
         command_type = _COMMANDS.get(name)
@@ -187,6 +211,11 @@ def create_app(
             Route("/api/sessions", list_sessions),
             Route("/api/sessions/{session_id}", get_session),
             Route("/api/sessions/{session_id}/statement", get_statement),
+            Route(
+                "/api/sessions/{session_id}/statement/corrections",
+                correct_statement,
+                methods=["POST"],
+            ),
             Route("/metrics", metrics),
         ],
         exception_handlers={HTTPException: not_found},

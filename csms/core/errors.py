@@ -26,6 +26,14 @@ class InvalidInput(CsmsError):
     """Well-formed but impossible input; adapters answer PropertyConstraintViolation."""
 
 
+class NotFound(CsmsError):
+    """API: 404."""
+
+
+class Conflict(CsmsError):
+    """API: 409."""
+
+
 class StationCommandError(CsmsError):
     """An operator call could not be completed."""
 

@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Final
 
 from csms.billing.pricer import NoTariffInForce, price_session
-from csms.core.models import Statement, StatementLine, StatementStatus
+from csms.core.errors import Conflict, InvalidInput, NotFound
+from csms.core.models import SessionState, Statement, StatementLine, StatementStatus
+from csms.core.ports import UnitOfWorkProvider
 from csms.core.tariffs import NoTariffAssigned, TariffCatalog
 
 ENERGY_FROM_CHARGER_REGISTER: Final = "charger_register"
@@ -95,3 +97,40 @@ def unpriced_reason_code(reason: str) -> str:
     if "energy is unknown" in reason:
         return "energy_unknown"
     return "invalid_inputs"
+
+
+class StatementService:
+    """Operator use cases on statements: corrections (a new statement, never an edit)."""
+
+    def __init__(self, uow: UnitOfWorkProvider, catalog: TariffCatalog) -> None:
+        self._uow = uow
+        self._catalog = catalog
+
+    async def correct(self, session_id: uuid.UUID, reason: str) -> Statement:
+        """Price the session again with today's tariffs; the result refers to the statement
+        it corrects (e.g. after an assignment was fixed for an unpriced session)."""
+        if not reason.strip():
+            raise InvalidInput("a correction needs a reason")
+        async with self._uow() as uow:
+            session = await uow.sessions.by_id(session_id)
+            if session is None:
+                raise NotFound(f"no session {session_id}")
+            statements = await uow.statements.of_session(session_id)
+            if session.state is not SessionState.COMPLETED or session.stopped_at is None:
+                raise Conflict("the session has not finished; it has no statement to correct")
+            current = statements[-1]
+            correction = build_statement(
+                self._catalog,
+                session_id=session.session_id,
+                station_id=session.station_id,
+                evse_id=session.evse_id,
+                started_at=session.started_at,
+                stopped_at=session.stopped_at,
+                energy_wh=session.energy_wh,
+                energy_source=current.inputs.get("energy_source", ENERGY_FROM_CHARGER_REGISTER),
+                corrects=current.statement_id,
+                correction_reason=reason.strip(),
+            )
+            if not await uow.statements.add(correction):
+                raise Conflict(f"statement {current.statement_id} was corrected meanwhile")
+        return correction

@@ -210,6 +210,10 @@ class PostgresSessionRepository:
         row = await self._conn.fetchrow(sql.SELECT_SESSION_BY_START_KEY, station_id, start_key)
         return _session(row) if row else None
 
+    async def by_id(self, session_id: UUID) -> Session | None:
+        row = await self._conn.fetchrow(sql.SELECT_SESSION_BY_ID, session_id)
+        return _session(row) if row else None
+
     async def by_transaction(
         self, station_id: str, transaction_id: str, *, for_update: bool = False
     ) -> Session | None:

@@ -205,3 +205,42 @@ async def test_statements_are_immutable(db: asyncpg.Connection) -> None:
         await db.execute("UPDATE statements SET total = 0 WHERE statement_id = $1", statement_id)
     with pytest.raises(asyncpg.RaiseError, match="immutable"):
         await db.execute("DELETE FROM statements WHERE statement_id = $1", statement_id)
+
+
+async def test_a_correction_is_a_new_statement_that_refers_to_the_old(
+    billing_system: CentralSystem,
+    db: asyncpg.Connection,
+) -> None:
+    """POST a correction: a new statement refers to the original, which stays untouched."""
+    station = await _run(
+        billing_system, STATIONS["emp-normal"] + "-fix", "normal-ac-6kw", "1.6", FEB_10
+    )
+    await station.close()
+    session_id = await db.fetchval(
+        "SELECT session_id FROM sessions WHERE station_id = $1", station.station_id
+    )
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{billing_system.api_port}") as api:
+        original = (await api.get(f"/api/sessions/{session_id}/statement")).json()
+        created = await api.post(
+            f"/api/sessions/{session_id}/statement/corrections",
+            json={"reason": "station assignment was missing"},
+        )
+        assert created.status_code == 201, created.text
+        current = (await api.get(f"/api/sessions/{session_id}/statement")).json()
+        again = await api.post(
+            f"/api/sessions/{session_id}/statement/corrections", json={"reason": ""}
+        )
+        missing = await api.post(
+            "/api/sessions/00000000-0000-0000-0000-000000000000/statement/corrections",
+            json={"reason": "x"},
+        )
+        bad = await api.post(f"/api/sessions/{session_id}/statement/corrections", json=[])
+    assert original["status"] == "unpriced"
+    assert current["corrects"] == original["statement_id"]
+    assert current["correction_reason"] == "station assignment was missing"
+    assert [h["statement_id"] for h in current["history"]] == [original["statement_id"]]
+    assert (again.status_code, missing.status_code, bad.status_code) == (400, 404, 400)
+    rows = await db.fetch(
+        "SELECT status FROM statements WHERE session_id = $1 ORDER BY issued_at", session_id
+    )
+    assert [r["status"] for r in rows] == ["unpriced", "unpriced"]
