@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 
 from csms.billing.pricer import NoTariffInForce, price_session, quote_as_dict
@@ -96,21 +97,33 @@ DEMO_CARDS = {
 }
 
 
+DEMO_ASSIGNMENTS = TARIFFS_DIR.parent / "demo-assignments.json"
+
+
 async def _serve(settings: Settings, *, demo: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if demo and settings.tariff_assignments is None:
+        settings = settings.model_copy(update={"tariff_assignments": DEMO_ASSIGNMENTS})
     async with CentralSystem(settings) as system:
         if demo:
             assert system.admin is not None
             for card, status in DEMO_CARDS.items():
                 await system.admin.set_token(card, status)
-            print(
-                f"demo ready: stations connect to ws://{settings.host}:{system.ocpp_port}/ocpp/"
-                f"<station_id>; API on http://{settings.api_host}:{system.api_port}/api/sessions;"
-                f" demo cards {', '.join(DEMO_CARDS)}",
-                file=sys.stderr,
+            structlog.get_logger("csms.demo").info(
+                "demo_ready",
+                ocpp_url=f"ws://{settings.host}:{system.ocpp_port}/ocpp/{{station_id}}",
+                api_url=f"http://{settings.api_host}:{system.api_port}/api/sessions",
+                cards=list(DEMO_CARDS),
+                priced_stations=[
+                    "DEMO-AC-00000",
+                    "DEMO-DC50-00000",
+                    "DEMO-DC90-00000",
+                    "DEMO-OASIS-00000",
+                    "DEMO-EOC-00000",
+                ],
             )
         await stop.wait()
 

@@ -42,7 +42,7 @@ async def _read_until(stream: asyncio.StreamReader, event: str) -> dict[str, Any
 
 
 async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -> None:
-    """The quick-start path: serve, simulate both versions, use the CLI alongside, SIGTERM."""
+    """The quick-start path (serve --demo), both versions priced, CLI alongside, SIGTERM."""
     root = Path(tempfile.mkdtemp(prefix="csms-serve-"))
     os.chmod(root, 0o755)
     data_dir = root / "data"
@@ -51,6 +51,7 @@ async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -
         "-m",
         "csms",
         "serve",
+        "--demo",
         "--port",
         "0",
         "--api-port",
@@ -63,22 +64,25 @@ async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -
     try:
         async with asyncio.timeout(60):
             started = await _read_until(server.stdout, "central_system_started")
+            await _read_until(server.stdout, "demo_ready")  # demo cards are in place
         assert started["database"] == "embedded"
         assert started["development_mode"] is True
         url = f"ws://127.0.0.1:{started['ocpp_port']}/ocpp"
+        runs = {"DEMO-AC": ("1.6", "normal-ac-6kw"), "DEMO-DC50": ("2.0.1", "quick-dc-50kw")}
         async with asyncio.timeout(60):
-            for version in ("1.6", "2.0.1"):
+            for prefix, (version, profile) in runs.items():
                 summaries = await run_station(
                     url,
-                    f"QS-{version}",
+                    f"{prefix}-00000",
                     version,
-                    "normal-ac-6kw",
+                    profile,
                     sessions=1,
                     duration_s=900,
                     sample_interval_s=300,
                     speed=0,
+                    id_tags=["0123456789ABCDEF"],
                 )
-                assert summaries[0].energy_wh == 6000 * 900 // 3600
+                assert summaries[0].authorization == "Accepted"  # a demo card
         listing = subprocess.run(
             [sys.executable, "-m", "csms", "station", "list"],
             env=_env(data_dir),
@@ -87,11 +91,15 @@ async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -
             timeout=60,
             check=True,
         )
-        assert {"QS-1.6", "QS-2.0.1"} <= {s["station_id"] for s in json.loads(listing.stdout)}
+        assert {"DEMO-AC-00000", "DEMO-DC50-00000"} <= {
+            s["station_id"] for s in json.loads(listing.stdout)
+        }
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{started['api_port']}") as api:
             sessions = (await api.get("/api/sessions")).json()["sessions"]
-        assert sorted(s["ocpp_version"] for s in sessions) == ["1.6", "2.0.1"]
-        assert all(s["energy_wh"] == "1500" for s in sessions)
+        priced = {(s["ocpp_version"], s["energy_wh"], s["total"]) for s in sessions}
+        # 15 min: AC 6 kW -> 1500 Wh, 132 yen (emp-normal block); DC 50 kW -> 12500 Wh,
+        # 275 + 55 x 10 = 825 yen (emp-quick-50kw)
+        assert priced == {("1.6", "1500", "132"), ("2.0.1", "12500", "825")}
         server.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             await _read_until(server.stdout, "ocpp_server_stopped")
