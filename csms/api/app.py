@@ -86,6 +86,13 @@ def _statement_json(statement: Statement) -> dict[str, Any]:
     return body
 
 
+def _session_id(request: Request) -> UUID | None:
+    try:
+        return UUID(request.path_params["session_id"])
+    except ValueError:
+        return None
+
+
 def _error(status: int, message: str) -> ExactJSONResponse:
     return ExactJSONResponse({"error": message}, status_code=status)
 
@@ -134,9 +141,8 @@ def create_app(
         return ExactJSONResponse({"sessions": sessions})
 
     async def get_session(request: Request) -> Response:
-        try:
-            session_id = UUID(request.path_params["session_id"])
-        except ValueError:
+        session_id = _session_id(request)
+        if session_id is None:
             return _error(400, "session id is not a UUID")
         session = await read_model.session(session_id)
         if session is None:
@@ -145,9 +151,8 @@ def create_app(
 
     async def get_statement(request: Request) -> Response:
         """The session's current statement; earlier ones it corrects are listed under history."""
-        try:
-            session_id = UUID(request.path_params["session_id"])
-        except ValueError:
+        session_id = _session_id(request)
+        if session_id is None:
             return _error(400, "session id is not a UUID")
         statements = await read_model.statements(session_id)
         if not statements:
@@ -161,11 +166,11 @@ def create_app(
 
     async def correct_statement(request: Request) -> Response:
         """Issue a correction: the session is priced again; the old statement stays."""
+        session_id = _session_id(request)
         try:
-            session_id = UUID(request.path_params["session_id"])
             body = await request.json()
             reason = body["reason"]
-            if not isinstance(reason, str):
+            if session_id is None or not isinstance(reason, str):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             return _error(400, 'expected a session UUID and a JSON body {"reason": "..."}')

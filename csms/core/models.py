@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from csms.billing.pricer import Line
+
 
 class TokenKind(enum.StrEnum):
     """How a token was presented (2.0.1 IdTokenEnumType); 1.6 idTags are UNKNOWN."""
@@ -157,13 +159,7 @@ class StatementStatus(enum.StrEnum):
     UNPRICED = "unpriced"
 
 
-@dataclass(frozen=True, slots=True)
-class StatementLine:
-    kind: str
-    quantity: Decimal
-    unit: str
-    unit_price: Decimal
-    amount: Decimal
+StatementLine = Line  # a statement line is exactly what the engine priced
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Final
 
 from csms.billing.pricer import NoTariffInForce, price_session
 from csms.core.errors import Conflict, InvalidInput, NotFound
-from csms.core.models import SessionState, Statement, StatementLine, StatementStatus
+from csms.core.models import SessionState, Statement, StatementStatus
 from csms.core.ports import UnitOfWorkProvider
 from csms.core.tariffs import NoTariffAssigned, TariffCatalog
 
@@ -75,10 +75,7 @@ def build_statement(
         tariff_id=quote.tariff_id,
         tariff_version=quote.tariff_version,
         currency=quote.currency,
-        lines=tuple(
-            StatementLine(line.kind, line.quantity, line.unit, line.unit_price, line.amount)
-            for line in quote.lines
-        ),
+        lines=quote.lines,
         total=quote.total,
         tax_included=quote.tax_included,
         tax_rate_percent=quote.tax_rate_percent,

@@ -12,29 +12,14 @@ from typing import Any
 from ocpp.v16 import call_result, enums
 
 from csms.core import commands
-from csms.core.clock import SystemClock
-from csms.core.ports import Clock
-from csms.core.sessions import SessionService
-from csms.core.stations import StationService
+from csms.handlers.adapter import StationAdapter
 from csms.handlers.rpc import on
 from csms.handlers.timestamps import parse_timestamp
 from csms.handlers.v16 import mapping
 
 
-class ChargePointV16:
+class ChargePointV16(StationAdapter):
     """Handles the Calls of one 1.6 station."""
-
-    def __init__(
-        self,
-        station_id: str,
-        stations: StationService,
-        sessions: SessionService,
-        clock: Clock | None = None,
-    ) -> None:
-        self.station_id = station_id
-        self._stations = stations
-        self._sessions = sessions
-        self._clock = clock or SystemClock()
 
     @on("BootNotification")
     async def on_boot_notification(
@@ -177,16 +162,6 @@ class ChargePointV16:
     ) -> call_result.DiagnosticsStatusNotification:
         await self._record("DiagnosticsStatusNotification", None, status=status)
         return call_result.DiagnosticsStatusNotification()
-
-    async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:
-        await self._stations.record_event(
-            commands.RecordStationEvent(
-                station_id=self.station_id,
-                kind=kind,
-                occurred_at=parse_timestamp(occurred_at) if occurred_at else None,
-                payload=payload,
-            )
-        )
 
     @staticmethod
     def to_call(command: commands.StationCommand) -> Any:

@@ -8,29 +8,14 @@ from typing import Any
 from ocpp.v201 import call_result, enums
 
 from csms.core import commands
-from csms.core.clock import SystemClock
-from csms.core.ports import Clock
-from csms.core.sessions import SessionService
-from csms.core.stations import StationService
+from csms.handlers.adapter import StationAdapter
 from csms.handlers.rpc import on
 from csms.handlers.timestamps import parse_timestamp
 from csms.handlers.v201 import mapping
 
 
-class ChargePointV201:
+class ChargePointV201(StationAdapter):
     """Handles the Calls of one 2.0.1 station."""
-
-    def __init__(
-        self,
-        station_id: str,
-        stations: StationService,
-        sessions: SessionService,
-        clock: Clock | None = None,
-    ) -> None:
-        self.station_id = station_id
-        self._stations = stations
-        self._sessions = sessions
-        self._clock = clock or SystemClock()
 
     @on("BootNotification")
     async def on_boot_notification(
@@ -178,16 +163,6 @@ class ChargePointV201:
             "DataTransfer", None, vendor_id=vendor_id, message_id=message_id, data=data
         )
         return call_result.DataTransfer(status=enums.DataTransferStatusEnumType.unknown_vendor_id)
-
-    async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:
-        await self._stations.record_event(
-            commands.RecordStationEvent(
-                station_id=self.station_id,
-                kind=kind,
-                occurred_at=parse_timestamp(occurred_at) if occurred_at else None,
-                payload=payload,
-            )
-        )
 
     @staticmethod
     def to_call(command: commands.StationCommand) -> Any:
