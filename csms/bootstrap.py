@@ -25,9 +25,10 @@ from csms.core.clock import SystemClock
 from csms.core.ports import Clock
 from csms.core.sessions import SessionService
 from csms.core.statements import StatementService
+from csms.core.station_security import FailureThrottle, StationSecurity
 from csms.core.stations import StationService
 from csms.core.tariffs import TariffCatalog
-from csms.handlers.server import OcppServer, ServerOptions
+from csms.handlers.server import OcppServer, ServerOptions, tls_context
 from csms.observability import REGISTRY
 from csms.settings import Settings
 from csms.storage.embedded import EmbeddedPostgres
@@ -144,10 +145,14 @@ class CentralSystem:
         self.database = await self._stack.enter_async_context(open_database(settings))
         uow = PostgresUnitOfWorkProvider(self.database.pool)
         stations = StationService(
+            uow, self.clock, heartbeat_interval_s=settings.heartbeat_interval_s
+        )
+        security = StationSecurity(
             uow,
-            self.clock,
-            heartbeat_interval_s=settings.heartbeat_interval_s,
             auto_register=settings.auto_register_stations,
+            throttle=FailureThrottle(
+                settings.handshake_failure_limit, settings.handshake_failure_window_s
+            ),
         )
         sessions = SessionService(uow, self.clock, self.catalog)
         self.admin = AdminService(uow)
@@ -161,9 +166,18 @@ class CentralSystem:
                 ping_timeout_s=settings.ocpp_ping_timeout_s,
                 call_timeout_s=settings.ocpp_call_timeout_s,
                 shutdown_grace_s=settings.shutdown_grace_s,
+                tls_port=settings.tls_port,
+                tls_context=tls_context(
+                    str(settings.tls_cert_file),
+                    str(settings.tls_key_file),
+                    str(settings.tls_client_ca_file) if settings.tls_client_ca_file else None,
+                )
+                if settings.tls_port is not None
+                else None,
             ),
             stations,
             sessions,
+            security,
         )
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)
@@ -173,6 +187,7 @@ class CentralSystem:
         log.info(
             "central_system_started",
             ocpp_port=self.ocpp_port,
+            ocpp_tls_port=self.ocpp.tls_port,
             api_port=self.api_port,
             database="embedded" if self.database.embedded else "external",
             development_mode=settings.auto_register_stations,

@@ -55,7 +55,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_station = station.add_parser("add", help="register a station")
     add_station.add_argument("station_id")
-    add_station.add_argument("--password", help="HTTP Basic password (stored hashed)")
+    add_station.add_argument(
+        "--password", help="HTTP Basic password / 1.6 AuthorizationKey, 16-40 bytes (hashed)"
+    )
+    add_station.add_argument(
+        "--password-hex", action="store_true", help="the password is a hex AuthorizationKey"
+    )
+    add_station.add_argument(
+        "--profile",
+        type=int,
+        choices=[0, 1, 2, 3],
+        help="security profile: 0 none (development), 1 Basic, 2 TLS+Basic, 3 TLS client "
+        "certificate (default: 1 with a password, else 0)",
+    )
     station.add_parser("list", help="list stations")
 
     token = commands.add_parser("token", help="manage id tokens").add_subparsers(
@@ -137,8 +149,10 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
         admin = AdminService(PostgresUnitOfWorkProvider(database.pool))
         read_model = PostgresReadModel(database.pool)
         if args.command == "station" and args.action == "add":
-            added = await admin.add_station(args.station_id, args.password)
-            print(f"station {args.station_id} {'added' if added else 'already registered'}")
+            added = await admin.add_station(
+                args.station_id, args.password, profile=args.profile, hex_key=args.password_hex
+            )
+            print(f"station {args.station_id} {'added' if added else 'updated'}")
         elif args.command == "station":
             _print_json(await read_model.list_stations())
         elif args.command == "token" and args.action == "add":

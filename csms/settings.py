@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     shutdown_grace_s: float = Field(default=10.0, ge=0)
+    tls_port: int | None = Field(default=None, ge=0, le=65535)
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+    handshake_failure_limit: int = Field(default=10, ge=1)
+    handshake_failure_window_s: float = Field(default=60.0, gt=0)
     tariffs_dir: Path | None = None
     tariff_assignments: Path | None = None
 
@@ -60,6 +66,12 @@ class Settings(BaseSettings):
         ):
             raise ValueError("must be a postgresql:// DSN")
         return value
+
+    @model_validator(mode="after")
+    def _tls_needs_a_certificate(self) -> Settings:
+        if self.tls_port is not None and (self.tls_cert_file is None or self.tls_key_file is None):
+            raise ValueError("tls_port needs tls_cert_file and tls_key_file")
+        return self
 
     @property
     def uses_embedded_database(self) -> bool:

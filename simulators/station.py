@@ -8,6 +8,7 @@ meterStop are integers; 2.0.1 values are sent as integers too, so no float is in
 from __future__ import annotations
 
 import asyncio
+import base64
 import math
 import random
 import uuid
@@ -101,8 +102,12 @@ class SimulatedStation:
     def is_v16(self) -> bool:
         return self.version == "1.6"
 
-    async def connect(self, base_url: str, **kwargs: Any) -> None:
+    async def connect(self, base_url: str, *, password: str | None = None, **kwargs: Any) -> None:
+        """Open the websocket; ``password`` sends HTTP Basic (user = station id), ``ssl=`` TLS."""
         url = f"{base_url.rstrip('/')}/{self.station_id}"
+        if password is not None:
+            token = base64.b64encode(f"{self.station_id}:{password}".encode()).decode()
+            kwargs["additional_headers"] = {"Authorization": f"Basic {token}"}
         self.client = await OcppClient.connect(url, SUBPROTOCOL[self.version], **kwargs)
         self.client.handlers.update(self._call_handlers())
         for connector in range(1, self.profile.connectors + 1):

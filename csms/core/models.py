@@ -86,6 +86,7 @@ class Station:
     last_boot_at: datetime | None = None
     created_at: datetime | None = None
     has_password: bool = False
+    security_profile: int = 0
 
 
 @dataclass(frozen=True, slots=True)

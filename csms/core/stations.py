@@ -1,4 +1,4 @@
-"""Station lifecycle: admission, boot, heartbeat, status and reported events.
+"""Station lifecycle: boot, heartbeat, status and reported events (admission: station_security).
 
 OCPP 1.6 §4.2 BootNotification, §4.6 Heartbeat, §4.9 StatusNotification; 2.0.1 B01,
 G01/G02, N-block notifications. Rules are version-neutral.
@@ -25,23 +25,10 @@ class StationService:
         clock: Clock,
         *,
         heartbeat_interval_s: int,
-        auto_register: bool,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._heartbeat_interval_s = heartbeat_interval_s
-        self._auto_register = auto_register
-
-    async def admit(self, station_id: str) -> bool:
-        """May this station connect? Unknown stations are registered in development mode."""
-        async with self._uow() as uow:
-            if await uow.stations.get(station_id) is not None:
-                return True
-            if not self._auto_register:
-                return False
-            await uow.stations.add(station_id, None)
-        log.info("station_auto_registered", station_id=station_id)
-        return True
 
     async def connected(self, station_id: str, ocpp_version: str) -> None:
         async with self._uow() as uow:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -19,11 +20,14 @@ from typing import Any, Final, Protocol
 import structlog
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import InvalidHeaderFormat
+from websockets.headers import parse_authorization_basic
 from websockets.http11 import Request, Response
 
 from csms.core.commands import CommandResult, StationCommand
 from csms.core.errors import StationNotConnected
 from csms.core.sessions import SessionService
+from csms.core.station_security import HandshakeAttempt, StationSecurity
 from csms.core.stations import StationService
 from csms.handlers.connection import StationConnection
 from csms.handlers.rpc import DIALECTS, Schemas, handlers_of
@@ -57,6 +61,8 @@ class ServerOptions:
     ping_timeout_s: float
     call_timeout_s: float
     shutdown_grace_s: float
+    tls_port: int | None = None
+    tls_context: ssl.SSLContext | None = None
 
 
 @dataclass
@@ -71,22 +77,70 @@ def station_id_from_path(path: str) -> str | None:
     return match.group("station_id") if match else None
 
 
-def _refuse(reason: str, status: HTTPStatus, remote: object) -> Response:
-    HANDSHAKES_REFUSED.labels(reason).inc()
-    log.warning("handshake_refused", reason=reason, remote=str(remote), status=status.value)
-    body = f"{status.phrase}: {reason}\n".encode()
-    return Response(status.value, status.phrase, Headers([("Content-Type", "text/plain")]), body)
+def _refuse(reason: str, status: HTTPStatus, remote: object, station_id: str | None) -> Response:
+    HANDSHAKES_REFUSED.labels(status.phrase).inc()
+    log.warning(
+        "handshake_refused",
+        reason=reason,
+        remote=str(remote),
+        status=status.value,
+        station_id=station_id,
+    )
+    headers = Headers([("Content-Type", "text/plain")])
+    if status is HTTPStatus.UNAUTHORIZED:
+        headers["WWW-Authenticate"] = 'Basic realm="csms", charset="UTF-8"'
+    body = f"{status.phrase}\n".encode()  # the reason stays in our log, not in the answer
+    return Response(status.value, status.phrase, headers, body)
+
+
+def _client_cert_cn(connection: ServerConnection) -> str | None:
+    """The subject CN of a client certificate the TLS layer verified, or None."""
+    peercert = connection.transport.get_extra_info("peercert")
+    if not peercert:
+        return None
+    for rdn in peercert.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
+
+
+def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None, None
+    try:
+        return parse_authorization_basic(header)
+    except InvalidHeaderFormat:
+        return None, None
+
+
+def tls_context(cert_file: str, key_file: str, client_ca_file: str | None) -> ssl.SSLContext:
+    """Server TLS: profile 2 stations need no client certificate, profile 3 ones present one."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    if client_ca_file:
+        context.load_verify_locations(client_ca_file)
+        context.verify_mode = ssl.CERT_OPTIONAL
+    return context
 
 
 class OcppServer:
     """Runs the websocket server and keeps the registry of live station connections."""
 
     def __init__(
-        self, options: ServerOptions, stations: StationService, sessions: SessionService
+        self,
+        options: ServerOptions,
+        stations: StationService,
+        sessions: SessionService,
+        security: StationSecurity,
     ) -> None:
         self._options = options
         self._stations = stations
         self._sessions = sessions
+        self._security = security
+        self._tls_server: Server | None = None
         self._schemas = {name: Schemas(dialect) for name, dialect in DIALECTS.items()}
         self._live: dict[str, _Live] = {}
         self._server: Server | None = None
@@ -100,27 +154,47 @@ class OcppServer:
         sockname = next(iter(self._server.sockets)).getsockname()
         return int(sockname[1])
 
-    async def start(self) -> None:
-        self._server = await serve(
+    @property
+    def tls_port(self) -> int | None:
+        if self._tls_server is None:
+            return None
+        return int(next(iter(self._tls_server.sockets)).getsockname()[1])
+
+    async def _listen(self, port: int, over_tls: bool) -> Server:
+        async def process_request(
+            connection: ServerConnection, request: Request
+        ) -> Response | None:
+            return await self._process_request(connection, request, over_tls)
+
+        return await serve(
             self._handle,
             self._options.host,
-            self._options.port,
+            port,
             subprotocols=list(SUBPROTOCOLS),  # type: ignore[arg-type]
             select_subprotocol=self._select_subprotocol,
-            process_request=self._process_request,
+            process_request=process_request,
             compression=None,
             max_size=self._options.max_frame_bytes,
             ping_interval=self._options.ping_interval_s or None,
             ping_timeout=self._options.ping_timeout_s,
             server_header="csms",
+            ssl=self._options.tls_context if over_tls else None,
         )
-        log.info("ocpp_server_listening", host=self._options.host, port=self.port)
+
+    async def start(self) -> None:
+        self._server = await self._listen(self._options.port, over_tls=False)
+        log.info("ocpp_server_listening", host=self._options.host, port=self.port, tls=False)
+        if self._options.tls_port is not None and self._options.tls_context is not None:
+            self._tls_server = await self._listen(self._options.tls_port, over_tls=True)
+            log.info("ocpp_server_listening", host=self._options.host, port=self.tls_port, tls=True)
 
     async def stop(self) -> None:
         """Graceful shutdown: refuse new stations, finish Calls in progress, close sockets."""
         if self._server is None:
             return
         self._server.close(close_connections=False)
+        if self._tls_server is not None:
+            self._tls_server.close(close_connections=False)
         live = list(self._live.values())
         try:
             async with asyncio.timeout(self._options.shutdown_grace_s):
@@ -134,6 +208,9 @@ class OcppServer:
             return_exceptions=True,
         )
         await self._server.wait_closed()
+        if self._tls_server is not None:
+            await self._tls_server.wait_closed()
+            self._tls_server = None
         self._server = None
         log.info("ocpp_server_stopped", closed_connections=len(live))
 
@@ -145,17 +222,30 @@ class OcppServer:
         return None
 
     async def _process_request(
-        self, connection: ServerConnection, request: Request
+        self, connection: ServerConnection, request: Request, over_tls: bool
     ) -> Response | None:
+        remote = connection.remote_address
         station_id = station_id_from_path(request.path)
         if station_id is None:
-            return _refuse(
-                "path is not /ocpp/{station_id}", HTTPStatus.NOT_FOUND, connection.remote_address
+            return _refuse("path is not /ocpp/{station_id}", HTTPStatus.NOT_FOUND, remote, None)
+        username, password = _basic_credentials(request)
+        decision = await self._security.check(
+            HandshakeAttempt(
+                station_id=station_id,
+                over_tls=over_tls,
+                username=username,
+                password=password,
+                client_cert_cn=_client_cert_cn(connection) if over_tls else None,
+                remote_ip=str(remote[0]) if remote else "unknown",
             )
-        if not await self._stations.admit(station_id):
-            return _refuse(
-                f"unknown station {station_id}", HTTPStatus.NOT_FOUND, connection.remote_address
-            )
+        )
+        if not decision.accepted:
+            return _refuse(decision.reason, HTTPStatus(decision.status), remote, station_id)
+        if decision.registered_now:
+            log.info("station_auto_registered", station_id=station_id)
+        log.info(
+            "handshake_accepted", station_id=station_id, how=decision.reason, remote=str(remote)
+        )
         return None
 
     async def _handle(self, websocket: ServerConnection) -> None:

@@ -66,6 +66,7 @@ def _station(row: asyncpg.Record) -> Station:
         last_boot_at=row["last_boot_at"],
         created_at=row["created_at"],
         has_password=row["has_password"],
+        security_profile=row["security_profile"],
     )
 
 
@@ -130,13 +131,18 @@ class PostgresStationRepository:
         row = await self._conn.fetchrow(sql.SELECT_STATION, station_id)
         return _station(row) if row else None
 
-    async def add(self, station_id: str, password_hash: str | None) -> bool:
-        status = await self._conn.execute(sql.INSERT_STATION, station_id, password_hash)
+    async def add(self, station_id: str, password_hash: str | None, profile: int = 0) -> bool:
+        status = await self._conn.execute(sql.INSERT_STATION, station_id, password_hash, profile)
         return bool(status.endswith(" 1"))
 
-    async def password_hash(self, station_id: str) -> str | None:
-        value: str | None = await self._conn.fetchval(sql.SELECT_STATION_PASSWORD_HASH, station_id)
-        return value
+    async def credentials(self, station_id: str) -> tuple[int, str | None] | None:
+        row = await self._conn.fetchrow(sql.SELECT_STATION_CREDENTIALS, station_id)
+        return (int(row["security_profile"]), row["password_hash"]) if row else None
+
+    async def set_credentials(
+        self, station_id: str, profile: int, password_hash: str | None
+    ) -> None:
+        await self._conn.execute(sql.UPDATE_STATION_CREDENTIALS, station_id, profile, password_hash)
 
     async def record_boot(self, station: Station, booted_at: datetime) -> None:
         await self._conn.execute(

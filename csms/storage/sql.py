@@ -20,14 +20,22 @@ INSERT_MIGRATION: Final = "INSERT INTO schema_migrations (version, name) VALUES 
 
 SELECT_STATION: Final = """
 SELECT station_id, vendor, model, serial_number, firmware_version, ocpp_version, connected,
-       last_seen_at, last_boot_at, created_at, password_hash IS NOT NULL AS has_password
+       last_seen_at, last_boot_at, created_at, password_hash IS NOT NULL AS has_password,
+       security_profile
 FROM stations
 WHERE station_id = $1"""
 INSERT_STATION: Final = """
-INSERT INTO stations (station_id, password_hash)
-VALUES ($1, $2)
+INSERT INTO stations (station_id, password_hash, security_profile)
+VALUES ($1, $2, $3)
 ON CONFLICT (station_id) DO NOTHING"""
-SELECT_STATION_PASSWORD_HASH: Final = "SELECT password_hash FROM stations WHERE station_id = $1"
+SELECT_STATION_CREDENTIALS: Final = """
+SELECT security_profile, password_hash
+FROM stations
+WHERE station_id = $1"""
+UPDATE_STATION_CREDENTIALS: Final = """
+UPDATE stations
+SET security_profile = $2, password_hash = $3
+WHERE station_id = $1"""
 UPDATE_STATION_BOOT: Final = """
 UPDATE stations
 SET vendor = $2, model = $3, serial_number = $4, firmware_version = $5, ocpp_version = $6,
@@ -53,7 +61,7 @@ INSERT INTO station_events (station_id, kind, occurred_at, payload)
 VALUES ($1, $2, $3, $4)"""
 SELECT_STATIONS: Final = """
 SELECT station_id, vendor, model, serial_number, firmware_version, ocpp_version, connected,
-       connected_at, last_seen_at, last_boot_at, created_at
+       connected_at, last_seen_at, last_boot_at, created_at, security_profile
 FROM stations
 ORDER BY station_id"""
 SELECT_CONNECTORS_OF_STATION: Final = """

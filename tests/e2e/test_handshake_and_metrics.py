@@ -10,10 +10,7 @@ import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from csms.bootstrap import CentralSystem
-from simulators.client import OcppClient
 from tests.conftest import unique
-from tests.e2e.conftest import make_settings
 
 
 async def test_station_offering_no_ocpp_subprotocol_is_closed(ws_url: str) -> None:
@@ -47,26 +44,6 @@ async def test_wrong_path_is_refused_with_404(ws_url: str) -> None:
     with pytest.raises(InvalidStatus) as refused:
         await websockets.connect(f"{base}/somewhere/else", subprotocols=["ocpp1.6"])  # type: ignore[list-item]
     assert refused.value.response.status_code == 404
-
-
-async def test_unknown_station_is_refused_outside_development_mode(
-    migrated_dsn: str, db: Any
-) -> None:
-    """Without development mode an unregistered station gets 404; a registered one connects."""
-    async with CentralSystem(make_settings(migrated_dsn, dev_mode=False)) as system:
-        url = f"ws://127.0.0.1:{system.ocpp_port}/ocpp"
-        stranger = unique("STRANGER")
-        with pytest.raises(InvalidStatus) as refused:
-            await websockets.connect(f"{url}/{stranger}", subprotocols=["ocpp1.6"])  # type: ignore[list-item]
-        assert refused.value.response.status_code == 404
-        assert (
-            await db.fetchval("SELECT count(*) FROM stations WHERE station_id = $1", stranger) == 0
-        )
-        known = unique("KNOWN")
-        assert system.admin is not None
-        await system.admin.add_station(known, None)
-        client = await OcppClient.connect(f"{url}/{known}", "ocpp1.6")
-        await client.close()
 
 
 async def test_metrics_show_connections_messages_and_durations(

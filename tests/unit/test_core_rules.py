@@ -126,8 +126,31 @@ def test_timestamps_keep_their_instant_and_are_sent_in_utc() -> None:
 
 def test_passwords_are_stored_hashed_and_verified() -> None:
     """A stored hash verifies the right password only."""
-    stored = hash_password("s3cret-pass")
+    stored = hash_password("s3cret-pass-0123456")
     assert "s3cret" not in stored
-    assert verify_password("s3cret-pass", stored)
+    assert verify_password("s3cret-pass-0123456", stored)
     assert not verify_password("wrong", stored)
-    assert not verify_password("s3cret-pass", "garbage")
+    assert not verify_password("s3cret-pass-0123456", "garbage")
+
+
+def test_both_16_authorization_key_forms_are_accepted() -> None:
+    """A key configured as hex verifies when the station sends the hex text or the raw bytes."""
+    key_hex = "00112233445566778899AABBCCDDEEFF"  # 16 bytes
+    stored = hash_password(key_hex, hex_key=True)
+    assert verify_password(key_hex, stored)
+    assert verify_password(key_hex.lower(), stored)
+    raw_text = "A secret key of 24 bytes"
+    stored_raw = hash_password(raw_text)
+    assert verify_password(raw_text, stored_raw)
+    assert verify_password(raw_text.encode().hex(), stored_raw)  # sent as hex of the text
+    assert not verify_password("00112233445566778899AABBCCDDEEF0", stored)
+
+
+@pytest.mark.parametrize(
+    ("key", "hex_key"),
+    [("short", False), ("x" * 41, False), ("ABCD", True), ("not hex at all!!", True)],
+)
+def test_station_passwords_are_16_to_40_bytes(key: str, hex_key: bool) -> None:
+    """1.6 AuthorizationKey length rule, enforced when a password is set."""
+    with pytest.raises(InvalidInput):
+        hash_password(key, hex_key=hex_key)
