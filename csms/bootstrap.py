@@ -12,6 +12,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -21,19 +22,28 @@ import uvicorn
 
 from csms.api.app import create_app
 from csms.core.admin import AdminService
+from csms.core.app_sessions import AppSessionService
+from csms.core.authorization import AuthorizationPolicy
 from csms.core.clock import SystemClock
+from csms.core.local_lists import LocalListService
 from csms.core.ports import Clock
 from csms.core.sessions import SessionService
 from csms.core.statements import StatementService
 from csms.core.station_security import FailureThrottle, StationSecurity
 from csms.core.stations import StationService
 from csms.core.tariffs import TariffCatalog
+from csms.core.visitors import VisitorService
 from csms.handlers.server import OcppServer, ServerOptions, tls_context
 from csms.observability import REGISTRY
 from csms.settings import Settings
 from csms.storage.embedded import EmbeddedPostgres
 from csms.storage.migrate import migrate
-from csms.storage.postgres import PostgresReadModel, PostgresUnitOfWorkProvider, create_pool
+from csms.storage.postgres import (
+    PostgresReadModel,
+    PostgresUnitOfWorkProvider,
+    create_pool,
+    drain_outbox,
+)
 from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
 from csms.storage.tariff_files import load_catalog
 
@@ -100,6 +110,8 @@ class CentralSystem:
         self.database: Database | None = None
         self.ocpp: OcppServer | None = None
         self.admin: AdminService | None = None
+        self.visitors: VisitorService | None = None
+        self.app_sessions: AppSessionService | None = None
         self.catalog: TariffCatalog | None = None
         self._api: _ApiServer | None = None
         self._api_task: asyncio.Task[None] | None = None
@@ -144,8 +156,9 @@ class CentralSystem:
         )
         self.database = await self._stack.enter_async_context(open_database(settings))
         uow = PostgresUnitOfWorkProvider(self.database.pool)
+        policy = AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
         stations = StationService(
-            uow, self.clock, heartbeat_interval_s=settings.heartbeat_interval_s
+            uow, self.clock, heartbeat_interval_s=settings.heartbeat_interval_s, policy=policy
         )
         security = StationSecurity(
             uow,
@@ -154,8 +167,7 @@ class CentralSystem:
                 settings.handshake_failure_limit, settings.handshake_failure_window_s
             ),
         )
-        sessions = SessionService(uow, self.clock, self.catalog)
-        self.admin = AdminService(uow)
+        sessions = SessionService(uow, self.clock, self.catalog, policy)
         stale = await stations.reset_connections()
         self.ocpp = OcppServer(
             ServerOptions(
@@ -178,12 +190,22 @@ class CentralSystem:
             stations,
             sessions,
             security,
+            local_lists_factory=lambda gateway: LocalListService(uow, self.clock, gateway),
         )
+        assert self.ocpp.local_lists is not None
+        self.admin = AdminService(uow, self.ocpp.local_lists)
+        self.visitors = VisitorService(
+            uow, self.clock, password_ttl=timedelta(seconds=settings.visitor_password_ttl_s)
+        )
+        self.app_sessions = AppSessionService(uow, self.clock, self.ocpp, policy)
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)
         await self._start_api(
-            PostgresReadModel(self.database.pool), self.ocpp, StatementService(uow, self.catalog)
+            PostgresReadModel(self.database.pool),
+            self.ocpp,
+            StatementService(uow, self.catalog),
         )
+        self._start_outbox(self.database.pool)
         log.info(
             "central_system_started",
             ocpp_port=self.ocpp_port,
@@ -199,10 +221,44 @@ class CentralSystem:
                 detail="unknown stations are registered and accepted on connect",
             )
 
+    def _start_outbox(self, pool: asyncpg.Pool) -> None:
+        """The mail sender is a log line for now; it drains the outbox table."""
+
+        def deliver(kind: str, recipient: str, subject: str, body: str) -> None:
+            log.info("mail_sent", kind=kind, recipient=recipient, subject=subject, body=body)
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await drain_outbox(pool, deliver)
+                except Exception:  # a mail failure never stops the central system
+                    log.exception("outbox_drain_failed")
+                await asyncio.sleep(self.settings.outbox_poll_s)
+
+        task = asyncio.create_task(loop(), name="outbox")
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        self._stack.push_async_callback(stop)
+
     async def _start_api(
         self, read_model: PostgresReadModel, gateway: OcppServer, statements: StatementService
     ) -> None:
-        app = create_app(read_model, gateway, REGISTRY, statements)
+        assert self.admin and self.visitors and self.app_sessions
+        assert gateway.local_lists is not None
+        app = create_app(
+            read_model,
+            gateway,
+            REGISTRY,
+            statements,
+            admin=self.admin,
+            visitors=self.visitors,
+            app_sessions=self.app_sessions,
+            local_lists=gateway.local_lists,
+        )
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self._api = _ApiServer(config)
         self._api_socket = _listening_socket(self.settings.api_host, self.settings.api_port)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     tls_client_ca_file: Path | None = None
     handshake_failure_limit: int = Field(default=10, ge=1)
     handshake_failure_window_s: float = Field(default=60.0, gt=0)
+    account_inactivity_months: int = Field(default=4, ge=1, le=120)
+    visitor_password_ttl_s: int = Field(default=1800, ge=60, le=7 * 86400)
+    outbox_poll_s: float = Field(default=5.0, gt=0)
     tariffs_dir: Path | None = None
     tariff_assignments: Path | None = None
 

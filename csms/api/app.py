@@ -1,51 +1,36 @@
 """Operator HTTP API: health, metrics, stations, sessions, commands to stations.
 
 Framework: Starlette (docs/adr/0003-http-api-starlette.md). Bad input gets a 4xx with a
-message; domain errors map to statuses in one table (``_ERROR_STATUS``).
+message; domain errors map to statuses in one table (``ERROR_STATUS``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Final
-from uuid import UUID
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from csms.api.members import member_routes
+from csms.api.responses import ERROR_STATUS, ExactJSONResponse, error, session_id_of
 from csms.core import commands
-from csms.core.errors import (
-    Conflict,
-    CsmsError,
-    InvalidInput,
-    NotFound,
-    StationNotConnected,
-    StationRejected,
-    StationTimeout,
-)
+from csms.core.admin import AdminService
+from csms.core.app_sessions import AppSessionService
+from csms.core.errors import CsmsError
+from csms.core.local_lists import LocalListService
 from csms.core.models import SessionState, Statement
 from csms.core.ports import ReadModel, StationGateway
 from csms.core.statements import StatementService
+from csms.core.visitors import VisitorService
 
 log = structlog.get_logger(__name__)
-
-_ERROR_STATUS: Final[dict[type[CsmsError], int]] = {
-    InvalidInput: 400,
-    NotFound: 404,
-    Conflict: 409,
-    StationNotConnected: 409,
-    StationRejected: 502,
-    StationTimeout: 504,
-}
 
 _COMMANDS: Final[dict[str, type[Any]]] = {
     "get-configuration": commands.GetConfiguration,
@@ -55,25 +40,6 @@ _COMMANDS: Final[dict[str, type[Any]]] = {
     "unlock-connector": commands.UnlockConnector,
     "change-availability": commands.ChangeAvailability,
 }
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)  # exact: energy and money are never floats
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-class ExactJSONResponse(JSONResponse):
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, default=_encode, ensure_ascii=False).encode()
 
 
 def _statement_json(statement: Statement) -> dict[str, Any]:
@@ -86,22 +52,16 @@ def _statement_json(statement: Statement) -> dict[str, Any]:
     return body
 
 
-def _session_id(request: Request) -> UUID | None:
-    try:
-        return UUID(request.path_params["session_id"])
-    except ValueError:
-        return None
-
-
-def _error(status: int, message: str) -> ExactJSONResponse:
-    return ExactJSONResponse({"error": message}, status_code=status)
-
-
 def create_app(
     read_model: ReadModel,
     gateway: StationGateway,
     registry: CollectorRegistry,
     statements: StatementService,
+    *,
+    admin: AdminService,
+    visitors: VisitorService,
+    app_sessions: AppSessionService,
+    local_lists: LocalListService,
 ) -> Starlette:
     """Build the API; dependencies come in as ports, nothing is global."""
 
@@ -123,7 +83,7 @@ def create_app(
     async def get_station(request: Request) -> Response:
         station = await read_model.station(request.path_params["station_id"])
         if station is None:
-            return _error(404, "no such station")
+            return error(404, "no such station")
         return ExactJSONResponse(station)
 
     async def list_sessions(request: Request) -> Response:
@@ -132,33 +92,33 @@ def create_app(
             state = SessionState(state_text) if state_text else None
             limit = int(request.query_params.get("limit", "100"))
         except ValueError:
-            return _error(400, "state is active or completed; limit is an integer")
+            return error(400, "state is active or completed; limit is an integer")
         if not 1 <= limit <= 1000:
-            return _error(400, "limit must be between 1 and 1000")
+            return error(400, "limit must be between 1 and 1000")
         sessions = await read_model.list_sessions(
             request.query_params.get("station_id"), state, limit
         )
         return ExactJSONResponse({"sessions": sessions})
 
     async def get_session(request: Request) -> Response:
-        session_id = _session_id(request)
+        session_id = session_id_of(request)
         if session_id is None:
-            return _error(400, "session id is not a UUID")
+            return error(400, "session id is not a UUID")
         session = await read_model.session(session_id)
         if session is None:
-            return _error(404, "no such session")
+            return error(404, "no such session")
         return ExactJSONResponse(session)
 
     async def get_statement(request: Request) -> Response:
         """The session's current statement; earlier ones it corrects are listed under history."""
-        session_id = _session_id(request)
+        session_id = session_id_of(request)
         if session_id is None:
-            return _error(400, "session id is not a UUID")
+            return error(400, "session id is not a UUID")
         statements = await read_model.statements(session_id)
         if not statements:
             if await read_model.session(session_id) is None:
-                return _error(404, "no such session")
-            return _error(404, "this session has no statement yet (it has not finished)")
+                return error(404, "no such session")
+            return error(404, "this session has no statement yet (it has not finished)")
         current = statements[-1]
         return ExactJSONResponse(
             {**_statement_json(current), "history": [_statement_json(s) for s in statements[:-1]]}
@@ -166,25 +126,25 @@ def create_app(
 
     async def correct_statement(request: Request) -> Response:
         """Issue a correction: the session is priced again; the old statement stays."""
-        session_id = _session_id(request)
+        session_id = session_id_of(request)
         try:
             body = await request.json()
             reason = body["reason"]
             if session_id is None or not isinstance(reason, str):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            return _error(400, 'expected a session UUID and a JSON body {"reason": "..."}')
+            return error(400, 'expected a session UUID and a JSON body {"reason": "..."}')
         try:
             correction = await statements.correct(session_id, reason)
         except CsmsError as exc:
-            return _error(_ERROR_STATUS.get(type(exc), 500), str(exc))
+            return error(ERROR_STATUS.get(type(exc), 500), str(exc))
         return ExactJSONResponse(_statement_json(correction), status_code=201)
 
     async def send_command(request: Request) -> Response:
         name = request.path_params["command"]
         command_type = _COMMANDS.get(name)
         if command_type is None:
-            return _error(404, f"unknown command {name!r}; known: {sorted(_COMMANDS)}")
+            return error(404, f"unknown command {name!r}; known: {sorted(_COMMANDS)}")
         try:
             body = await request.json() if await request.body() else {}
             if not isinstance(body, dict):
@@ -193,11 +153,11 @@ def create_app(
                 body["keys"] = tuple(body["keys"])
             command = command_type(**body)
         except (ValueError, TypeError) as exc:
-            return _error(400, f"bad body for {name}: {exc or 'expected a JSON object'}")
+            return error(400, f"bad body for {name}: {exc or 'expected a JSON object'}")
         try:
             result = await gateway.send(request.path_params["station_id"], command)
         except CsmsError as exc:
-            return _error(_ERROR_STATUS.get(type(exc), 500), str(exc))
+            return error(ERROR_STATUS.get(type(exc), 500), str(exc))
         return ExactJSONResponse(result)
 
     async def metrics(request: Request) -> Response:
@@ -205,7 +165,7 @@ def create_app(
 
     async def not_found(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return _error(exc.status_code, exc.detail)
+        return error(exc.status_code, exc.detail)
 
     return Starlette(
         routes=[
@@ -222,6 +182,7 @@ def create_app(
                 methods=["POST"],
             ),
             Route("/metrics", metrics),
+            *member_routes(admin, visitors, app_sessions, local_lists),
         ],
         exception_handlers={HTTPException: not_found},
     )

@@ -1,19 +1,37 @@
-"""Operator use cases that change registrations: stations and tokens (CLI and API)."""
+"""Operator use cases that change registrations: operators, stations, accounts, cards, stands.
+
+Every card change bumps its operator's local-list version and pushes the change to the
+operator's connected stations (local_lists.py).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from csms.core.authorization import normalise_token
 from csms.core.credentials import hash_password
-from csms.core.errors import InvalidInput
-from csms.core.models import TokenKind, TokenStatus
+from csms.core.errors import InvalidInput, NotFound
+from csms.core.local_lists import LocalListService
+from csms.core.models import (
+    AccountRecord,
+    AccountStatus,
+    Stand,
+    TokenKind,
+    TokenRecord,
+    TokenStatus,
+)
 from csms.core.ports import UnitOfWorkProvider
+
+MAX_1_6_ID_TAG: Final = 20  # 1.6 idTag is CiString20: app tokens must fit
 
 
 class AdminService:
-    def __init__(self, uow: UnitOfWorkProvider) -> None:
+    def __init__(
+        self, uow: UnitOfWorkProvider, local_lists: LocalListService | None = None
+    ) -> None:
         self._uow = uow
+        self._local_lists = local_lists
 
     async def add_station(
         self,
@@ -43,6 +61,55 @@ class AdminService:
             await uow.stations.set_credentials(station_id, chosen, password_hash)
             return False
 
+    async def add_operator(self, operator_id: str, name: str) -> None:
+        if not operator_id or not name:
+            raise InvalidInput("an operator needs an id and a name")
+        async with self._uow() as uow:
+            await uow.tokens.add_operator(operator_id, name)
+
+    async def assign_station(self, station_id: str, operator_id: str) -> None:
+        """The operator that owns the station (whose cards it accepts and lists)."""
+        async with self._uow() as uow:
+            if await uow.tokens.list_version(operator_id) is None:
+                raise NotFound(f"no operator {operator_id!r}")
+            if not await uow.stations.set_operator(station_id, operator_id):
+                raise NotFound(f"no station {station_id!r}")
+            await uow.stations.set_list_version(station_id, None)
+        if self._local_lists is not None:
+            await self._local_lists.sync_operator(operator_id)
+
+    async def set_account(
+        self,
+        account_id: str,
+        operator_id: str,
+        name: str,
+        *,
+        email: str | None = None,
+        status: AccountStatus = AccountStatus.VALID,
+        expires_at: datetime | None = None,
+        group_id: str | None = None,
+    ) -> str:
+        """Add or change a member account; its app token (for app starts) is the account id.
+
+        Returns the app token.
+        """
+        app_token = normalise_token(account_id)
+        if not app_token or len(app_token) > MAX_1_6_ID_TAG:
+            raise InvalidInput(f"an account id has 1-{MAX_1_6_ID_TAG} characters")
+        account = AccountRecord(
+            account_id, operator_id, name, email, status, expires_at, group_id, None, None
+        )
+        async with self._uow() as uow:
+            await uow.tokens.upsert_account(account)
+        await self.set_token(
+            app_token,
+            TokenStatus.ACCEPTED,
+            kind=TokenKind.CENTRAL,
+            operator_id=operator_id,
+            account_id=account_id,
+        )
+        return app_token
+
     async def set_token(
         self,
         id_token: str,
@@ -51,13 +118,34 @@ class AdminService:
         kind: TokenKind = TokenKind.UNKNOWN,
         expires_at: datetime | None = None,
         group_id: str | None = None,
+        operator_id: str | None = None,
+        account_id: str | None = None,
     ) -> str:
-        """Add or change a token; returns its normal form."""
+        """Add or change a card; returns its normal form. Pushes local lists."""
         value = normalise_token(id_token)
         if not value or len(value) > 36:
             raise InvalidInput("an id token has 1-36 characters")
-        if status is TokenStatus.INVALID:
-            raise InvalidInput("Invalid is the answer for unknown tokens, not a stored status")
+        if status not in (TokenStatus.ACCEPTED, TokenStatus.BLOCKED, TokenStatus.EXPIRED):
+            raise InvalidInput("a stored token status is Accepted, Blocked or Expired")
+        record = TokenRecord(
+            value, kind, status, expires_at, group_id, None, operator_id, account_id
+        )
         async with self._uow() as uow:
-            await uow.tokens.upsert(value, kind, status, expires_at, group_id)
+            previous = await uow.tokens.get(value)
+            await uow.tokens.upsert(record)
+            operators = {operator_id, previous.operator_id if previous else None} - {None}
+            for operator in operators:
+                await uow.tokens.bump_list_version(str(operator), [value])
+        if self._local_lists is not None:
+            for operator in operators:
+                await self._local_lists.sync_operator(str(operator))
         return value
+
+    async def add_stand(self, stand: Stand) -> None:
+        """A public stand id (seed 000 SID) for one EVSE of a registered station."""
+        if not stand.stand_id:
+            raise InvalidInput("a stand needs an id")
+        async with self._uow() as uow:
+            if await uow.stations.get(stand.station_id) is None:
+                raise NotFound(f"no station {stand.station_id!r}")
+            await uow.visitors.add_stand(stand)

@@ -1,20 +1,46 @@
 """Who may charge: one rule for every protocol version (1.6 §5.2 Authorize, 2.0.1 C01).
 
-Tokens are compared in one normal form: upper case, no separators, so that a 1.6
-idTag matches case-insensitively and a FeliCa IDm read as ``01:2e:...`` or
-``012E...`` is the same card. The token type never decides acceptance on its own.
+Both adapters call :func:`authorize` for Authorize and for transaction starts; nothing else
+decides. In order:
+
+1. 2.0.1 ``NoAuthorization`` needs no token;
+2. **visitor card touch** (seed 000): a registration opens a 60-second window on a stand;
+   the first token presented there inside the window, any FeliCa card, is accepted and
+   bound to that visitor (never charged, never a member card); the same token starting the
+   session at that station shortly after is accepted as that visit;
+3. **visitor one-time password** (seed 004 第6-7条): a code issued at registration,
+   entered on the keypad (2.0.1 KeyCode, 1.6 idTag), authorizes one session, until it
+   expires;
+4. **member card or app account**, per operator: :func:`decide`.
+
+Tokens are compared in one normal form (upper case, no separators), so a 1.6 idTag
+matches case-insensitively and a FeliCa IDm read as ``01:2e:...`` or ``012E...`` is the
+same card. The token type never decides acceptance on its own (chargers send FeliCa ids
+as ISO14443).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import datetime
-from typing import Final
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final, Literal
 
-from csms.core.models import AuthorizationResult, IdToken, TokenKind, TokenRecord, TokenStatus
-from csms.core.ports import TokenRepository
+from csms.core.models import (
+    AccountRecord,
+    AccountStatus,
+    AuthorizationResult,
+    IdToken,
+    TokenKind,
+    TokenRecord,
+    TokenStatus,
+)
+from csms.core.ports import UnitOfWork
 
 _SEPARATORS: Final = re.compile(r"[\s:\-]")
+BOUND_TOKEN_GRACE: Final = timedelta(minutes=15)
+Purpose = Literal["authorize", "start", "member"]
 
 
 def normalise_token(value: str) -> str:
@@ -29,28 +55,121 @@ def make_token(value: str, kind: TokenKind = TokenKind.UNKNOWN) -> IdToken:
     return IdToken(normalise_token(value), kind)
 
 
-def decide(record: TokenRecord | None, token: IdToken, now: datetime) -> AuthorizationResult:
-    """The authorization rule.
+def password_hash(code: str) -> str:
+    """How one-time passwords are stored (a digest; the code itself is never kept)."""
+    return hashlib.sha256(normalise_token(code).encode()).hexdigest()
 
-    * 2.0.1 ``NoAuthorization`` needs no token: accepted;
-    * unknown token: ``Invalid``;
-    * stored ``Blocked`` or ``Expired``: that status;
-    * stored expiry in the past: ``Expired``;
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    for day in range(moment.day, 27, -1):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationPolicy:
+    """Operator settings of the rule. ``inactive_after_months``: seed 002 (4 months)."""
+
+    inactive_after_months: int = 4
+
+
+def decide(
+    record: TokenRecord | None,
+    token: IdToken,
+    now: datetime,
+    *,
+    account: AccountRecord | None = None,
+    station_operator: str | None = None,
+    policy: AuthorizationPolicy = AuthorizationPolicy(),
+) -> AuthorizationResult:
+    """The member rule.
+
+    * 2.0.1 ``NoAuthorization``: accepted; unknown token: ``Invalid``;
+    * the card's own status (``Blocked``/``Expired``) or expiry;
+    * a card of another operator than the station's: ``NotAtThisLocation`` (1.6: Invalid);
+    * the account's status, expiry, or no use for ``inactive_after_months``: ``Blocked`` or
+      ``Expired`` (an inactive account is deactivated);
     * else ``Accepted`` with the expiry and group (1.6 parentIdTag, 2.0.1 groupIdToken).
     """
     if token.kind is TokenKind.NO_AUTHORIZATION:
         return AuthorizationResult(TokenStatus.ACCEPTED)
     if record is None:
         return AuthorizationResult(TokenStatus.INVALID)
+    group = (account.group_id if account else None) or record.group_id
+    expires = record.expires_at
     if record.status is not TokenStatus.ACCEPTED:
-        return AuthorizationResult(record.status, record.expires_at, record.group_id)
-    if record.expires_at is not None and record.expires_at <= now:
-        return AuthorizationResult(TokenStatus.EXPIRED, record.expires_at, record.group_id)
-    return AuthorizationResult(TokenStatus.ACCEPTED, record.expires_at, record.group_id)
+        return AuthorizationResult(record.status, expires, group)
+    if expires is not None and expires <= now:
+        return AuthorizationResult(TokenStatus.EXPIRED, expires, group)
+    if station_operator and record.operator_id and record.operator_id != station_operator:
+        return AuthorizationResult(TokenStatus.NOT_AT_THIS_LOCATION, expires, group)
+    if account is not None:
+        verdict = account_verdict(account, now, policy)
+        if verdict is not None:
+            return AuthorizationResult(verdict, expires, group)
+    return AuthorizationResult(TokenStatus.ACCEPTED, expires, group)
 
 
-async def authorize(tokens: TokenRepository, token: IdToken, now: datetime) -> AuthorizationResult:
-    """Look the token up and apply :func:`decide`."""
+def inactive(account: AccountRecord, now: datetime, policy: AuthorizationPolicy) -> bool:
+    """Unused for ``inactive_after_months`` since its last use (or creation): seed 002."""
+    last_use = account.last_used_at or account.created_at
+    return last_use is not None and add_months(last_use, policy.inactive_after_months) <= now
+
+
+def account_verdict(
+    account: AccountRecord, now: datetime, policy: AuthorizationPolicy
+) -> TokenStatus | None:
+    """Why an account may not charge, or None."""
+    if account.status is AccountStatus.BLOCKED:
+        return TokenStatus.BLOCKED
+    if account.status in (AccountStatus.EXPIRED, AccountStatus.DEACTIVATED):
+        return TokenStatus.EXPIRED
+    if account.expires_at is not None and account.expires_at <= now:
+        return TokenStatus.EXPIRED
+    if inactive(account, now, policy):
+        return TokenStatus.EXPIRED
+    return None
+
+
+async def authorize(
+    uow: UnitOfWork,
+    station_id: str,
+    evse_id: int | None,
+    token: IdToken,
+    now: datetime,
+    *,
+    purpose: Purpose,
+    policy: AuthorizationPolicy = AuthorizationPolicy(),
+) -> AuthorizationResult:
+    """The one authorization of every Authorize, transaction start and stop, 1.6 and 2.0.1.
+
+    ``purpose``: ``authorize`` (Authorize), ``start`` (a transaction start: consumes a
+    one-time password) or ``member`` (stop tokens, app starts: never opens a visit).
+    """
     if token.kind is TokenKind.NO_AUTHORIZATION:
-        return decide(None, token, now)
-    return decide(await tokens.get(token.value), token, now)
+        return AuthorizationResult(TokenStatus.ACCEPTED)
+    visit = await uow.visitors.bound_window(station_id, token.value, now - BOUND_TOKEN_GRACE)
+    if visit is None and purpose != "member":
+        visit = await uow.visitors.touch_open_window(station_id, evse_id, token.value, now)
+        if visit is None:
+            visit = await uow.visitors.use_password(
+                station_id, password_hash(token.value), now, consume=purpose == "start"
+            )
+    if visit is not None:
+        return AuthorizationResult(TokenStatus.ACCEPTED, visitor_id=visit)
+    record = await uow.tokens.get(token.value)
+    account = await uow.tokens.account(record.account_id) if record and record.account_id else None
+    operator = await uow.stations.operator_of(station_id)
+    result = decide(record, token, now, account=account, station_operator=operator, policy=policy)
+    if account is not None:
+        if result.accepted:
+            await uow.tokens.touch_account(account.account_id, now)
+        elif account.status is AccountStatus.VALID and inactive(account, now, policy):
+            await uow.tokens.deactivate_account(account.account_id)
+    return result

@@ -82,6 +82,7 @@ class RecordTransactionEvent:
     id_token: IdToken | None
     stopped_reason: str | None
     samples: tuple[MeterSample, ...] = field(default=())
+    remote_start_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,16 +170,6 @@ class ChangeAvailability:
     evse_id: int | None = None
 
 
-StationCommand = (
-    GetConfiguration
-    | SetConfiguration
-    | TriggerMessage
-    | Reset
-    | UnlockConnector
-    | ChangeAvailability
-)
-
-
 @dataclass(frozen=True, slots=True)
 class CommandResult:
     """The station's answer: a status word where the action has one, and the full payload."""
@@ -186,3 +177,56 @@ class CommandResult:
     action: str
     status: str | None
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalListEntry:
+    """One card on a local authorization list; ``authorization`` None removes it."""
+
+    id_token: str
+    kind: str
+    authorization: AuthorizationResult | None
+
+
+@dataclass(frozen=True, slots=True)
+class SendLocalList:
+    """1.6 SendLocalList / 2.0.1 SendLocalList (D01, D02)."""
+
+    version: int
+    full: bool
+    entries: tuple[LocalListEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GetLocalListVersion:
+    """1.6 GetLocalListVersion / 2.0.1 GetLocalListVersion (D02)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteStart:
+    """1.6 RemoteStartTransaction / 2.0.1 RequestStartTransaction (F01)."""
+
+    evse_id: int
+    id_token: str
+    remote_start_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteStop:
+    """1.6 RemoteStopTransaction / 2.0.1 RequestStopTransaction (F03)."""
+
+    transaction_id: str
+
+
+StationCommand = (
+    GetConfiguration
+    | SetConfiguration
+    | TriggerMessage
+    | Reset
+    | UnlockConnector
+    | ChangeAvailability
+    | SendLocalList
+    | GetLocalListVersion
+    | RemoteStart
+    | RemoteStop
+)

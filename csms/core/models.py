@@ -37,6 +37,14 @@ class TokenStatus(enum.StrEnum):
     BLOCKED = "Blocked"
     EXPIRED = "Expired"
     INVALID = "Invalid"
+    NOT_AT_THIS_LOCATION = "NotAtThisLocation"  # a card of another operator (1.6: Invalid)
+
+
+class AccountStatus(enum.StrEnum):
+    VALID = "valid"
+    BLOCKED = "blocked"
+    EXPIRED = "expired"
+    DEACTIVATED = "deactivated"  # unused too long (seed 002: 4 months)
 
 
 class SessionState(enum.StrEnum):
@@ -57,6 +65,7 @@ class AuthorizationResult:
     status: TokenStatus
     expires_at: datetime | None = None
     group_id: str | None = None
+    visitor_id: UUID | None = None  # accepted as a visitor's card touch or password
 
     @property
     def accepted(self) -> bool:
@@ -70,6 +79,23 @@ class TokenRecord:
     status: TokenStatus
     expires_at: datetime | None
     group_id: str | None
+    created_at: datetime | None = None
+    operator_id: str | None = None
+    account_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A member's account at one operator; its cards and app token point to it."""
+
+    account_id: str
+    operator_id: str
+    name: str
+    email: str | None
+    status: AccountStatus
+    expires_at: datetime | None
+    group_id: str | None
+    last_used_at: datetime | None
     created_at: datetime | None = None
 
 
@@ -143,6 +169,9 @@ class Session:
     offline: bool = False
     last_seq_no: int | None = None
     samples: tuple[MeterSample, ...] = field(default=())
+    visitor_id: UUID | None = None
+    remote_start_id: int | None = None
+    flag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,3 +212,27 @@ class Statement:
     corrects: UUID | None = None
     correction_reason: str | None = None
     issued_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stand:
+    """A public stand id (seed 000 SID) for one EVSE of a station."""
+
+    stand_id: str
+    station_id: str
+    evse_id: int
+    label: str | None = None
+    uses_passwords: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """A per-use registration: name, e-mail and a payment reference, never a card number."""
+
+    visitor_id: UUID
+    stand_id: str
+    name: str
+    email: str
+    payment_reference: str
+    notify: bool
+    registered_at: datetime

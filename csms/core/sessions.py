@@ -16,12 +16,13 @@ E01-E15 TransactionEvent. The rules of "nothing lost, nothing doubled" live here
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 import structlog
 
-from csms.core.authorization import authorize
+from csms.core.authorization import AuthorizationPolicy, Purpose, authorize
 from csms.core.commands import (
     EndSession,
     RecordMeterValues,
@@ -47,6 +48,7 @@ from csms.observability import (
 
 log = structlog.get_logger(__name__)
 
+REMOTE_START_MATCH_WINDOW: Final = timedelta(minutes=10)
 _BEGIN = "Transaction.Begin"
 _END = "Transaction.End"
 
@@ -66,22 +68,35 @@ def start_key(command: StartSession) -> str:
 class SessionService:
     """Use cases about sessions. One method per use case."""
 
-    def __init__(self, uow: UnitOfWorkProvider, clock: Clock, catalog: TariffCatalog) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkProvider,
+        clock: Clock,
+        catalog: TariffCatalog,
+        policy: AuthorizationPolicy | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._catalog = catalog
+        self._policy = policy or AuthorizationPolicy()
 
     async def start(self, command: StartSession) -> SessionStarted:
         """1.6 StartTransaction: open a session; a retry gets the same transaction id."""
         key = start_key(command)
         async with self._uow() as uow:
-            authorization = await authorize(uow.tokens, command.id_token, self._clock.now())
             existing = await uow.sessions.by_start_key(command.station_id, key)
             if existing is not None:
+                authorization = await self._authorize(
+                    uow, command.station_id, command.evse_id, command.id_token, "member"
+                )
                 return SessionStarted(existing.transaction_id, authorization, replayed=True)
+            authorization = await self._authorize(
+                uow, command.station_id, command.evse_id, command.id_token, "start"
+            )
             transaction_id = str(await uow.sessions.next_transaction_id())
+            session_id = uuid.uuid4()
             session = Session(
-                session_id=uuid.uuid4(),
+                session_id=session_id,
                 station_id=command.station_id,
                 evse_id=command.evse_id,
                 connector_id=command.connector_id,
@@ -97,6 +112,11 @@ class SessionService:
                 energy_wh=None,
                 stop_reason=None,
                 state=SessionState.ACTIVE,
+                visitor_id=authorization.visitor_id,
+                remote_start_id=await self._claim_remote_start(
+                    uow, command.station_id, command.id_token.value, None, session_id
+                ),
+                flag=start_flag(authorization, offline=False),
             )
             await uow.sessions.insert(session, key)
         _log_started(session)
@@ -121,7 +141,9 @@ class SessionService:
     async def end(self, command: EndSession) -> SessionEnded:
         """1.6 StopTransaction: complete the session once; keep unknown stops."""
         async with self._uow() as uow:
-            authorization = await self._maybe_authorize(uow, command.id_token)
+            authorization = await self._maybe_authorize(
+                uow, command.station_id, None, command.id_token, "member"
+            )
             session = await uow.sessions.by_transaction(
                 command.station_id, command.transaction_id, for_update=True
             )
@@ -154,7 +176,15 @@ class SessionService:
     ) -> TransactionEventRecorded:
         """2.0.1 TransactionEvent: Started, Updated and Ended through one path."""
         async with self._uow() as uow:
-            authorization = await self._maybe_authorize(uow, command.id_token)
+            existing = await uow.sessions.by_transaction(command.station_id, command.transaction_id)
+            starting = existing is None and command.kind is not TransactionEventKind.ENDED
+            authorization = await self._maybe_authorize(
+                uow,
+                command.station_id,
+                command.evse_id,
+                command.id_token,
+                "start" if starting else "member",
+            )
             fresh = await uow.sessions.record_event_seq(
                 command.station_id,
                 command.transaction_id,
@@ -193,8 +223,18 @@ class SessionService:
         command: RecordTransactionEvent,
         authorization: AuthorizationResult | None,
     ) -> Session:
+        session_id = uuid.uuid4()
+        remote_start_id = None
+        if command.id_token is not None:
+            remote_start_id = await self._claim_remote_start(
+                uow,
+                command.station_id,
+                command.id_token.value,
+                command.remote_start_id,
+                session_id,
+            )
         session = Session(
-            session_id=uuid.uuid4(),
+            session_id=session_id,
             station_id=command.station_id,
             evse_id=command.evse_id or 0,
             connector_id=command.connector_id or 1,
@@ -212,6 +252,9 @@ class SessionService:
             state=SessionState.ACTIVE,
             offline=command.offline,
             last_seq_no=command.seq_no,
+            visitor_id=authorization.visitor_id if authorization else None,
+            remote_start_id=remote_start_id,
+            flag=start_flag(authorization, offline=command.offline) if authorization else None,
         )
         await uow.sessions.insert(session, None)
         _log_started(session)
@@ -276,6 +319,8 @@ class SessionService:
         if not await uow.statements.add(statement):
             return
         STATEMENTS_ISSUED.labels(statement.status.value).inc()
+        if session.visitor_id is not None:
+            await self._notify_visitor(uow, session.visitor_id, statement.total)
         if statement.unpriced_reason is not None:
             SESSIONS_UNPRICED.labels(unpriced_reason_code(statement.unpriced_reason)).inc()
             log.warning(
@@ -291,12 +336,65 @@ class SessionService:
                 total=str(statement.total),
             )
 
+    async def _authorize(
+        self,
+        uow: UnitOfWork,
+        station_id: str,
+        evse_id: int | None,
+        token: IdToken,
+        purpose: Purpose,
+    ) -> AuthorizationResult:
+        return await authorize(
+            uow,
+            station_id,
+            evse_id,
+            token,
+            self._clock.now(),
+            purpose=purpose,
+            policy=self._policy,
+        )
+
     async def _maybe_authorize(
-        self, uow: UnitOfWork, token: IdToken | None
+        self,
+        uow: UnitOfWork,
+        station_id: str,
+        evse_id: int | None,
+        token: IdToken | None,
+        purpose: Purpose,
     ) -> AuthorizationResult | None:
         if token is None:
             return None
-        return await authorize(uow.tokens, token, self._clock.now())
+        return await self._authorize(uow, station_id, evse_id, token, purpose)
+
+    async def _claim_remote_start(
+        self,
+        uow: UnitOfWork,
+        station_id: str,
+        id_token: str,
+        remote_start_id: int | None,
+        session_id: uuid.UUID,
+    ) -> int | None:
+        """Link the session to the app start that asked for it (seed 002 第18条)."""
+        since = self._clock.now() - REMOTE_START_MATCH_WINDOW
+        return await uow.sessions.claim_remote_start(
+            station_id, id_token, remote_start_id, since, session_id
+        )
+
+    async def _notify_visitor(
+        self, uow: UnitOfWork, visitor_id: uuid.UUID, total: Decimal | None
+    ) -> None:
+        """Seed 000: a visitor who asked for it gets a "charging complete" mail with the fee."""
+        visitor = await uow.visitors.visitor(visitor_id)
+        if visitor is None or not visitor.notify:
+            return
+        fee = f"{total} yen (tax included)" if total is not None else "to be confirmed"
+        await uow.visitors.add_mail(
+            "charging_complete",
+            visitor.email,
+            "充電が完了しました / Charging complete",
+            f"{visitor.name} 様\n\n充電が完了しました。料金: {fee}\n"
+            f"Charging at stand {visitor.stand_id} is complete. Fee: {fee}\n",
+        )
 
     async def _keep_unmatched_stop(self, uow: UnitOfWork, command: EndSession) -> None:
         await uow.sessions.add_samples(
@@ -333,6 +431,15 @@ class SessionService:
             station_id=command.station_id,
             transaction_id=command.transaction_id,
         )
+
+
+def start_flag(authorization: AuthorizationResult, *, offline: bool) -> str | None:
+    """A session started with a token we would refuse is kept and flagged, never rejected
+    after the fact (the station may have started it offline from its local list)."""
+    if authorization.accepted:
+        return None
+    where = "offline " if offline else ""
+    return f"started {where}with a token the central system answers {authorization.status}"
 
 
 def _log_started(session: Session) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import structlog
 
-from csms.core.authorization import authorize
+from csms.core.authorization import AuthorizationPolicy, authorize
 from csms.core.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
 from csms.core.models import AuthorizationResult, ConnectorStatus, IdToken, Station, StationEvent
 from csms.core.ports import Clock, UnitOfWorkProvider
@@ -25,10 +25,12 @@ class StationService:
         clock: Clock,
         *,
         heartbeat_interval_s: int,
+        policy: AuthorizationPolicy | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._heartbeat_interval_s = heartbeat_interval_s
+        self._policy = policy or AuthorizationPolicy()
 
     async def connected(self, station_id: str, ocpp_version: str) -> None:
         async with self._uow() as uow:
@@ -78,5 +80,14 @@ class StationService:
             await uow.stations.add_event(event)
 
     async def authorize(self, station_id: str, token: IdToken) -> AuthorizationResult:
+        """1.6 Authorize / 2.0.1 Authorize (no EVSE in either): the one core rule."""
         async with self._uow() as uow:
-            return await authorize(uow.tokens, token, self._clock.now())
+            return await authorize(
+                uow,
+                station_id,
+                None,
+                token,
+                self._clock.now(),
+                purpose="authorize",
+                policy=self._policy,
+            )

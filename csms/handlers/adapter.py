@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from csms.core import commands
 from csms.core.clock import SystemClock
+from csms.core.local_lists import LocalListService
 from csms.core.ports import Clock
 from csms.core.sessions import SessionService
 from csms.core.stations import StationService
@@ -21,11 +23,21 @@ class StationAdapter:
         stations: StationService,
         sessions: SessionService,
         clock: Clock | None = None,
+        local_lists: LocalListService | None = None,
     ) -> None:
         self.station_id = station_id
         self._stations = stations
         self._sessions = sessions
         self._clock = clock or SystemClock()
+        self._local_lists = local_lists
+        self.after_reply: Callable[[Callable[[], Coroutine[Any, Any, Any]]], None] | None = None
+
+    def _after_boot(self) -> None:
+        """Once the boot is answered, bring the station's local list up to date."""
+        if self._local_lists is None or self.after_reply is None:
+            return
+        local_lists = self._local_lists
+        self.after_reply(lambda: local_lists.sync_station(self.station_id))
 
     async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:
         """Keep a notification the operator may need (firmware, diagnostics, events, ...)."""

@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -78,6 +79,8 @@ class StationConnection:
         self._draining = False
         self.idle = asyncio.Event()
         self.idle.set()
+        self._after_reply: list[Callable[[], Coroutine[Any, Any, Any]]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run(self) -> None:
         """Read until the socket closes; the worker finishes the Call in progress."""
@@ -95,6 +98,26 @@ class StationConnection:
             for pending in self._pending.values():
                 if not pending.future.done():
                     pending.future.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+
+    def after_reply(self, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Run ``job`` once the answer to the Call being handled is sent (e.g. a local-list
+        push after BootNotification). It runs as a task the connection owns; never await a
+        CSMS call inside a handler."""
+        self._after_reply.append(job)
+
+    def _start_jobs(self) -> None:
+        jobs, self._after_reply = self._after_reply, []
+        for job in jobs:
+            task = asyncio.create_task(job())
+            self._tasks.add(task)
+            task.add_done_callback(self._job_done)
+
+    def _job_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("connection_job_failed", error=repr(task.exception()))
 
     async def drain(self) -> None:
         """Stop taking new Calls and wait for the one in progress (graceful shutdown)."""
@@ -161,6 +184,7 @@ class StationConnection:
                 frame = error_frame(self.dialect, error)
             duration_s = time.perf_counter() - started
             await self._send(frame)
+            self._start_jobs()
             action = call.action if call.action in self._schemas.actions else "unknown"
             self._count(action, outcome)
             OCPP_MESSAGE_DURATION.labels(self.dialect.version, action).observe(duration_s)

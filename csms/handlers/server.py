@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final, Protocol
@@ -26,6 +26,7 @@ from websockets.http11 import Request, Response
 
 from csms.core.commands import CommandResult, StationCommand
 from csms.core.errors import StationNotConnected
+from csms.core.local_lists import LocalListService
 from csms.core.sessions import SessionService
 from csms.core.station_security import HandshakeAttempt, StationSecurity
 from csms.core.stations import StationService
@@ -43,6 +44,8 @@ _CLOSE_NO_SUBPROTOCOL: Final = 1002  # protocol error
 
 
 class Adapter(Protocol):
+    after_reply: Callable[[Callable[[], Coroutine[Any, Any, Any]]], None] | None
+
     def to_call(self, command: StationCommand) -> Any: ...
 
 
@@ -135,11 +138,13 @@ class OcppServer:
         stations: StationService,
         sessions: SessionService,
         security: StationSecurity,
+        local_lists_factory: Callable[[OcppServer], LocalListService] | None = None,
     ) -> None:
         self._options = options
         self._stations = stations
         self._sessions = sessions
         self._security = security
+        self.local_lists = local_lists_factory(self) if local_lists_factory else None
         self._tls_server: Server | None = None
         self._schemas = {name: Schemas(dialect) for name, dialect in DIALECTS.items()}
         self._live: dict[str, _Live] = {}
@@ -273,7 +278,9 @@ class OcppServer:
         self, websocket: ServerConnection, station_id: str, subprotocol: str
     ) -> None:
         dialect = DIALECTS[subprotocol]
-        adapter = _ADAPTERS[subprotocol](station_id, self._stations, self._sessions)
+        adapter = _ADAPTERS[subprotocol](
+            station_id, self._stations, self._sessions, local_lists=self.local_lists
+        )
         connection = StationConnection(
             websocket,
             station_id,
@@ -282,6 +289,7 @@ class OcppServer:
             handlers_of(adapter),
             call_timeout_s=self._options.call_timeout_s,
         )
+        adapter.after_reply = connection.after_reply
         previous = self._live.get(station_id)
         if previous is not None:  # the station reconnected: the new socket wins
             log.info("station_replaced_connection")

@@ -7,7 +7,7 @@ back as ``Decimal``; nothing here converts energy or money to float.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -17,10 +17,13 @@ from uuid import UUID
 import asyncpg
 
 from csms.core.models import (
+    AccountRecord,
+    AccountStatus,
     ConnectorStatus,
     MeterSample,
     Session,
     SessionState,
+    Stand,
     Statement,
     StatementLine,
     StatementStatus,
@@ -29,6 +32,7 @@ from csms.core.models import (
     TokenKind,
     TokenRecord,
     TokenStatus,
+    Visitor,
 )
 from csms.storage import sql
 
@@ -78,6 +82,22 @@ def _token(row: asyncpg.Record) -> TokenRecord:
         expires_at=row["expires_at"],
         group_id=row["group_id"],
         created_at=row["created_at"],
+        operator_id=row["operator_id"],
+        account_id=row["account_id"],
+    )
+
+
+def _account(row: asyncpg.Record) -> AccountRecord:
+    return AccountRecord(
+        account_id=row["account_id"],
+        operator_id=row["operator_id"],
+        name=row["name"],
+        email=row["email"],
+        status=AccountStatus(row["status"]),
+        expires_at=row["expires_at"],
+        group_id=row["group_id"],
+        last_used_at=row["last_used_at"],
+        created_at=row["created_at"],
     )
 
 
@@ -103,6 +123,9 @@ def _session(row: asyncpg.Record) -> Session:
         state=SessionState(row["state"]),
         offline=row["offline"],
         last_seq_no=row["last_seq_no"],
+        visitor_id=row["visitor_id"],
+        remote_start_id=row["remote_start_id"],
+        flag=row["flag"],
     )
 
 
@@ -166,6 +189,21 @@ class PostgresStationRepository:
         status = await self._conn.execute(sql.UPDATE_ALL_STATIONS_DISCONNECTED)
         return int(status.split()[-1])
 
+    async def operator_of(self, station_id: str) -> str | None:
+        value: str | None = await self._conn.fetchval(sql.SELECT_STATION_OPERATOR, station_id)
+        return value
+
+    async def set_operator(self, station_id: str, operator_id: str) -> bool:
+        status = await self._conn.execute(sql.UPDATE_STATION_OPERATOR, station_id, operator_id)
+        return bool(status.endswith(" 1"))
+
+    async def stations_of_operator(self, operator_id: str) -> list[tuple[str, int | None]]:
+        rows = await self._conn.fetch(sql.SELECT_STATIONS_OF_OPERATOR, operator_id)
+        return [(row["station_id"], row["local_list_version"]) for row in rows]
+
+    async def set_list_version(self, station_id: str, version: int | None) -> None:
+        await self._conn.execute(sql.UPDATE_STATION_LIST_VERSION, station_id, version)
+
     async def upsert_connector(self, status: ConnectorStatus) -> None:
         await self._conn.execute(
             sql.UPSERT_CONNECTOR,
@@ -191,17 +229,65 @@ class PostgresTokenRepository:
         row = await self._conn.fetchrow(sql.SELECT_TOKEN, id_token)
         return _token(row) if row else None
 
-    async def upsert(
-        self,
-        id_token: str,
-        kind: TokenKind,
-        status: TokenStatus,
-        expires_at: datetime | None,
-        group_id: str | None,
-    ) -> None:
+    async def upsert(self, record: TokenRecord) -> None:
         await self._conn.execute(
-            sql.UPSERT_TOKEN, id_token, kind.value, status.value, expires_at, group_id
+            sql.UPSERT_TOKEN,
+            record.id_token,
+            record.kind.value,
+            record.status.value,
+            record.expires_at,
+            record.group_id,
+            record.operator_id,
+            record.account_id,
         )
+
+    async def account(self, account_id: str) -> AccountRecord | None:
+        row = await self._conn.fetchrow(sql.SELECT_ACCOUNT, account_id)
+        return _account(row) if row else None
+
+    async def upsert_account(self, account: AccountRecord) -> None:
+        await self._conn.execute(
+            sql.UPSERT_ACCOUNT,
+            account.account_id,
+            account.operator_id,
+            account.name,
+            account.email,
+            account.status.value,
+            account.expires_at,
+            account.group_id,
+            account.last_used_at,
+            account.created_at,
+        )
+
+    async def touch_account(self, account_id: str, at: datetime) -> None:
+        await self._conn.execute(sql.TOUCH_ACCOUNT, account_id, at)
+
+    async def deactivate_account(self, account_id: str) -> None:
+        await self._conn.execute(sql.DEACTIVATE_ACCOUNT, account_id)
+
+    async def add_operator(self, operator_id: str, name: str) -> None:
+        await self._conn.execute(sql.INSERT_OPERATOR, operator_id, name)
+
+    async def bump_list_version(self, operator_id: str, id_tokens: Sequence[str]) -> int:
+        version: int = await self._conn.fetchval(sql.BUMP_LIST_VERSION, operator_id)
+        await self._conn.executemany(
+            sql.INSERT_LIST_CHANGE, [(operator_id, version, token) for token in id_tokens]
+        )
+        return version
+
+    async def list_version(self, operator_id: str) -> int | None:
+        value: int | None = await self._conn.fetchval(sql.SELECT_LIST_VERSION, operator_id)
+        return value
+
+    async def valid_tokens(self, operator_id: str, now: datetime) -> list[TokenRecord]:
+        rows = await self._conn.fetch(sql.SELECT_VALID_TOKENS_OF_OPERATOR, operator_id, now)
+        return [_token(row) for row in rows]
+
+    async def changed_since(
+        self, operator_id: str, version: int
+    ) -> list[tuple[str, TokenRecord | None]]:
+        rows = await self._conn.fetch(sql.SELECT_TOKENS_CHANGED_SINCE, operator_id, version)
+        return [(row["id_token"], _token(row) if row["known"] else None) for row in rows]
 
 
 class PostgresSessionRepository:
@@ -249,6 +335,9 @@ class PostgresSessionRepository:
             start_key,
             session.offline,
             session.last_seq_no,
+            session.visitor_id,
+            session.remote_start_id,
+            session.flag,
         )
 
     async def complete(
@@ -356,6 +445,32 @@ class PostgresSessionRepository:
         await self._conn.execute(sql.INSERT_SEQ_NO_GAPS, station_id, transaction_id, seq_no)
         return True
 
+    async def claim_remote_start(
+        self,
+        station_id: str,
+        id_token: str,
+        remote_start_id: int | None,
+        since: datetime,
+        session_id: UUID,
+    ) -> int | None:
+        value: int | None = await self._conn.fetchval(
+            sql.CLAIM_REMOTE_START, station_id, id_token, remote_start_id, since, session_id
+        )
+        return value
+
+    async def add_remote_start(
+        self,
+        station_id: str,
+        evse_id: int,
+        id_token: str,
+        account_id: str | None,
+        requested_at: datetime,
+    ) -> int:
+        value: int = await self._conn.fetchval(
+            sql.INSERT_REMOTE_START, station_id, evse_id, id_token, account_id, requested_at
+        )
+        return value
+
     async def record_unmatched_stop(
         self,
         station_id: str,
@@ -448,6 +563,119 @@ class PostgresStatementRepository:
         return [_statement(row) for row in rows]
 
 
+def _visitor(row: asyncpg.Record) -> Visitor:
+    return Visitor(
+        visitor_id=row["visitor_id"],
+        stand_id=row["stand_id"],
+        name=row["name"],
+        email=row["email"],
+        payment_reference=row["payment_reference"],
+        notify=row["notify"],
+        registered_at=row["registered_at"],
+    )
+
+
+class PostgresVisitorRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def stand(self, stand_id: str) -> Stand | None:
+        row = await self._conn.fetchrow(sql.SELECT_STAND, stand_id)
+        if row is None:
+            return None
+        return Stand(
+            row["stand_id"], row["station_id"], row["evse_id"], row["label"], row["uses_passwords"]
+        )
+
+    async def add_stand(self, stand: Stand) -> None:
+        await self._conn.execute(
+            sql.UPSERT_STAND,
+            stand.stand_id,
+            stand.station_id,
+            stand.evse_id,
+            stand.label,
+            stand.uses_passwords,
+        )
+
+    async def add_visitor(self, visitor: Visitor) -> None:
+        await self._conn.execute(
+            sql.INSERT_VISITOR,
+            visitor.visitor_id,
+            visitor.stand_id,
+            visitor.name,
+            visitor.email,
+            visitor.payment_reference,
+            visitor.notify,
+            visitor.registered_at,
+        )
+
+    async def open_window_at(self, stand_id: str, now: datetime) -> datetime | None:
+        await self._conn.execute(sql.LOCK_STAND, stand_id)  # registrations at a stand queue
+        value: datetime | None = await self._conn.fetchval(
+            sql.SELECT_OPEN_WINDOW_AT_STAND, stand_id, now
+        )
+        return value
+
+    async def open_window(
+        self, visitor_id: UUID, stand: Stand, opened_at: datetime, closes_at: datetime
+    ) -> None:
+        await self._conn.execute(
+            sql.INSERT_WINDOW,
+            visitor_id,
+            stand.stand_id,
+            stand.station_id,
+            stand.evse_id,
+            opened_at,
+            closes_at,
+        )
+
+    async def touch_open_window(
+        self, station_id: str, evse_id: int | None, id_token: str, now: datetime
+    ) -> UUID | None:
+        value: UUID | None = await self._conn.fetchval(
+            sql.TOUCH_OPEN_WINDOW, station_id, evse_id, id_token, now
+        )
+        return value
+
+    async def bound_window(self, station_id: str, id_token: str, since: datetime) -> UUID | None:
+        value: UUID | None = await self._conn.fetchval(
+            sql.SELECT_BOUND_WINDOW, station_id, id_token, since
+        )
+        return value
+
+    async def password_in_use(self, station_id: str, code_hash: str, now: datetime) -> bool:
+        return bool(
+            await self._conn.fetchval(sql.SELECT_PASSWORD_IN_USE, station_id, code_hash, now)
+        )
+
+    async def add_password(
+        self,
+        visitor_id: UUID,
+        station_id: str,
+        code_hash: str,
+        issued_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        await self._conn.execute(
+            sql.INSERT_PASSWORD, visitor_id, station_id, code_hash, issued_at, expires_at
+        )
+
+    async def use_password(
+        self, station_id: str, code_hash: str, now: datetime, *, consume: bool
+    ) -> UUID | None:
+        value: UUID | None = await self._conn.fetchval(
+            sql.USE_PASSWORD, station_id, code_hash, now, consume
+        )
+        return value
+
+    async def visitor(self, visitor_id: UUID) -> Visitor | None:
+        row = await self._conn.fetchrow(sql.SELECT_VISITOR, visitor_id)
+        return _visitor(row) if row else None
+
+    async def add_mail(self, kind: str, recipient: str, subject: str, body: str) -> None:
+        await self._conn.execute(sql.INSERT_MAIL, kind, recipient, subject, body)
+
+
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; every repository shares it."""
 
@@ -456,6 +684,7 @@ class PostgresUnitOfWork:
         self.tokens = PostgresTokenRepository(conn)
         self.sessions = PostgresSessionRepository(conn)
         self.statements = PostgresStatementRepository(conn)
+        self.visitors = PostgresVisitorRepository(conn)
 
 
 class PostgresUnitOfWorkProvider:
@@ -551,3 +780,15 @@ class PostgresReadModel:
     async def list_tokens(self) -> list[TokenRecord]:
         async with self._pool.acquire() as conn:
             return [_token(row) for row in await conn.fetch(sql.SELECT_TOKENS)]
+
+
+async def drain_outbox(
+    pool: asyncpg.Pool, deliver: Callable[[str, str, str, str], None], batch: int = 100
+) -> int:
+    """Hand unsent mail to ``deliver(kind, recipient, subject, body)`` and mark it sent."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(sql.SELECT_UNSENT_MAIL, batch)
+        for row in rows:
+            deliver(row["kind"], row["recipient"], row["subject"], row["body"])
+            await conn.execute(sql.MARK_MAIL_SENT, row["message_id"])
+    return len(rows)

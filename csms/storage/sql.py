@@ -72,20 +72,175 @@ ORDER BY evse_id, connector_id"""
 
 # --- tokens -----------------------------------------------------------------------------
 
-SELECT_TOKEN: Final = """
-SELECT id_token, kind, status, expires_at, group_id, created_at
+_TOKEN_COLUMNS: Final = (
+    "id_token, kind, status, expires_at, group_id, created_at, operator_id, account_id"
+)
+SELECT_TOKEN: Final = f"""
+SELECT {_TOKEN_COLUMNS}
 FROM id_tokens
 WHERE id_token = $1"""
 UPSERT_TOKEN: Final = """
-INSERT INTO id_tokens (id_token, kind, status, expires_at, group_id)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO id_tokens (id_token, kind, status, expires_at, group_id, operator_id, account_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (id_token) DO UPDATE
 SET kind = excluded.kind, status = excluded.status, expires_at = excluded.expires_at,
-    group_id = excluded.group_id"""
-SELECT_TOKENS: Final = """
-SELECT id_token, kind, status, expires_at, group_id, created_at
+    group_id = excluded.group_id, operator_id = excluded.operator_id,
+    account_id = excluded.account_id, updated_at = now()"""
+SELECT_TOKENS: Final = f"""
+SELECT {_TOKEN_COLUMNS}
 FROM id_tokens
 ORDER BY id_token"""
+SELECT_VALID_TOKENS_OF_OPERATOR: Final = f"""
+SELECT {_TOKEN_COLUMNS}
+FROM id_tokens
+WHERE operator_id = $1 AND status = 'Accepted' AND (expires_at IS NULL OR expires_at > $2)
+ORDER BY id_token"""
+SELECT_TOKENS_CHANGED_SINCE: Final = """
+SELECT c.id_token, t.id_token IS NOT NULL AS known, t.kind, t.status, t.expires_at,
+       t.group_id, t.created_at, t.operator_id, t.account_id
+FROM (SELECT DISTINCT id_token
+      FROM local_list_changes
+      WHERE operator_id = $1 AND version > $2) AS c
+LEFT JOIN id_tokens AS t ON t.id_token = c.id_token
+ORDER BY c.id_token"""
+
+# --- operators and accounts -----------------------------------------------------------------
+
+INSERT_OPERATOR: Final = """
+INSERT INTO operators (operator_id, name)
+VALUES ($1, $2)
+ON CONFLICT (operator_id) DO UPDATE SET name = excluded.name"""
+BUMP_LIST_VERSION: Final = """
+UPDATE operators
+SET local_list_version = local_list_version + 1
+WHERE operator_id = $1
+RETURNING local_list_version"""
+SELECT_LIST_VERSION: Final = "SELECT local_list_version FROM operators WHERE operator_id = $1"
+INSERT_LIST_CHANGE: Final = """
+INSERT INTO local_list_changes (operator_id, version, id_token)
+VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING"""
+_ACCOUNT_COLUMNS: Final = (
+    "account_id, operator_id, name, email, status, expires_at, group_id, last_used_at, created_at"
+)
+SELECT_ACCOUNT: Final = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1"
+SELECT_ACCOUNTS: Final = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY account_id"
+UPSERT_ACCOUNT: Final = """
+INSERT INTO accounts (account_id, operator_id, name, email, status, expires_at, group_id,
+                      last_used_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))
+ON CONFLICT (account_id) DO UPDATE
+SET name = excluded.name, email = excluded.email, status = excluded.status,
+    expires_at = excluded.expires_at, group_id = excluded.group_id"""
+TOUCH_ACCOUNT: Final = "UPDATE accounts SET last_used_at = $2 WHERE account_id = $1"
+DEACTIVATE_ACCOUNT: Final = (
+    "UPDATE accounts SET status = 'deactivated' WHERE account_id = $1 AND status = 'valid'"
+)
+SELECT_STATION_OPERATOR: Final = "SELECT operator_id FROM stations WHERE station_id = $1"
+UPDATE_STATION_OPERATOR: Final = "UPDATE stations SET operator_id = $2 WHERE station_id = $1"
+SELECT_STATIONS_OF_OPERATOR: Final = """
+SELECT station_id, local_list_version
+FROM stations
+WHERE operator_id = $1
+ORDER BY station_id"""
+UPDATE_STATION_LIST_VERSION: Final = (
+    "UPDATE stations SET local_list_version = $2 WHERE station_id = $1"
+)
+
+# --- stands, visitors, windows, passwords, outbox --------------------------------------------
+
+SELECT_STAND: Final = """
+SELECT stand_id, station_id, evse_id, label, uses_passwords
+FROM stands
+WHERE stand_id = $1"""
+UPSERT_STAND: Final = """
+INSERT INTO stands (stand_id, station_id, evse_id, label, uses_passwords)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (stand_id) DO UPDATE
+SET station_id = excluded.station_id, evse_id = excluded.evse_id, label = excluded.label,
+    uses_passwords = excluded.uses_passwords"""
+INSERT_VISITOR: Final = """
+INSERT INTO visitors (visitor_id, stand_id, name, email, payment_reference, notify, registered_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)"""
+SELECT_VISITOR: Final = """
+SELECT visitor_id, stand_id, name, email, payment_reference, notify, registered_at
+FROM visitors
+WHERE visitor_id = $1"""
+LOCK_STAND: Final = "SELECT 1 FROM stands WHERE stand_id = $1 FOR UPDATE"
+SELECT_OPEN_WINDOW_AT_STAND: Final = """
+SELECT closes_at
+FROM touch_windows
+WHERE stand_id = $1 AND touched_at IS NULL AND opened_at <= $2 AND $2 < closes_at
+ORDER BY opened_at
+LIMIT 1"""
+INSERT_WINDOW: Final = """
+INSERT INTO touch_windows (visitor_id, stand_id, station_id, evse_id, opened_at, closes_at)
+VALUES ($1, $2, $3, $4, $5, $6)"""
+TOUCH_OPEN_WINDOW: Final = """
+UPDATE touch_windows
+SET id_token = $3, touched_at = $4
+WHERE visitor_id = (SELECT visitor_id
+                    FROM touch_windows
+                    WHERE station_id = $1 AND ($2::integer IS NULL OR evse_id = $2)
+                      AND touched_at IS NULL AND opened_at <= $4 AND $4 < closes_at
+                    ORDER BY opened_at
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED)
+RETURNING visitor_id"""
+SELECT_BOUND_WINDOW: Final = """
+SELECT visitor_id
+FROM touch_windows
+WHERE station_id = $1 AND id_token = $2 AND touched_at >= $3
+ORDER BY touched_at DESC
+LIMIT 1"""
+SELECT_PASSWORD_IN_USE: Final = """
+SELECT 1
+FROM visitor_passwords
+WHERE station_id = $1 AND code_hash = $2 AND consumed_at IS NULL AND expires_at > $3"""
+INSERT_PASSWORD: Final = """
+INSERT INTO visitor_passwords (visitor_id, station_id, code_hash, issued_at, expires_at)
+VALUES ($1, $2, $3, $4, $5)"""
+USE_PASSWORD: Final = """
+UPDATE visitor_passwords
+SET authorized_at = coalesce(authorized_at, $3),
+    consumed_at = CASE WHEN $4 THEN $3 ELSE consumed_at END
+WHERE visitor_id = (SELECT visitor_id
+                    FROM visitor_passwords
+                    WHERE station_id = $1 AND code_hash = $2 AND consumed_at IS NULL
+                      AND issued_at <= $3 AND $3 < expires_at
+                    ORDER BY issued_at
+                    LIMIT 1
+                    FOR UPDATE)
+RETURNING visitor_id"""
+INSERT_MAIL: Final = """
+INSERT INTO outbox (kind, recipient, subject, body)
+VALUES ($1, $2, $3, $4)"""
+SELECT_UNSENT_MAIL: Final = """
+SELECT message_id, kind, recipient, subject, body
+FROM outbox
+WHERE sent_at IS NULL
+ORDER BY created_at
+LIMIT $1
+FOR UPDATE SKIP LOCKED"""
+MARK_MAIL_SENT: Final = "UPDATE outbox SET sent_at = now() WHERE message_id = $1"
+
+# --- remote starts ----------------------------------------------------------------------------
+
+INSERT_REMOTE_START: Final = """
+INSERT INTO remote_starts (station_id, evse_id, id_token, account_id, requested_at)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING remote_start_id"""
+CLAIM_REMOTE_START: Final = """
+UPDATE remote_starts
+SET session_id = $5
+WHERE remote_start_id = (SELECT remote_start_id
+                         FROM remote_starts
+                         WHERE station_id = $1 AND session_id IS NULL
+                           AND (remote_start_id = $3 OR ($3::integer IS NULL AND id_token = $2
+                                                        AND requested_at >= $4))
+                         ORDER BY requested_at DESC
+                         LIMIT 1)
+RETURNING remote_start_id"""
 
 # --- sessions ---------------------------------------------------------------------------
 
@@ -93,7 +248,7 @@ NEXT_TRANSACTION_ID: Final = "SELECT nextval('transaction_id_seq')::integer"
 _SESSION_COLUMNS: Final = """
 session_id, station_id, evse_id, connector_id, transaction_id, ocpp_version, id_token,
 token_kind, authorization_status, started_at, stopped_at, meter_start_wh, meter_stop_wh,
-energy_wh, stop_reason, state, offline, last_seq_no"""
+energy_wh, stop_reason, state, offline, last_seq_no, visitor_id, remote_start_id, flag"""
 SELECT_SESSION_BY_START_KEY: Final = f"""
 SELECT {_SESSION_COLUMNS}
 FROM sessions
@@ -110,8 +265,9 @@ WHERE session_id = $1"""
 INSERT_SESSION: Final = """
 INSERT INTO sessions (session_id, station_id, evse_id, connector_id, transaction_id,
                       ocpp_version, id_token, token_kind, authorization_status, started_at,
-                      meter_start_wh, state, start_key, offline, last_seq_no)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"""
+                      meter_start_wh, state, start_key, offline, last_seq_no, visitor_id,
+                      remote_start_id, flag)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"""
 UPDATE_SESSION_COMPLETED: Final = """
 UPDATE sessions
 SET state = 'completed', stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, stop_reason = $5,

@@ -42,6 +42,7 @@ class ChargePointV16(StationAdapter):
                 received_at=self._clock.now(),
             )
         )
+        self._after_boot()
         return mapping.boot_result(booted)
 
     @on("Heartbeat")

@@ -16,7 +16,7 @@ from ocpp.v16 import call, call_result, datatypes, enums
 from csms.core import commands
 from csms.core.authorization import make_token
 from csms.core.errors import InvalidInput
-from csms.core.models import AuthorizationResult, IdToken, MeterSample, TokenKind
+from csms.core.models import AuthorizationResult, IdToken, MeterSample, TokenKind, TokenStatus
 from csms.handlers.timestamps import format_timestamp, parse_timestamp
 
 VERSION = "1.6"
@@ -30,9 +30,14 @@ def to_token(id_tag: str) -> IdToken:
     return make_token(id_tag, TokenKind.UNKNOWN)
 
 
+_STATUS_16 = {TokenStatus.NOT_AT_THIS_LOCATION: enums.AuthorizationStatus.invalid}
+
+
 def from_authorization(result: AuthorizationResult) -> datatypes.IdTagInfo:
+    """1.6 has no NotAtThisLocation: a card of another operator is Invalid there."""
+    status = _STATUS_16.get(result.status) or enums.AuthorizationStatus(result.status.value)
     return datatypes.IdTagInfo(
-        status=enums.AuthorizationStatus(result.status.value),
+        status=status,
         parent_id_tag=result.group_id,
         expiry_date=format_timestamp(result.expires_at) if result.expires_at else None,
     )
@@ -105,4 +110,26 @@ def to_call(command: commands.StationCommand) -> Any:
                 if operative
                 else enums.AvailabilityType.inoperative,
             )
+        case commands.SendLocalList(version=version, full=full, entries=entries):
+            return call.SendLocalList(
+                list_version=version,
+                update_type=enums.UpdateType.full if full else enums.UpdateType.differential,
+                local_authorization_list=[_list_entry(entry) for entry in entries],
+            )
+        case commands.GetLocalListVersion():
+            return call.GetLocalListVersion()
+        case commands.RemoteStart(evse_id=evse_id, id_token=id_token):
+            return call.RemoteStartTransaction(id_tag=id_token, connector_id=evse_id)
+        case commands.RemoteStop(transaction_id=transaction_id):
+            if not transaction_id.isdigit():
+                raise InvalidInput(f"1.6 transaction ids are integers, not {transaction_id!r}")
+            return call.RemoteStopTransaction(transaction_id=int(transaction_id))
     raise InvalidInput(f"no 1.6 message for {type(command).__name__}")
+
+
+def _list_entry(entry: commands.LocalListEntry) -> dict[str, Any]:
+    """A differential entry without idTagInfo removes the card from the list (1.6 §5.15)."""
+    item: dict[str, Any] = {"id_tag": entry.id_token}
+    if entry.authorization is not None:
+        item["id_tag_info"] = from_authorization(entry.authorization)
+    return item

@@ -32,6 +32,7 @@ class ChargePointV201(StationAdapter):
                 received_at=self._clock.now(),
             )
         )
+        self._after_boot()
         return mapping.boot_result(booted)
 
     @on("Heartbeat")

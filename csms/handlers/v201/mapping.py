@@ -88,6 +88,7 @@ def to_transaction_event(
         stopped_reason=transaction_info.get("stopped_reason")
         or ("Local" if event_type == "Ended" else None),
         samples=to_samples(meter_value),
+        remote_start_id=transaction_info.get("remote_start_id"),
     )
 
 
@@ -148,4 +149,36 @@ def to_call(command: commands.StationCommand) -> Any:
                 else enums.OperationalStatusEnumType.inoperative,
                 evse={"id": evse_id} if evse_id else None,
             )
+        case commands.SendLocalList(version=version, full=full, entries=entries):
+            return call.SendLocalList(
+                version_number=version,
+                update_type=enums.UpdateEnumType.full
+                if full
+                else enums.UpdateEnumType.differential,
+                local_authorization_list=[_list_entry(entry) for entry in entries] or None,
+            )
+        case commands.GetLocalListVersion():
+            return call.GetLocalListVersion()
+        case commands.RemoteStart(evse_id=evse_id, id_token=id_token, remote_start_id=rid):
+            return call.RequestStartTransaction(
+                id_token={"id_token": id_token, "type": enums.IdTokenEnumType.central},
+                remote_start_id=rid,
+                evse_id=evse_id,
+            )
+        case commands.RemoteStop(transaction_id=transaction_id):
+            return call.RequestStopTransaction(transaction_id=transaction_id)
     raise InvalidInput(f"no 2.0.1 message for {type(command).__name__}")
+
+
+def _token_type(kind: str) -> str:
+    """2.0.1 needs a type; cards registered without one are FeliCa/RFID cards (ISO14443)."""
+    return kind if kind in _KINDS and kind != TokenKind.UNKNOWN else TokenKind.ISO14443.value
+
+
+def _list_entry(entry: commands.LocalListEntry) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id_token": {"id_token": entry.id_token, "type": _token_type(entry.kind)}
+    }
+    if entry.authorization is not None:
+        item["id_token_info"] = from_authorization(entry.authorization)
+    return item

@@ -1,0 +1,73 @@
+"""App start and stop (seed 002 第18条): a member starts and stops charging from the app.
+
+The start is 1.6 RemoteStartTransaction / 2.0.1 RequestStartTransaction with the account's
+app token; the caller gets the station's answer (or a time-out). The session the station
+then starts is linked to the request and so records that it was started remotely.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from csms.core.authorization import AuthorizationPolicy, authorize, make_token, normalise_token
+from csms.core.commands import CommandResult, RemoteStart, RemoteStop
+from csms.core.errors import Conflict, NotFound
+from csms.core.models import SessionState, TokenKind, TokenStatus
+from csms.core.ports import Clock, StationGateway, UnitOfWorkProvider
+
+
+@dataclass(frozen=True, slots=True)
+class AppStartRefused:
+    status: TokenStatus
+
+
+class AppSessionService:
+    def __init__(
+        self,
+        uow: UnitOfWorkProvider,
+        clock: Clock,
+        gateway: StationGateway,
+        policy: AuthorizationPolicy | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._gateway = gateway
+        self._policy = policy or AuthorizationPolicy()
+
+    async def start(
+        self, account_id: str, station_id: str, evse_id: int
+    ) -> CommandResult | AppStartRefused:
+        """Authorize the account (the same rule as a card) and ask the station to start."""
+        token = make_token(account_id, TokenKind.CENTRAL)
+        async with self._uow() as uow:
+            record = await uow.tokens.get(token.value)
+            if record is None or record.account_id != account_id:
+                raise NotFound(f"no account {account_id!r}")
+            result = await authorize(
+                uow,
+                station_id,
+                evse_id,
+                token,
+                self._clock.now(),
+                purpose="member",
+                policy=self._policy,
+            )
+            if not result.accepted:
+                return AppStartRefused(result.status)
+            remote_start_id = await uow.sessions.add_remote_start(
+                station_id, evse_id, token.value, account_id, self._clock.now()
+            )
+        return await self._gateway.send(
+            station_id, RemoteStart(evse_id, token.value, remote_start_id)
+        )
+
+    async def stop(self, account_id: str, session_id: uuid.UUID) -> CommandResult:
+        """Ask the station to stop the account's own active session."""
+        async with self._uow() as uow:
+            session = await uow.sessions.by_id(session_id)
+        if session is None or session.id_token != normalise_token(account_id):
+            raise NotFound(f"no session {session_id} of account {account_id!r}")
+        if session.state is not SessionState.ACTIVE:
+            raise Conflict("the session has already ended")
+        return await self._gateway.send(session.station_id, RemoteStop(session.transaction_id))

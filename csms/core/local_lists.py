@@ -1,0 +1,101 @@
+"""Local authorization lists: the valid cards of a station's operator, kept on the station.
+
+OCPP 1.6 §5.15/§5.11 SendLocalList and GetLocalListVersion, 2.0.1 D01/D02. Each operator
+has a list version that every card change bumps (with a change log); a station that holds
+an older version gets the changes since (Differential), one that holds none, or rejects a
+differential, gets the full list. Pushes go out when cards change and when a station boots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from csms.core.commands import GetLocalListVersion, LocalListEntry, SendLocalList
+from csms.core.errors import StationCommandError
+from csms.core.models import AuthorizationResult, TokenRecord
+from csms.core.ports import Clock, StationGateway, UnitOfWorkProvider
+
+log = structlog.get_logger(__name__)
+
+
+def _entry(record: TokenRecord) -> LocalListEntry:
+    return LocalListEntry(
+        record.id_token,
+        record.kind.value,
+        AuthorizationResult(record.status, record.expires_at, record.group_id),
+    )
+
+
+class LocalListService:
+    def __init__(self, uow: UnitOfWorkProvider, clock: Clock, gateway: StationGateway) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._gateway = gateway
+
+    async def plan(self, station_id: str) -> SendLocalList | None:
+        """What the station needs, or None when it is up to date or has no operator."""
+        async with self._uow() as uow:
+            operator = await uow.stations.operator_of(station_id)
+            if operator is None:
+                return None
+            held = dict(await uow.stations.stations_of_operator(operator)).get(station_id)
+            version = await uow.tokens.list_version(operator) or 0
+            if held == version or version == 0:  # 0: no card has ever been listed
+                return None
+            if held is None or held > version:
+                records = await uow.tokens.valid_tokens(operator, self._clock.now())
+                return SendLocalList(version, True, tuple(_entry(r) for r in records))
+            changes = await uow.tokens.changed_since(operator, held)
+        entries = tuple(
+            _entry(record)
+            if record is not None and record.operator_id == operator
+            else LocalListEntry(token, "Unknown", None)
+            for token, record in changes
+        )
+        return SendLocalList(version, False, entries)
+
+    async def sync_station(self, station_id: str) -> int | None:
+        """Push what the station lacks; returns the version it now holds (None: unchanged)."""
+        command = await self.plan(station_id)
+        if command is None or not self._gateway.is_connected(station_id):
+            return None
+        result = await self._gateway.send(station_id, command)
+        if result.status != "Accepted" and not command.full:  # e.g. VersionMismatch
+            async with self._uow() as uow:
+                await uow.stations.set_list_version(station_id, None)  # next push: full
+            return await self.sync_station(station_id)
+        if result.status != "Accepted":
+            log.warning("local_list_refused", station_id=station_id, status=result.status)
+            return None
+        async with self._uow() as uow:
+            await uow.stations.set_list_version(station_id, command.version)
+        log.info(
+            "local_list_pushed",
+            station_id=station_id,
+            version=command.version,
+            full=command.full,
+            entries=len(command.entries),
+        )
+        return command.version
+
+    async def sync_operator(self, operator_id: str) -> None:
+        """After a card change: every connected station of the operator, concurrently."""
+        async with self._uow() as uow:
+            stations = [s for s, _ in await uow.stations.stations_of_operator(operator_id)]
+        await asyncio.gather(
+            *(self._sync_logged(s) for s in stations if self._gateway.is_connected(s))
+        )
+
+    async def _sync_logged(self, station_id: str) -> None:
+        try:
+            await self.sync_station(station_id)
+        except StationCommandError as exc:  # the station catches up at its next boot
+            log.warning("local_list_push_failed", station_id=station_id, reason=str(exc))
+
+    async def station_version(self, station_id: str) -> int:
+        """Ask the station which list version it holds."""
+        result = await self._gateway.send(station_id, GetLocalListVersion())
+        value = result.payload.get("listVersion", result.payload.get("versionNumber", -1))
+        return int(value)

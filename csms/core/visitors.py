@@ -1,0 +1,103 @@
+"""Visitors: per-use registration at a stand (seed 000) or a password site (seed 004).
+
+* A registration at a card-touch stand opens a 60-second window; the first card presented
+  there inside it is bound to this visit (authorization.py). While a window is open, a
+  second registration at the same stand is refused with a clear message.
+* A registration at a password site issues a numeric one-time password instead, valid for
+  a configurable time, good for one session.
+Name, e-mail and a payment reference are kept; card numbers never are.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from csms.core.authorization import password_hash
+from csms.core.errors import Conflict, InvalidInput, NotFound
+from csms.core.models import Stand, Visitor
+from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
+
+TOUCH_WINDOW: Final = timedelta(seconds=60)  # seed 000: 60秒以内にタッチ
+_CARD_NUMBER: Final = re.compile(r"(?:\d[ -]?){13,19}")
+_EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PASSWORD_DIGITS: Final = 6
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRegistered:
+    visitor_id: uuid.UUID
+    stand_id: str
+    window_closes_at: datetime | None = None
+    password: str | None = None
+    password_expires_at: datetime | None = None
+
+
+def _validate(name: str, email: str, payment_reference: str) -> None:
+    if not name.strip() or len(name) > 100:
+        raise InvalidInput("name: 1-100 characters")
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise InvalidInput("email: not an e-mail address")
+    if not payment_reference.strip() or len(payment_reference) > 100:
+        raise InvalidInput("payment_reference: 1-100 characters (a payment service's reference)")
+    if _CARD_NUMBER.search(payment_reference) or _CARD_NUMBER.search(name):
+        raise InvalidInput(
+            "card numbers are never accepted here: send the payment service's reference instead"
+        )
+
+
+class VisitorService:
+    def __init__(self, uow: UnitOfWorkProvider, clock: Clock, *, password_ttl: timedelta) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._password_ttl = password_ttl
+
+    async def register(
+        self, stand_id: str, name: str, email: str, payment_reference: str, *, notify: bool
+    ) -> VisitRegistered:
+        """Register a visitor at a stand: a touch window, or a one-time password."""
+        _validate(name, email, payment_reference)
+        now = self._clock.now()
+        visitor_id = uuid.uuid4()
+        async with self._uow() as uow:
+            stand = await uow.visitors.stand(stand_id)
+            if stand is None:
+                raise NotFound(f"no stand {stand_id!r}")
+            visitor = Visitor(
+                visitor_id, stand_id, name.strip(), email, payment_reference, notify, now
+            )
+            if stand.uses_passwords:
+                await uow.visitors.add_visitor(visitor)
+                return await self._issue_password(uow, visitor, stand, now)
+            busy_until = await uow.visitors.open_window_at(stand_id, now)
+            if busy_until is not None:
+                wait_s = max(int((busy_until - now).total_seconds()) + 1, 1)
+                raise Conflict(
+                    f"another visitor is registering at stand {stand_id}; try again in {wait_s} s"
+                )
+            await uow.visitors.add_visitor(visitor)
+            closes_at = now + TOUCH_WINDOW
+            await uow.visitors.open_window(visitor_id, stand, now, closes_at)
+        return VisitRegistered(visitor_id, stand_id, window_closes_at=closes_at)
+
+    async def _issue_password(
+        self, work: UnitOfWork, visitor: Visitor, stand: Stand, now: datetime
+    ) -> VisitRegistered:
+        for _ in range(20):
+            code = f"{secrets.randbelow(10**PASSWORD_DIGITS):0{PASSWORD_DIGITS}d}"
+            digest = password_hash(code)
+            if not await work.visitors.password_in_use(stand.station_id, digest, now):
+                break
+        else:
+            raise Conflict("could not issue a unique password; try again")
+        expires_at = now + self._password_ttl
+        await work.visitors.add_password(
+            visitor.visitor_id, stand.station_id, digest, now, expires_at
+        )
+        return VisitRegistered(
+            visitor.visitor_id, stand.stand_id, password=code, password_expires_at=expires_at
+        )
