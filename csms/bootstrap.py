@@ -247,7 +247,9 @@ class CentralSystem:
     async def _start_api(
         self, read_model: PostgresReadModel, gateway: OcppServer, statements: StatementService
     ) -> None:
-        assert self.admin and self.visitors and self.app_sessions
+        assert self.admin
+        assert self.visitors
+        assert self.app_sessions
         assert gateway.local_lists is not None
         app = create_app(
             read_model,
