@@ -7,7 +7,6 @@ CSMS Call while its own Call is still waiting for an answer, like real firmware.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import logging
@@ -23,7 +22,10 @@ from websockets.asyncio.client import ClientConnection
 
 log = logging.getLogger("simulators")
 
-CallHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+# A handler returns the answer, or (answer, follow_up): follow_up() runs once it is sent,
+# like firmware that starts a transaction after accepting RemoteStartTransaction.
+Answer = dict[str, Any] | tuple[dict[str, Any], Callable[[], Awaitable[Any]]]
+CallHandler = Callable[[dict[str, Any]], Awaitable[Answer]]
 
 
 class CallErrorReceived(Exception):
@@ -140,13 +142,24 @@ class OcppClient:
     async def _answer(self, frame: list[Any]) -> None:
         _, message_id, action, payload = frame
         handler = self.handlers.get(action)
+        follow_up = None
         if handler is None:
             reply: list[Any] = [4, message_id, "NotSupported", f"{action} not simulated", {}]
         else:
             try:
-                reply = [3, message_id, await handler(payload)]
+                answer = await handler(payload)
+                if isinstance(answer, tuple):
+                    answer, follow_up = answer
+                reply = [3, message_id, answer]
             except Exception as exc:  # the simulator answers like firmware would
                 log.exception("simulated handler failed")
                 reply = [4, message_id, "InternalError", str(exc), {}]
-        with contextlib.suppress(websockets.ConnectionClosed):
+        try:
             await self.websocket.send(json.dumps(reply, default=_default))
+        except websockets.ConnectionClosed:
+            return
+        if follow_up is not None:
+            try:
+                await follow_up()
+            except Exception:  # reported like firmware logs it; the test sees the state
+                log.exception("simulated follow-up failed")

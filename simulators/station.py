@@ -81,6 +81,8 @@ class Transaction:
     transaction_id: str = ""
     seq_no: int = 0
     id_tag_status: str = ""
+    token_type: str = "ISO14443"
+    remote_start_id: int | None = None
 
 
 @dataclass
@@ -97,6 +99,10 @@ class SimulatedStation:
         default_factory=lambda: {"HeartbeatInterval": "300", "MeterValueSampleInterval": "60"}
     )
     answer_delay_s: float = 0.0
+    local_list: dict[str, str] = field(default_factory=dict)
+    local_list_version: int = 0
+    transactions: dict[int, Transaction] = field(default_factory=dict)
+    remote_started: list[Transaction] = field(default_factory=list)
 
     @property
     def is_v16(self) -> bool:
@@ -167,20 +173,34 @@ class SimulatedStation:
             )
         return await self._c().call("StatusNotification", message)
 
-    async def authorize(self, id_tag: str) -> str:
+    async def authorize(self, id_tag: str, token_type: str = "ISO14443") -> str:
+        """Present a card (or, with ``token_type="KeyCode"``, a keypad code in 2.0.1)."""
         if self.is_v16:
             answer = await self._c().call("Authorize", call16.Authorize(id_tag=id_tag))
             return str(answer["idTagInfo"]["status"])
         answer = await self._c().call(
-            "Authorize", call201.Authorize(id_token={"id_token": id_tag, "type": "ISO14443"})
+            "Authorize", call201.Authorize(id_token={"id_token": id_tag, "type": token_type})
         )
         return str(answer["idTokenInfo"]["status"])
 
     def register(self, connector: int) -> int:
         return math.floor(self.registers_wh[connector])
 
-    async def start_transaction(self, connector: int, id_tag: str) -> Transaction:
-        tx = Transaction(connector, id_tag, self.register(connector))
+    async def start_transaction(
+        self,
+        connector: int,
+        id_tag: str,
+        token_type: str = "ISO14443",
+        remote_start_id: int | None = None,
+    ) -> Transaction:
+        tx = Transaction(
+            connector,
+            id_tag,
+            self.register(connector),
+            token_type=token_type,
+            remote_start_id=remote_start_id,
+        )
+        self.transactions[connector] = tx
         now = iso(self.clock.now())
         if self.is_v16:
             answer = await self._c().call(
@@ -287,6 +307,8 @@ class SimulatedStation:
         info: dict[str, Any] = {"transaction_id": tx.transaction_id}
         if stopped_reason:
             info["stopped_reason"] = stopped_reason
+        if tx.remote_start_id is not None and event_type == "Started":
+            info["remote_start_id"] = tx.remote_start_id
         message = call201.TransactionEvent(
             event_type=event_type,
             timestamp=iso(self.clock.now()),
@@ -294,7 +316,7 @@ class SimulatedStation:
             seq_no=tx.seq_no,
             transaction_info=info,
             evse={"id": tx.connector, "connector_id": 1},
-            id_token={"id_token": tx.id_tag, "type": "ISO14443"} if id_token else None,
+            id_token={"id_token": tx.id_tag, "type": tx.token_type} if id_token else None,
             meter_value=[
                 {
                     "timestamp": iso(self.clock.now()),
@@ -372,7 +394,61 @@ class SimulatedStation:
         async def unlocked(payload: dict[str, Any]) -> dict[str, Any]:
             return await delayed({"status": "Unlocked"})
 
+        async def send_local_list(payload: dict[str, Any]) -> dict[str, Any]:
+            entries = payload.get("localAuthorizationList", [])
+            if payload["updateType"] == "Full":
+                self.local_list.clear()
+            for entry in entries:
+                token = entry["idTag"] if self.is_v16 else entry["idToken"]["idToken"]
+                info = entry.get("idTagInfo") or entry.get("idTokenInfo")
+                if info is None:
+                    self.local_list.pop(token, None)
+                else:
+                    self.local_list[token] = info["status"]
+            self.local_list_version = payload.get("listVersion", payload.get("versionNumber", 0))
+            return await delayed({"status": "Accepted"})
+
+        async def get_local_list_version(payload: dict[str, Any]) -> dict[str, Any]:
+            key = "listVersion" if self.is_v16 else "versionNumber"
+            return await delayed({key: self.local_list_version})
+
+        async def remote_start(payload: dict[str, Any]) -> Any:
+            if self.is_v16:
+                connector, id_tag, remote_id, kind = (
+                    payload.get("connectorId", 1),
+                    payload["idTag"],
+                    None,
+                    "ISO14443",
+                )
+            else:
+                connector, id_tag = payload.get("evseId", 1), payload["idToken"]["idToken"]
+                remote_id, kind = payload["remoteStartId"], payload["idToken"]["type"]
+
+            async def begin() -> None:
+                tx = await self.start_transaction(connector, id_tag, kind, remote_id)
+                self.remote_started.append(tx)
+
+            return {"status": "Accepted"}, begin
+
+        async def remote_stop(payload: dict[str, Any]) -> Any:
+            wanted = str(payload["transactionId"])
+            tx = next((t for t in self.transactions.values() if t.transaction_id == wanted), None)
+            if tx is None:
+                return {"status": "Rejected"}
+
+            async def end() -> None:
+                await self.stop_transaction(tx, reason="Remote")
+                self.transactions.pop(tx.connector, None)
+
+            return {"status": "Accepted"}, end
+
         return {
+            "SendLocalList": send_local_list,
+            "GetLocalListVersion": get_local_list_version,
+            "RemoteStartTransaction": remote_start,
+            "RequestStartTransaction": remote_start,
+            "RemoteStopTransaction": remote_stop,
+            "RequestStopTransaction": remote_stop,
             "GetConfiguration": get_configuration,
             "ChangeConfiguration": change_configuration,
             "GetVariables": get_variables,

@@ -7,6 +7,7 @@ and connector 0 (the whole charge point) as EVSE 0 connector 0. A 1.6 idTag has 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -131,5 +132,6 @@ def _list_entry(entry: commands.LocalListEntry) -> dict[str, Any]:
     """A differential entry without idTagInfo removes the card from the list (1.6 §5.15)."""
     item: dict[str, Any] = {"id_tag": entry.id_token}
     if entry.authorization is not None:
-        item["id_tag_info"] = from_authorization(entry.authorization)
+        # a dataclass inside a dict is not serialized by the library: make it a dict here
+        item["id_tag_info"] = dataclasses.asdict(from_authorization(entry.authorization))
     return item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -180,5 +181,6 @@ def _list_entry(entry: commands.LocalListEntry) -> dict[str, Any]:
         "id_token": {"id_token": entry.id_token, "type": _token_type(entry.kind)}
     }
     if entry.authorization is not None:
-        item["id_token_info"] = from_authorization(entry.authorization)
+        # a dataclass inside a dict is not serialized by the library: make it a dict here
+        item["id_token_info"] = dataclasses.asdict(from_authorization(entry.authorization))
     return item
