@@ -25,7 +25,7 @@ from csms.billing.tariff import TariffError
 from csms.bootstrap import CentralSystem, open_database
 from csms.core.admin import AdminService
 from csms.core.errors import CsmsError
-from csms.core.models import TokenStatus
+from csms.core.models import AccountStatus, Stand, TokenStatus
 from csms.observability import configure_logging
 from csms.settings import Settings, load_settings
 from csms.storage.embedded import EmbeddedPostgresError
@@ -69,6 +69,42 @@ def _parser() -> argparse.ArgumentParser:
         "certificate (default: 1 with a password, else 0)",
     )
     station.add_parser("list", help="list stations")
+    owner = station.add_parser("operator", help="set the operator that owns a station")
+    owner.add_argument("station_id")
+    owner.add_argument("operator_id")
+
+    operator = commands.add_parser("operator", help="manage operators (CPOs)").add_subparsers(
+        dest="action", required=True
+    )
+    add_operator = operator.add_parser("add", help="add or rename an operator")
+    add_operator.add_argument("operator_id")
+    add_operator.add_argument("name")
+
+    account = commands.add_parser("account", help="manage member accounts").add_subparsers(
+        dest="action", required=True
+    )
+    add_account = account.add_parser("add", help="add or change a member account")
+    add_account.add_argument("account_id", help="also the app token (1-20 characters)")
+    add_account.add_argument("--operator", required=True)
+    add_account.add_argument("--name", required=True)
+    add_account.add_argument("--email")
+    add_account.add_argument(
+        "--status", default="valid", choices=["valid", "blocked", "expired", "deactivated"]
+    )
+    add_account.add_argument("--expires", help="expiry, ISO 8601 with offset")
+    add_account.add_argument("--group", help="group id (memberships, special prices)")
+
+    stand = commands.add_parser("stand", help="manage public stand ids (SID)").add_subparsers(
+        dest="action", required=True
+    )
+    add_stand = stand.add_parser("add", help="give an EVSE a public stand id")
+    add_stand.add_argument("stand_id")
+    add_stand.add_argument("station_id")
+    add_stand.add_argument("evse_id", type=int)
+    add_stand.add_argument("--label")
+    add_stand.add_argument(
+        "--passwords", action="store_true", help="visitors get a one-time keypad password"
+    )
 
     token = commands.add_parser("token", help="manage id tokens").add_subparsers(
         dest="action", required=True
@@ -80,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_token.add_argument("--expires", help="expiry, ISO 8601 with offset")
     add_token.add_argument("--group", help="group id (1.6 parentIdTag, 2.0.1 groupIdToken)")
+    add_token.add_argument("--operator", help="the operator whose member card this is")
+    add_token.add_argument("--account", help="the member account the card belongs to")
     token.add_parser("list", help="list id tokens")
 
     quote = commands.add_parser("quote", help="price a session with a tariff (no database)")
@@ -148,7 +186,29 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
     async with open_database(settings) as database:
         admin = AdminService(PostgresUnitOfWorkProvider(database.pool))
         read_model = PostgresReadModel(database.pool)
-        if args.command == "station" and args.action == "add":
+        if args.command == "operator":
+            await admin.add_operator(args.operator_id, args.name)
+            print(f"operator {args.operator_id} saved")
+        elif args.command == "station" and args.action == "operator":
+            await admin.assign_station(args.station_id, args.operator_id)
+            print(f"station {args.station_id} belongs to {args.operator_id}")
+        elif args.command == "account":
+            token = await admin.set_account(
+                args.account_id,
+                args.operator,
+                args.name,
+                email=args.email,
+                status=AccountStatus(args.status),
+                expires_at=_aware(args.expires),
+                group_id=args.group,
+            )
+            print(f"account {args.account_id} saved; app token {token}")
+        elif args.command == "stand":
+            await admin.add_stand(
+                Stand(args.stand_id, args.station_id, args.evse_id, args.label, args.passwords)
+            )
+            print(f"stand {args.stand_id} is {args.station_id} EVSE {args.evse_id}")
+        elif args.command == "station" and args.action == "add":
             added = await admin.add_station(
                 args.station_id, args.password, profile=args.profile, hex_key=args.password_hex
             )
@@ -156,11 +216,13 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
         elif args.command == "station":
             _print_json(await read_model.list_stations())
         elif args.command == "token" and args.action == "add":
-            expires = datetime.fromisoformat(args.expires) if args.expires else None
-            if expires is not None and expires.tzinfo is None:
-                raise CsmsError("--expires needs a UTC offset, e.g. 2027-03-31T23:59:59+09:00")
             value = await admin.set_token(
-                args.id_token, TokenStatus(args.status), expires_at=expires, group_id=args.group
+                args.id_token,
+                TokenStatus(args.status),
+                expires_at=_aware(args.expires),
+                group_id=args.group,
+                operator_id=args.operator,
+                account_id=args.account,
             )
             print(f"token {value} {args.status}")
         else:
@@ -171,6 +233,15 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
                 ]
             )
     return 0
+
+
+def _aware(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise CsmsError("dates need a UTC offset, e.g. 2027-03-31T23:59:59+09:00")
+    return moment
 
 
 def _token_row(token: Any) -> dict[str, Any]:

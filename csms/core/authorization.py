@@ -3,20 +3,20 @@
 Both adapters call :func:`authorize` for Authorize and for transaction starts; nothing else
 decides. In order:
 
-1. 2.0.1 ``NoAuthorization`` needs no token;
-2. **visitor card touch** (seed 000): a registration opens a 60-second window on a stand;
+1. **visitor card touch** (seed 000): a registration opens a 60-second window on a stand;
    the first token presented there inside the window, any FeliCa card, is accepted and
    bound to that visitor (never charged, never a member card); the same token starting the
    session at that station shortly after is accepted as that visit;
-3. **visitor one-time password** (seed 004 第6-7条): a code issued at registration,
+2. **visitor one-time password** (seed 004 第6-7条): a code issued at registration,
    entered on the keypad (2.0.1 KeyCode, 1.6 idTag), authorizes one session, until it
    expires;
-4. **member card or app account**, per operator: :func:`decide`.
+3. **member card or app account**, per operator: :func:`decide`.
 
 Tokens are compared in one normal form (upper case, no separators), so a 1.6 idTag
 matches case-insensitively and a FeliCa IDm read as ``01:2e:...`` or ``012E...`` is the
 same card. The token type never decides acceptance on its own (chargers send FeliCa ids
-as ISO14443).
+as ISO14443); a 2.0.1 ``NoAuthorization`` token is looked up like any other, so free
+charging is an operator's explicit choice (register the station's token), never a loophole.
 """
 
 from __future__ import annotations
@@ -90,15 +90,13 @@ def decide(
 ) -> AuthorizationResult:
     """The member rule.
 
-    * 2.0.1 ``NoAuthorization``: accepted; unknown token: ``Invalid``;
+    * unknown token: ``Invalid``;
     * the card's own status (``Blocked``/``Expired``) or expiry;
     * a card of another operator than the station's: ``NotAtThisLocation`` (1.6: Invalid);
     * the account's status, expiry, or no use for ``inactive_after_months``: ``Blocked`` or
       ``Expired`` (an inactive account is deactivated);
     * else ``Accepted`` with the expiry and group (1.6 parentIdTag, 2.0.1 groupIdToken).
     """
-    if token.kind is TokenKind.NO_AUTHORIZATION:
-        return AuthorizationResult(TokenStatus.ACCEPTED)
     if record is None:
         return AuthorizationResult(TokenStatus.INVALID)
     group = (account.group_id if account else None) or record.group_id
@@ -152,8 +150,6 @@ async def authorize(
     ``purpose``: ``authorize`` (Authorize), ``start`` (a transaction start: consumes a
     one-time password) or ``member`` (stop tokens, app starts: never opens a visit).
     """
-    if token.kind is TokenKind.NO_AUTHORIZATION:
-        return AuthorizationResult(TokenStatus.ACCEPTED)
     visit = await uow.visitors.bound_window(station_id, token.value, now - BOUND_TOKEN_GRACE)
     if visit is None and purpose != "member":
         visit = await uow.visitors.touch_open_window(station_id, evse_id, token.value, now)
