@@ -71,6 +71,19 @@ SESSIONS_UNPRICED: Final = Counter(
     registry=REGISTRY,
 )
 
+SIGNED_RECORDS: Final = Counter(
+    "csms_signed_records_total",
+    "Signed meter records received, by outcome (parsed or malformed).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+METER_VERIFICATION_FAILURES: Final = Counter(
+    "csms_meter_verification_failures_total",
+    "Sessions on a signed billing meter whose records did not verify, by reason code.",
+    ["reason"],
+    registry=REGISTRY,
+)
+
 _NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access")
 
 

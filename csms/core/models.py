@@ -187,6 +187,7 @@ class StationEvent:
 class StatementStatus(enum.StrEnum):
     ISSUED = "issued"
     UNPRICED = "unpriced"
+    NEEDS_REVIEW = "needs_review"  # the billing meter's signed data did not verify
 
 
 StatementLine = Line  # a statement line is exactly what the engine priced
@@ -236,3 +237,48 @@ class Visitor:
     payment_reference: str
     notify: bool
     registered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MeterRecord:
+    """A registered billing meter (specified metering: maker, model, serial, year, class)."""
+
+    serial: str
+    maker: str
+    model: str
+    year: int | None
+    accuracy_class: str | None
+    public_key: str | None
+    station_id: str | None
+    evse_id: int | None
+    site: str | None = None
+    location_note: str | None = None
+    signs_ocmf: bool = True
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+    def identity(self) -> dict[str, Any]:
+        """What a statement prints about the meter (seed 003: 製造番号, 製造年; 004 別紙2)."""
+        return {
+            "maker": self.maker,
+            "model": self.model,
+            "serial": self.serial,
+            "year": self.year,
+            "accuracy_class": self.accuracy_class,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRecord:
+    """A signed meter record as received, verbatim, with its extracted OCMF text."""
+
+    record_id: int | None
+    session_id: UUID | None
+    station_id: str
+    transaction_id: str | None
+    carrier: str
+    raw: str
+    ocmf: str | None
+    public_key: str | None
+    parse_error: str | None
+    received_at: datetime | None = None

@@ -16,8 +16,8 @@ E01-E15 TransactionEvent. The rules of "nothing lost, nothing doubled" live here
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from decimal import Decimal
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Final
 
 import structlog
@@ -34,17 +34,18 @@ from csms.core.commands import (
     TransactionEventRecorded,
 )
 from csms.core.energy import energy_delivered, register_reading
-from csms.core.models import AuthorizationResult, IdToken, Session, SessionState
-from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
-from csms.core.statements import build_statement, unpriced_reason_code
-from csms.core.tariffs import TariffCatalog
-from csms.observability import (
-    SESSIONS_ENDED,
-    SESSIONS_STARTED,
-    SESSIONS_UNPRICED,
-    STATEMENTS_ISSUED,
-    mask_token,
+from csms.core.models import (
+    AuthorizationResult,
+    IdToken,
+    MeterSample,
+    Session,
+    SessionState,
 )
+from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
+from csms.core.settlement import Settlement
+from csms.core.signed_data import keep_signed_samples
+from csms.core.tariffs import TariffCatalog
+from csms.observability import SESSIONS_ENDED, SESSIONS_STARTED, mask_token
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +78,7 @@ class SessionService:
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._catalog = catalog
+        self._settlement = Settlement(catalog)
         self._policy = policy or AuthorizationPolicy()
 
     async def start(self, command: StartSession) -> SessionStarted:
@@ -130,7 +131,8 @@ class SessionService:
                 session = await uow.sessions.by_transaction(
                     command.station_id, command.transaction_id
                 )
-            await uow.sessions.add_samples(
+            await _store_samples(
+                uow,
                 command.station_id,
                 command.evse_id,
                 command.transaction_id,
@@ -150,7 +152,8 @@ class SessionService:
             if session is None:
                 await self._keep_unmatched_stop(uow, command)
                 return SessionEnded(authorization, None, replayed=False, unmatched=True)
-            await uow.sessions.add_samples(
+            await _store_samples(
+                uow,
                 command.station_id,
                 session.evse_id,
                 command.transaction_id,
@@ -167,7 +170,7 @@ class SessionService:
                 energy_wh,
                 command.reason,
             )
-            await self._issue_statement(uow, session, command.stopped_at, energy_wh)
+            await self._settlement.settle(uow, session, command.stopped_at, energy_wh)
         _log_ended(session, energy_wh, command.reason)
         return SessionEnded(authorization, session, replayed=False, unmatched=False)
 
@@ -206,7 +209,8 @@ class SessionService:
                 session = await self._open_from_event(uow, command, authorization)
             else:
                 await self._progress(uow, session, command, authorization)
-            await uow.sessions.add_samples(
+            await _store_samples(
+                uow,
                 command.station_id,
                 session.evse_id,
                 command.transaction_id,
@@ -300,41 +304,8 @@ class SessionService:
         await uow.sessions.complete(
             session.session_id, command.timestamp, meter_stop, energy_wh, command.stopped_reason
         )
-        await self._issue_statement(uow, session, command.timestamp, energy_wh)
+        await self._settlement.settle(uow, session, command.timestamp, energy_wh)
         _log_ended(session, energy_wh, command.stopped_reason)
-
-    async def _issue_statement(
-        self, uow: UnitOfWork, session: Session, stopped_at: datetime, energy_wh: Decimal | None
-    ) -> None:
-        """Price the finished session; the unique index keeps it to one original."""
-        statement = build_statement(
-            self._catalog,
-            session_id=session.session_id,
-            station_id=session.station_id,
-            evse_id=session.evse_id,
-            started_at=session.started_at,
-            stopped_at=stopped_at,
-            energy_wh=energy_wh,
-        )
-        if not await uow.statements.add(statement):
-            return
-        STATEMENTS_ISSUED.labels(statement.status.value).inc()
-        if session.visitor_id is not None:
-            await self._notify_visitor(uow, session.visitor_id, statement.total)
-        if statement.unpriced_reason is not None:
-            SESSIONS_UNPRICED.labels(unpriced_reason_code(statement.unpriced_reason)).inc()
-            log.warning(
-                "session_unpriced",
-                session_id=str(session.session_id),
-                reason=statement.unpriced_reason,
-            )
-        else:
-            log.info(
-                "statement_issued",
-                session_id=str(session.session_id),
-                tariff_id=statement.tariff_id,
-                total=str(statement.total),
-            )
 
     async def _authorize(
         self,
@@ -380,25 +351,9 @@ class SessionService:
             station_id, id_token, remote_start_id, since, session_id
         )
 
-    async def _notify_visitor(
-        self, uow: UnitOfWork, visitor_id: uuid.UUID, total: Decimal | None
-    ) -> None:
-        """Seed 000: a visitor who asked for it gets a "charging complete" mail with the fee."""
-        visitor = await uow.visitors.visitor(visitor_id)
-        if visitor is None or not visitor.notify:
-            return
-        fee = f"{total} yen (tax included)" if total is not None else "to be confirmed"
-        await uow.visitors.add_mail(
-            "charging_complete",
-            visitor.email,
-            "充電が完了しました / Charging complete",
-            f"{visitor.name} 様\n\n充電が完了しました。料金: {fee}\n"
-            f"Charging at stand {visitor.stand_id} is complete. Fee: {fee}\n",
-        )
-
     async def _keep_unmatched_stop(self, uow: UnitOfWork, command: EndSession) -> None:
-        await uow.sessions.add_samples(
-            command.station_id, None, command.transaction_id, None, command.samples
+        await _store_samples(
+            uow, command.station_id, None, command.transaction_id, None, command.samples
         )
         await uow.sessions.record_unmatched_stop(
             command.station_id,
@@ -415,8 +370,8 @@ class SessionService:
         )
 
     async def _keep_unmatched_event(self, uow: UnitOfWork, command: RecordTransactionEvent) -> None:
-        await uow.sessions.add_samples(
-            command.station_id, command.evse_id, command.transaction_id, None, command.samples
+        await _store_samples(
+            uow, command.station_id, command.evse_id, command.transaction_id, None, command.samples
         )
         await uow.sessions.record_unmatched_stop(
             command.station_id,
@@ -431,6 +386,19 @@ class SessionService:
             station_id=command.station_id,
             transaction_id=command.transaction_id,
         )
+
+
+async def _store_samples(
+    uow: UnitOfWork,
+    station_id: str,
+    evse_id: int | None,
+    transaction_id: str | None,
+    session_id: uuid.UUID | None,
+    samples: Sequence[MeterSample],
+) -> None:
+    """Keep every sample, and every signed one also as a signed record."""
+    await uow.sessions.add_samples(station_id, evse_id, transaction_id, session_id, samples)
+    await keep_signed_samples(uow, station_id, transaction_id, session_id, samples)
 
 
 def start_flag(authorization: AuthorizationResult, *, offline: bool) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from csms.billing.pricer import NoTariffInForce, price_session
 from csms.core.errors import Conflict, InvalidInput, NotFound
@@ -20,6 +20,7 @@ from csms.core.ports import UnitOfWorkProvider
 from csms.core.tariffs import NoTariffAssigned, TariffCatalog
 
 ENERGY_FROM_CHARGER_REGISTER: Final = "charger_register"
+ENERGY_FROM_SIGNED_METER: Final = "signed_meter"
 
 
 def build_statement(
@@ -34,9 +35,15 @@ def build_statement(
     energy_source: str = ENERGY_FROM_CHARGER_REGISTER,
     corrects: uuid.UUID | None = None,
     correction_reason: str | None = None,
+    meter: dict[str, Any] | None = None,
+    review_reason: str | None = None,
 ) -> Statement:
-    """Price the session; any reason it cannot be priced becomes an unpriced statement."""
-    inputs = {
+    """Price the session; any reason it cannot be priced becomes an unpriced statement.
+
+    ``meter`` (identity and signed begin/end readings) is printed on the statement when a
+    billing meter measured the session; ``review_reason`` holds it as ``needs_review``.
+    """
+    inputs: dict[str, Any] = {
         "started_at": started_at.isoformat(),
         "stopped_at": stopped_at.isoformat(),
         "energy_wh": str(energy_wh) if energy_wh is not None else None,
@@ -44,6 +51,8 @@ def build_statement(
         "station_id": station_id,
         "evse_id": evse_id,
     }
+    if meter is not None:
+        inputs["meter"] = meter
     base = {
         "statement_id": uuid.uuid4(),
         "session_id": session_id,
@@ -51,6 +60,20 @@ def build_statement(
         "corrects": corrects,
         "correction_reason": correction_reason,
     }
+    if review_reason is not None:
+        return Statement(
+            status=StatementStatus.NEEDS_REVIEW,
+            tariff_id=None,
+            tariff_version=None,
+            currency="JPY",
+            lines=(),
+            total=None,
+            tax_included=None,
+            tax_rate_percent=None,
+            waiver=None,
+            unpriced_reason=review_reason,
+            **base,  # type: ignore[arg-type]
+        )
     try:
         if energy_wh is None:
             raise ValueError("the delivered energy is unknown (no start or stop register)")

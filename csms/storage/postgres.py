@@ -20,9 +20,11 @@ from csms.core.models import (
     AccountRecord,
     AccountStatus,
     ConnectorStatus,
+    MeterRecord,
     MeterSample,
     Session,
     SessionState,
+    SignedRecord,
     Stand,
     Statement,
     StatementLine,
@@ -676,6 +678,93 @@ class PostgresVisitorRepository:
         await self._conn.execute(sql.INSERT_MAIL, kind, recipient, subject, body)
 
 
+def _meter(row: asyncpg.Record) -> MeterRecord:
+    return MeterRecord(
+        serial=row["serial"],
+        maker=row["maker"],
+        model=row["model"],
+        year=row["year"],
+        accuracy_class=row["accuracy_class"],
+        public_key=row["public_key"],
+        station_id=row["station_id"],
+        evse_id=row["evse_id"],
+        site=row["site"],
+        location_note=row["location_note"],
+        signs_ocmf=row["signs_ocmf"],
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+    )
+
+
+def _signed(row: asyncpg.Record) -> SignedRecord:
+    return SignedRecord(
+        record_id=row["record_id"],
+        session_id=row["session_id"],
+        station_id=row["station_id"],
+        transaction_id=row["transaction_id"],
+        carrier=row["carrier"],
+        raw=row["raw"],
+        ocmf=row["ocmf"],
+        public_key=row["public_key"],
+        parse_error=row["parse_error"],
+        received_at=row["received_at"],
+    )
+
+
+class PostgresMeterRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def upsert(self, meter: MeterRecord) -> None:
+        await self._conn.execute(
+            sql.UPSERT_METER,
+            meter.serial,
+            meter.maker,
+            meter.model,
+            meter.year,
+            meter.accuracy_class,
+            meter.public_key,
+            meter.station_id,
+            meter.evse_id,
+            meter.site,
+            meter.location_note,
+            meter.signs_ocmf,
+            meter.valid_from,
+            meter.valid_to,
+        )
+
+    async def get(self, serial: str) -> MeterRecord | None:
+        row = await self._conn.fetchrow(sql.SELECT_METER, serial)
+        return _meter(row) if row else None
+
+    async def meter_for(self, station_id: str, evse_id: int, at: datetime) -> MeterRecord | None:
+        row = await self._conn.fetchrow(sql.SELECT_METER_FOR_CONNECTOR, station_id, evse_id, at)
+        return _meter(row) if row else None
+
+    async def add_signed_record(self, record: SignedRecord) -> bool:
+        inserted = await self._conn.fetchval(
+            sql.INSERT_SIGNED_RECORD,
+            record.session_id,
+            record.station_id,
+            record.transaction_id,
+            record.carrier,
+            record.raw,
+            record.ocmf,
+            record.public_key,
+            record.parse_error,
+        )
+        return inserted is not None
+
+    async def signed_records_of(self, session_id: UUID) -> list[SignedRecord]:
+        rows = await self._conn.fetch(sql.SELECT_SIGNED_RECORDS_OF_SESSION, session_id)
+        return [_signed(row) for row in rows]
+
+    async def link_signed_records(
+        self, station_id: str, transaction_id: str, session_id: UUID
+    ) -> None:
+        await self._conn.execute(sql.LINK_SIGNED_RECORDS, station_id, transaction_id, session_id)
+
+
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; every repository shares it."""
 
@@ -685,6 +774,7 @@ class PostgresUnitOfWork:
         self.sessions = PostgresSessionRepository(conn)
         self.statements = PostgresStatementRepository(conn)
         self.visitors = PostgresVisitorRepository(conn)
+        self.meters = PostgresMeterRepository(conn)
 
 
 class PostgresUnitOfWorkProvider:
@@ -776,6 +866,32 @@ class PostgresReadModel:
     async def statements(self, session_id: UUID) -> list[Statement]:
         async with self._pool.acquire() as conn:
             return await PostgresStatementRepository(conn).of_session(session_id)
+
+    async def signed_data(self, session_id: UUID) -> dict[str, object] | None:
+        """The raw signed records of a session and its meter's key, for independent checks."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(sql.SELECT_SESSION_BY_ID, session_id)
+            if row is None:
+                return None
+            session = _session(row)
+            meters = PostgresMeterRepository(conn)
+            records = await meters.signed_records_of(session_id)
+            meter = await meters.meter_for(session.station_id, session.evse_id, session.started_at)
+        return {
+            "session_id": session_id,
+            "meter": {**meter.identity(), "public_key": meter.public_key} if meter else None,
+            "records": [
+                {
+                    "carrier": r.carrier,
+                    "raw": r.raw,
+                    "ocmf": r.ocmf,
+                    "public_key_sent_by_station": r.public_key,
+                    "parse_error": r.parse_error,
+                    "received_at": r.received_at,
+                }
+                for r in records
+            ],
+        }
 
     async def list_tokens(self) -> list[TokenRecord]:
         async with self._pool.acquire() as conn:

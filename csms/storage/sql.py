@@ -358,3 +358,45 @@ SELECT statement_id, session_id, status, corrects, correction_reason, tariff_id,
 FROM statements
 WHERE session_id = $1
 ORDER BY issued_at, statement_id"""
+
+# --- meters and signed records ------------------------------------------------------------
+
+_METER_COLUMNS: Final = (
+    "serial, maker, model, year, accuracy_class, public_key, station_id, evse_id, site, "
+    "location_note, signs_ocmf, valid_from, valid_to"
+)
+UPSERT_METER: Final = """
+INSERT INTO meters (serial, maker, model, year, accuracy_class, public_key, station_id,
+                    evse_id, site, location_note, signs_ocmf, valid_from, valid_to)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+ON CONFLICT (serial) DO UPDATE
+SET maker = excluded.maker, model = excluded.model, year = excluded.year,
+    accuracy_class = excluded.accuracy_class,
+    public_key = coalesce(excluded.public_key, meters.public_key),
+    station_id = excluded.station_id, evse_id = excluded.evse_id, site = excluded.site,
+    location_note = excluded.location_note, signs_ocmf = excluded.signs_ocmf,
+    valid_from = excluded.valid_from, valid_to = excluded.valid_to"""
+SELECT_METER: Final = f"SELECT {_METER_COLUMNS} FROM meters WHERE serial = $1"
+SELECT_METER_FOR_CONNECTOR: Final = f"""
+SELECT {_METER_COLUMNS}
+FROM meters
+WHERE station_id = $1 AND evse_id = $2
+  AND (valid_from IS NULL OR valid_from <= $3) AND (valid_to IS NULL OR $3 <= valid_to)
+ORDER BY valid_from DESC NULLS LAST
+LIMIT 1"""
+INSERT_SIGNED_RECORD: Final = """
+INSERT INTO signed_records (session_id, station_id, transaction_id, carrier, raw, ocmf,
+                            public_key, parse_error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT DO NOTHING
+RETURNING record_id"""
+SELECT_SIGNED_RECORDS_OF_SESSION: Final = """
+SELECT record_id, session_id, station_id, transaction_id, carrier, raw, ocmf, public_key,
+       parse_error, received_at
+FROM signed_records
+WHERE session_id = $1
+ORDER BY received_at, record_id"""
+LINK_SIGNED_RECORDS: Final = """
+UPDATE signed_records
+SET session_id = $3
+WHERE station_id = $1 AND transaction_id = $2 AND session_id IS NULL"""
