@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import signal
 import sys
@@ -25,7 +26,9 @@ from csms.billing.tariff import TariffError
 from csms.bootstrap import CentralSystem, open_database
 from csms.core.admin import AdminService
 from csms.core.errors import CsmsError
-from csms.core.models import AccountStatus, Stand, TokenStatus
+from csms.core.models import AccountStatus, MeterRecord, Stand, TokenStatus
+from csms.meter.ocmf import OcmfFormatError, parse_ocmf
+from csms.meter.verify import OcmfVerificationError, verify_signature
 from csms.observability import configure_logging
 from csms.settings import Settings, load_settings
 from csms.storage.embedded import EmbeddedPostgresError
@@ -120,6 +123,35 @@ def _parser() -> argparse.ArgumentParser:
     add_token.add_argument("--account", help="the member account the card belongs to")
     token.add_parser("list", help="list id tokens")
 
+    meter = commands.add_parser("meter", help="manage billing meters").add_subparsers(
+        dest="action", required=True
+    )
+    add_meter = meter.add_parser("add", help="register or change a billing meter")
+    add_meter.add_argument("serial")
+    add_meter.add_argument("--maker", required=True)
+    add_meter.add_argument("--model", required=True)
+    add_meter.add_argument("--year", type=int)
+    add_meter.add_argument("--class", dest="accuracy_class", help="accuracy class, e.g. n3")
+    add_meter.add_argument("--station", help="station it measures")
+    add_meter.add_argument("--evse", type=int, help="EVSE (1.6 connector) it measures")
+    add_meter.add_argument("--site")
+    add_meter.add_argument("--public-key", help="DER SubjectPublicKeyInfo or raw point, hex")
+    key = meter.add_parser("key", help="register a meter's public key")
+    key.add_argument("serial")
+    key.add_argument("public_key")
+    load = meter.add_parser("import", help="register the meters of a JSON file")
+    load.add_argument("file", type=Path, nargs="?", help="default: config/meters.json")
+    meter.add_parser("list", help="list billing meters")
+
+    ocmf = commands.add_parser("ocmf", help="signed meter data").add_subparsers(
+        dest="action", required=True
+    )
+    verify = ocmf.add_parser(
+        "verify", help="verify one OCMF record: exit 0 valid, 1 invalid, 2 unreadable"
+    )
+    verify.add_argument("file", nargs="?", default="-", help="a file, or - for stdin")
+    verify.add_argument("--public-key", help="the meter's key (DER SPKI or raw point, hex)")
+
     quote = commands.add_parser("quote", help="price a session with a tariff (no database)")
     quote.add_argument("--tariff", required=True, help="tariff id (config/tariffs/ID.json)")
     quote.add_argument("--start", required=True, help="ISO 8601 with a UTC offset")
@@ -186,7 +218,9 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
     async with open_database(settings) as database:
         admin = AdminService(PostgresUnitOfWorkProvider(database.pool))
         read_model = PostgresReadModel(database.pool)
-        if args.command == "operator":
+        if args.command == "meter":
+            await _meter(args, admin, read_model)
+        elif args.command == "operator":
             await admin.add_operator(args.operator_id, args.name)
             print(f"operator {args.operator_id} saved")
         elif args.command == "station" and args.action == "operator":
@@ -235,6 +269,51 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _meter(
+    args: argparse.Namespace, admin: AdminService, read_model: PostgresReadModel
+) -> None:
+    if args.action == "add":
+        await admin.set_meter(
+            MeterRecord(
+                args.serial,
+                args.maker,
+                args.model,
+                args.year,
+                args.accuracy_class,
+                args.public_key,
+                args.station,
+                args.evse,
+                args.site,
+            )
+        )
+        print(f"meter {args.serial} saved")
+    elif args.action == "key":
+        await admin.set_meter_key(args.serial, args.public_key)
+        print(f"meter {args.serial}: key registered")
+    elif args.action == "import":
+        path = args.file or TARIFFS_DIR.parent / "meters.json"
+        meters = json.loads(path.read_text("utf-8"))["meters"]
+        for item in meters:
+            await admin.set_meter(
+                MeterRecord(
+                    item["serial"],
+                    item["maker"],
+                    item["model"],
+                    item.get("year"),
+                    item.get("accuracy_class"),
+                    item.get("public_key"),
+                    item.get("station_id"),
+                    item.get("evse_id"),
+                    item.get("site"),
+                    item.get("location_note"),
+                    item.get("signs_ocmf", True),
+                )
+            )
+        print(f"{len(meters)} meters imported from {path}")
+    else:
+        _print_json([dataclasses.asdict(m) for m in await read_model.list_meters()])
+
+
 def _aware(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -278,10 +357,49 @@ def parse_timestamp_strict(value: str) -> datetime:
     return parsed
 
 
+def _ocmf_verify(args: argparse.Namespace) -> int:
+    """``csms ocmf verify``: a customer's or operator's independent check of one record."""
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+        record = parse_ocmf(text)
+    except (OSError, UnicodeDecodeError, OcmfFormatError) as exc:
+        print(f"unreadable: {exc}", file=sys.stderr)
+        return 2
+    key = args.public_key or _key_in_wrapper(text)
+    if not key:
+        print("unreadable: no public key (give --public-key)", file=sys.stderr)
+        return 2
+    try:
+        verify_signature(record, key)
+    except OcmfVerificationError as exc:
+        print(f"invalid: {exc}")
+        return 1
+    readings = ", ".join(
+        f"{r.transaction or '-'} {r.value} {r.unit}"
+        for r in record.energy_readings("B") + record.energy_readings("E")
+    )
+    print(
+        f"valid: meter {record.meter_serial or 'unnamed'} ({record.signature_algorithm}); "
+        f"{readings}"
+    )
+    return 0
+
+
+def _key_in_wrapper(text: str) -> str | None:
+    try:
+        wrapper = json.loads(text)
+    except ValueError:
+        return None
+    key = wrapper.get("publicKey") if isinstance(wrapper, dict) else None
+    return key if isinstance(key, str) else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "quote":
         return _quote(args)
+    if args.command == "ocmf":
+        return _ocmf_verify(args)
     try:
         settings = _settings(args)
     except ValidationError as exc:

@@ -140,6 +140,19 @@ def create_app(
             return error(ERROR_STATUS.get(type(exc), 500), str(exc))
         return ExactJSONResponse(_statement_json(correction), status_code=201)
 
+    async def get_signed_data(request: Request) -> Response:
+        """The raw signed records and the meter's key, to check them independently."""
+        session_id = session_id_of(request)
+        if session_id is None:
+            return error(400, "session id is not a UUID")
+        data = await read_model.signed_data(session_id)
+        if data is None:
+            return error(404, "no such session")
+        return ExactJSONResponse(data)
+
+    async def list_meters(request: Request) -> Response:
+        return ExactJSONResponse({"meters": await read_model.list_meters()})
+
     async def send_command(request: Request) -> Response:
         name = request.path_params["command"]
         command_type = _COMMANDS.get(name)
@@ -176,6 +189,8 @@ def create_app(
             Route("/api/sessions", list_sessions),
             Route("/api/sessions/{session_id}", get_session),
             Route("/api/sessions/{session_id}/statement", get_statement),
+            Route("/api/sessions/{session_id}/signed-data", get_signed_data),
+            Route("/api/meters", list_meters, methods=["GET"]),
             Route(
                 "/api/sessions/{session_id}/statement/corrections",
                 correct_statement,

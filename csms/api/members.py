@@ -17,7 +17,7 @@ from csms.api.responses import ExactJSONResponse, error, guarded, json_body, ses
 from csms.core.admin import AdminService
 from csms.core.app_sessions import AppSessionService, AppStartRefused
 from csms.core.local_lists import LocalListService
-from csms.core.models import AccountStatus, Stand, TokenKind, TokenStatus
+from csms.core.models import AccountStatus, MeterRecord, Stand, TokenKind, TokenStatus
 from csms.core.visitors import VisitorService
 
 
@@ -151,7 +151,39 @@ def member_routes(
         version = await local_lists.station_version(station_id)
         return ExactJSONResponse({"station_id": station_id, "version": version})
 
+    @guarded
+    async def set_meter(request: Request) -> Response:
+        body = await json_body(request)
+        evse = body.get("evse_id")
+        year = body.get("year")
+        meter = MeterRecord(
+            serial=str(_text(body, "serial")),
+            maker=str(_text(body, "maker")),
+            model=str(_text(body, "model")),
+            year=_int(body, "year") if year is not None else None,
+            accuracy_class=_text(body, "accuracy_class", required=False),
+            public_key=_text(body, "public_key", required=False),
+            station_id=_text(body, "station_id", required=False),
+            evse_id=_int(body, "evse_id") if evse is not None else None,
+            site=_text(body, "site", required=False),
+            location_note=_text(body, "location_note", required=False),
+            signs_ocmf=bool(body.get("signs_ocmf", True)),
+            valid_from=_when(body, "valid_from"),
+            valid_to=_when(body, "valid_to"),
+        )
+        await admin.set_meter(meter)
+        return ExactJSONResponse({"serial": meter.serial}, status_code=201)
+
+    @guarded
+    async def set_meter_key(request: Request) -> Response:
+        body = await json_body(request)
+        serial = request.path_params["serial"]
+        await admin.set_meter_key(serial, str(_text(body, "public_key")))
+        return ExactJSONResponse({"serial": serial, "key": "registered"})
+
     return [
+        Route("/api/meters", set_meter, methods=["POST"]),
+        Route("/api/meters/{serial}/key", set_meter_key, methods=["PUT"]),
         Route("/api/operators", add_operator, methods=["POST"]),
         Route("/api/stations/{station_id}/operator", set_station_operator, methods=["PUT"]),
         Route("/api/stations/{station_id}/local-list-version", local_list_version),

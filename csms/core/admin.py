@@ -6,6 +6,7 @@ operator's connected stations (local_lists.py).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Final
 
@@ -16,12 +17,14 @@ from csms.core.local_lists import LocalListService
 from csms.core.models import (
     AccountRecord,
     AccountStatus,
+    MeterRecord,
     Stand,
     TokenKind,
     TokenRecord,
     TokenStatus,
 )
 from csms.core.ports import UnitOfWorkProvider
+from csms.meter.verify import OcmfVerificationError, check_public_key
 
 MAX_1_6_ID_TAG: Final = 20  # 1.6 idTag is CiString20: app tokens must fit
 
@@ -149,3 +152,32 @@ class AdminService:
             if await uow.stations.get(stand.station_id) is None:
                 raise NotFound(f"no station {stand.station_id!r}")
             await uow.visitors.add_stand(stand)
+
+    async def set_meter(self, meter: MeterRecord) -> None:
+        """Register or change a billing meter; a key must be a readable EC public key."""
+        if not meter.serial or not meter.maker or not meter.model:
+            raise InvalidInput("a meter needs a serial, a maker and a model")
+        if (meter.station_id is None) != (meter.evse_id is None):
+            raise InvalidInput("a meter measures a station's EVSE: give both or neither")
+        if meter.public_key:
+            _checked_key(meter.public_key)
+        async with self._uow() as uow:
+            if meter.station_id and await uow.stations.get(meter.station_id) is None:
+                raise NotFound(f"no station {meter.station_id!r}")
+            await uow.meters.upsert(meter)
+
+    async def set_meter_key(self, serial: str, public_key: str) -> None:
+        """Register a meter's public key (an operator step: the seeds do not give keys)."""
+        _checked_key(public_key)
+        async with self._uow() as uow:
+            meter = await uow.meters.get(serial)
+            if meter is None:
+                raise NotFound(f"no meter {serial!r}")
+            await uow.meters.upsert(dataclasses.replace(meter, public_key=public_key.strip()))
+
+
+def _checked_key(text: str) -> None:
+    try:
+        check_public_key(text)
+    except OcmfVerificationError as exc:
+        raise InvalidInput(f"public key: {exc}") from exc

@@ -43,7 +43,7 @@ from csms.core.models import (
 )
 from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
 from csms.core.settlement import Settlement
-from csms.core.signed_data import keep_signed_samples
+from csms.core.signed_data import keep_signed_samples, read_record, transaction_hint
 from csms.core.tariffs import TariffCatalog
 from csms.observability import SESSIONS_ENDED, SESSIONS_STARTED, mask_token
 
@@ -138,6 +138,26 @@ class SessionService:
                 command.transaction_id,
                 session.session_id if session else None,
                 command.samples,
+            )
+
+    async def record_signed_data(self, station_id: str, raw: str, carrier: str) -> None:
+        """A signed record outside a meter value (1.6 DataTransfer): keep it with the session
+        it names (``transactionId`` in a JSON wrapper), else the station's latest session."""
+        transaction_id = transaction_hint(raw)
+        async with self._uow() as uow:
+            session = (
+                await uow.sessions.by_transaction(station_id, transaction_id)
+                if transaction_id
+                else await uow.sessions.latest_of_station(station_id)
+            )
+            await uow.meters.add_signed_record(
+                read_record(
+                    raw,
+                    station_id=station_id,
+                    transaction_id=session.transaction_id if session else transaction_id,
+                    session_id=session.session_id if session else None,
+                    carrier=carrier,
+                )
             )
 
     async def end(self, command: EndSession) -> SessionEnded:

@@ -9,6 +9,7 @@ OCPP message that carried it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -23,6 +24,28 @@ from csms.meter.verify import OcmfVerificationError, SignedEnergy, session_energ
 from csms.observability import SIGNED_RECORDS
 
 log = structlog.get_logger(__name__)
+
+
+def carries_ocmf(data: object) -> bool:
+    """Whether a DataTransfer's data holds a signed record we should keep."""
+    if not isinstance(data, str):
+        return False
+    try:
+        parse_ocmf(data)
+    except OcmfFormatError:
+        return "OCMF|" in data  # malformed but meant as OCMF: keep it, flagged
+    return True
+
+
+def transaction_hint(raw: str) -> str | None:
+    """``transactionId`` from a JSON wrapper around a record, if any."""
+    try:
+        wrapper = json.loads(raw)
+    except ValueError:
+        return None
+    if isinstance(wrapper, dict) and wrapper.get("transactionId") is not None:
+        return str(wrapper["transactionId"])
+    return None
 
 
 def read_record(

@@ -82,6 +82,11 @@ def load_public_key(text: str, curve: ec.EllipticCurve) -> ec.EllipticCurvePubli
     return key
 
 
+def check_public_key(text: str) -> None:
+    """Raise unless ``text`` is a readable EC public key (a raw point is read as P-256)."""
+    load_public_key(text, ec.SECP256R1())
+
+
 def _algorithm(name: str) -> tuple[ec.EllipticCurve, hashes.HashAlgorithm]:
     parts = name.split("-")
     if len(parts) != 3 or parts[0] != "ECDSA" or parts[1] not in _CURVES or parts[2] not in _HASHES:

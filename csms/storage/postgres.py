@@ -304,6 +304,10 @@ class PostgresSessionRepository:
         row = await self._conn.fetchrow(sql.SELECT_SESSION_BY_START_KEY, station_id, start_key)
         return _session(row) if row else None
 
+    async def latest_of_station(self, station_id: str) -> Session | None:
+        row = await self._conn.fetchrow(sql.SELECT_LATEST_SESSION_OF_STATION, station_id)
+        return _session(row) if row else None
+
     async def by_id(self, session_id: UUID) -> Session | None:
         row = await self._conn.fetchrow(sql.SELECT_SESSION_BY_ID, session_id)
         return _session(row) if row else None
@@ -892,6 +896,10 @@ class PostgresReadModel:
                 for r in records
             ],
         }
+
+    async def list_meters(self) -> list[MeterRecord]:
+        async with self._pool.acquire() as conn:
+            return [_meter(row) for row in await conn.fetch(sql.SELECT_METERS)]
 
     async def list_tokens(self) -> list[TokenRecord]:
         async with self._pool.acquire() as conn:

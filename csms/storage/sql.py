@@ -258,6 +258,12 @@ SELECT {_SESSION_COLUMNS}
 FROM sessions
 WHERE station_id = $1 AND transaction_id = $2"""
 SELECT_SESSION_BY_TRANSACTION_FOR_UPDATE: Final = SELECT_SESSION_BY_TRANSACTION + "\nFOR UPDATE"
+SELECT_LATEST_SESSION_OF_STATION: Final = f"""
+SELECT {_SESSION_COLUMNS}
+FROM sessions
+WHERE station_id = $1
+ORDER BY started_at DESC
+LIMIT 1"""
 SELECT_SESSION_BY_ID: Final = f"""
 SELECT {_SESSION_COLUMNS}
 FROM sessions
@@ -400,3 +406,4 @@ LINK_SIGNED_RECORDS: Final = """
 UPDATE signed_records
 SET session_id = $3
 WHERE station_id = $1 AND transaction_id = $2 AND session_id IS NULL"""
+SELECT_METERS: Final = f"SELECT {_METER_COLUMNS} FROM meters ORDER BY serial"

@@ -12,6 +12,7 @@ from typing import Any
 from ocpp.v16 import call_result, enums
 
 from csms.core import commands
+from csms.core.signed_data import carries_ocmf
 from csms.handlers.adapter import StationAdapter
 from csms.handlers.rpc import on
 from csms.handlers.timestamps import parse_timestamp
@@ -145,6 +146,11 @@ class ChargePointV16(StationAdapter):
     async def on_data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any
     ) -> call_result.DataTransfer:
+        """Signed meter records (OCMF) some DC chargers send this way are kept; others are
+        logged as station events and answered UnknownVendorId."""
+        if data is not None and carries_ocmf(data):
+            await self._sessions.record_signed_data(self.station_id, data, "DataTransfer")
+            return call_result.DataTransfer(status=enums.DataTransferStatus.accepted)
         await self._record(
             "DataTransfer", None, vendor_id=vendor_id, message_id=message_id, data=data
         )
