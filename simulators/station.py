@@ -21,6 +21,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from simulators.client import OcppClient
+from simulators.dcbm import Dcbm
 
 SUBPROTOCOL = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
@@ -78,6 +79,8 @@ class Transaction:
     connector: int
     id_tag: str
     meter_start_wh: int
+    started_at: datetime | None = None
+    start_register: Fraction = Fraction(0)
     transaction_id: str = ""
     seq_no: int = 0
     id_tag_status: str = ""
@@ -103,6 +106,7 @@ class SimulatedStation:
     local_list_version: int = 0
     transactions: dict[int, Transaction] = field(default_factory=dict)
     remote_started: list[Transaction] = field(default_factory=list)
+    dcbm: Dcbm | None = None  # a signing DC billing meter on connector 1..n (quick chargers)
 
     @property
     def is_v16(self) -> bool:
@@ -199,6 +203,8 @@ class SimulatedStation:
             self.register(connector),
             token_type=token_type,
             remote_start_id=remote_start_id,
+            started_at=self.clock.now(),
+            start_register=self.registers_wh[connector],
         )
         self.transactions[connector] = tx
         now = iso(self.clock.now())
@@ -244,7 +250,23 @@ class SimulatedStation:
         )
 
     async def stop_transaction(self, tx: Transaction, reason: str = "Local") -> dict[str, Any]:
+        signed = self._signed_record(tx)
         if self.is_v16:
+            data = [self._sample_16("Transaction.End", tx.connector)]
+            if signed is not None:  # 1.6: the OCMF text as a SignedData sampled value
+                data.append(
+                    {
+                        "timestamp": iso(self.clock.now()),
+                        "sampledValue": [
+                            {
+                                "value": signed,
+                                "format": "SignedData",
+                                "context": "Transaction.End",
+                                "measurand": "Energy.Active.Import.Register",
+                            }
+                        ],
+                    }
+                )
             return await self._c().call(
                 "StopTransaction",
                 call16.StopTransaction(
@@ -253,19 +275,23 @@ class SimulatedStation:
                     transaction_id=int(tx.transaction_id),
                     reason=reason,
                     id_tag=tx.id_tag,
-                    transaction_data=[self._sample_16("Transaction.End", tx.connector)],
+                    transaction_data=data,
                 ),
             )
+        trigger = "StopAuthorized" if reason == "Local" else "RemoteStop"
         return await self._c().call(
             "TransactionEvent",
             self._event(
-                tx,
-                "Ended",
-                "StopAuthorized" if reason == "Local" else "RemoteStop",
-                "Transaction.End",
-                stopped_reason=reason,
+                tx, "Ended", trigger, "Transaction.End", stopped_reason=reason, signed=signed
             ),
         )
+
+    def _signed_record(self, tx: Transaction) -> str | None:
+        """The DCBM's one signed record for the session, if this station has a DCBM."""
+        if self.dcbm is None or tx.started_at is None:
+            return None
+        charged = self.registers_wh[tx.connector] - tx.start_register
+        return self.dcbm.session_record(charged, tx.started_at, self.clock.now(), tx.id_tag)
 
     def stop_message(self, tx: Transaction, reason: str = "Local") -> tuple[str, Any]:
         """The stop Call without sending it (tests replay it)."""
@@ -303,6 +329,7 @@ class SimulatedStation:
         *,
         id_token: bool = False,
         stopped_reason: str | None = None,
+        signed: str | None = None,
     ) -> call201.TransactionEvent:
         info: dict[str, Any] = {"transaction_id": tx.transaction_id}
         if stopped_reason:
@@ -327,6 +354,11 @@ class SimulatedStation:
                             "measurand": "Energy.Active.Import.Register",
                             "location": "Outlet",
                             "unit_of_measure": {"unit": "Wh", "multiplier": 0},
+                            **(
+                                {"signed_meter_value": self.dcbm.signed_meter_value(signed)}
+                                if signed and self.dcbm
+                                else {}
+                            ),
                         }
                     ],
                 }
