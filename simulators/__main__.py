@@ -36,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample-min", type=float, default=5, help="meter value interval")
     parser.add_argument("--speed", type=float, default=600, help="simulated seconds per second")
     parser.add_argument("--id-tag", action="append", help="card id(s) to use (default: random)")
+    parser.add_argument(
+        "--dcbm",
+        action="store_true",
+        help="quick chargers sign each session with an emulated LEM DCBM",
+    )
     args = parser.parse_args(argv)
     summaries = asyncio.run(
         run_many(
@@ -49,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sample_interval_s=args.sample_min * 60,
             speed=args.speed,
             id_tags=args.id_tag,
+            dcbm=args.dcbm,
         )
     )
     for summary in summaries:

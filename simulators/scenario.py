@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+from simulators.dcbm import Dcbm
 from simulators.station import PROFILES, SimClock, SimulatedStation, felica_idm
 
 
@@ -78,9 +81,22 @@ async def run_station(
     sample_interval_s: float,
     speed: float,
     id_tags: list[str] | None = None,
+    dcbm: bool = False,
 ) -> list[SessionSummary]:
     """Connect, boot and run ``sessions`` sessions one after another."""
     station = SimulatedStation(station_id, version, PROFILES[profile], SimClock(speed=speed))
+    if dcbm and station.profile.current == "DC":
+        station.dcbm = Dcbm(serial=f"SIM{abs(hash(station_id)) % 10**10:010d}")
+        print(
+            json.dumps(
+                {
+                    "station_id": station_id,
+                    "dcbm_serial": station.dcbm.serial,
+                    "public_key": station.dcbm.public_key_hex,
+                }
+            ),
+            file=sys.stderr,
+        )
     await station.connect(base_url)
     try:
         await station.boot()
