@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import sys
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +87,7 @@ async def run_station(
     """Connect, boot and run ``sessions`` sessions one after another."""
     station = SimulatedStation(station_id, version, PROFILES[profile], SimClock(speed=speed))
     if dcbm and station.profile.current == "DC":
-        station.dcbm = Dcbm(serial=f"SIM{abs(hash(station_id)) % 10**10:010d}")
+        station.dcbm = Dcbm(serial=f"SIM{zlib.crc32(station_id.encode()):010d}")
         print(
             json.dumps(
                 {
