@@ -76,8 +76,9 @@ class OcppClient:
     async def connect(
         cls, url: str, subprotocol: str, *, call_timeout_s: float = 30.0, **kwargs: Any
     ) -> OcppClient:
+        kwargs.setdefault("open_timeout", 10)
         websocket = await websockets.connect(
-            url, subprotocols=[subprotocol], compression=None, open_timeout=10, **kwargs
+            url, subprotocols=[subprotocol], compression=None, **kwargs
         )
         client = cls(websocket, call_timeout_s)
         client._reader = asyncio.create_task(client._read())

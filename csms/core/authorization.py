@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
+from uuid import UUID
 
 from csms.core.models import (
     AccountRecord,
@@ -150,18 +151,11 @@ async def authorize(
     ``purpose``: ``authorize`` (Authorize), ``start`` (a transaction start: consumes a
     one-time password) or ``member`` (stop tokens, app starts: never opens a visit).
     """
-    visit = await uow.visitors.bound_window(station_id, token.value, now - BOUND_TOKEN_GRACE)
-    if visit is None and purpose != "member":
-        visit = await uow.visitors.touch_open_window(station_id, evse_id, token.value, now)
-        if visit is None:
-            visit = await uow.visitors.use_password(
-                station_id, password_hash(token.value), now, consume=purpose == "start"
-            )
-    if visit is not None:
-        return AuthorizationResult(TokenStatus.ACCEPTED, visitor_id=visit)
-    record = await uow.tokens.get(token.value)
-    account = await uow.tokens.account(record.account_id) if record and record.account_id else None
-    operator = await uow.stations.operator_of(station_id)
+    if await uow.visitors.visits_possible(station_id, now, now - BOUND_TOKEN_GRACE):
+        visit = await _visit(uow, station_id, evse_id, token, now, purpose)
+        if visit is not None:
+            return AuthorizationResult(TokenStatus.ACCEPTED, visitor_id=visit)
+    record, account, operator = await uow.tokens.member_view(token.value, station_id)
     result = decide(record, token, now, account=account, station_operator=operator, policy=policy)
     if account is not None:
         if result.accepted:
@@ -169,3 +163,23 @@ async def authorize(
         elif account.status is AccountStatus.VALID and inactive(account, now, policy):
             await uow.tokens.deactivate_account(account.account_id)
     return result
+
+
+async def _visit(
+    uow: UnitOfWork,
+    station_id: str,
+    evse_id: int | None,
+    token: IdToken,
+    now: datetime,
+    purpose: Purpose,
+) -> UUID | None:
+    """The visit this token belongs to: bound earlier, touched now, or a password."""
+    visit = await uow.visitors.bound_window(station_id, token.value, now - BOUND_TOKEN_GRACE)
+    if visit is not None or purpose == "member":
+        return visit
+    visit = await uow.visitors.touch_open_window(station_id, evse_id, token.value, now)
+    if visit is not None:
+        return visit
+    return await uow.visitors.use_password(
+        station_id, password_hash(token.value), now, consume=purpose == "start"
+    )

@@ -199,8 +199,10 @@ class SessionService:
     ) -> TransactionEventRecorded:
         """2.0.1 TransactionEvent: Started, Updated and Ended through one path."""
         async with self._uow() as uow:
-            existing = await uow.sessions.by_transaction(command.station_id, command.transaction_id)
-            starting = existing is None and command.kind is not TransactionEventKind.ENDED
+            session = await uow.sessions.by_transaction(
+                command.station_id, command.transaction_id, for_update=True
+            )
+            starting = session is None and command.kind is not TransactionEventKind.ENDED
             authorization = await self._maybe_authorize(
                 uow,
                 command.station_id,
@@ -216,9 +218,6 @@ class SessionService:
                 command.trigger_reason,
                 command.timestamp,
                 command.offline,
-            )
-            session = await uow.sessions.by_transaction(
-                command.station_id, command.transaction_id, for_update=True
             )
             if not fresh:
                 return TransactionEventRecorded(authorization, replayed=True, session=session)

@@ -50,10 +50,25 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=_json_text, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's default reset query (one round trip per use saved).
+
+    Safe because we keep no session state: every unit of work is a closed transaction,
+    we never LISTEN, SET or take session advisory locks (the migration lock is per
+    transaction), and open cursors live only inside transactions.
+    """
+
+
 async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     """A connection pool with JSON codecs; the caller closes it."""
     pool = await asyncpg.create_pool(
-        dsn, min_size=1, max_size=size, init=_init_connection, command_timeout=60
+        dsn,
+        min_size=1,
+        max_size=size,
+        init=_init_connection,
+        command_timeout=60,
+        reset=_keep_session,
+        statement_cache_size=512,
     )
     assert pool is not None
     return pool
@@ -89,7 +104,7 @@ def _token(row: asyncpg.Record) -> TokenRecord:
     )
 
 
-def _account(row: asyncpg.Record) -> AccountRecord:
+def _account(row: Any) -> AccountRecord:
     return AccountRecord(
         account_id=row["account_id"],
         operator_id=row["operator_id"],
@@ -242,6 +257,18 @@ class PostgresTokenRepository:
             record.operator_id,
             record.account_id,
         )
+
+    async def member_view(
+        self, id_token: str, station_id: str
+    ) -> tuple[TokenRecord | None, AccountRecord | None, str | None]:
+        """Card, its account and the station's operator in one round trip."""
+        row = await self._conn.fetchrow(sql.SELECT_MEMBER_VIEW, id_token, station_id)
+        token = _token(row) if row["id_token"] is not None else None
+        account = None
+        if row["a_account_id"] is not None:
+            names = [key for key in row.keys() if key.startswith("a_")]  # noqa: SIM118 (a Record iterates values)
+            account = _account({key.removeprefix("a_"): row[key] for key in names})
+        return token, account, row["station_operator"]
 
     async def account(self, account_id: str) -> AccountRecord | None:
         row = await self._conn.fetchrow(sql.SELECT_ACCOUNT, account_id)
@@ -436,7 +463,7 @@ class PostgresSessionRepository:
         offline: bool,
     ) -> bool:
         inserted = await self._conn.fetchval(
-            sql.INSERT_TRANSACTION_EVENT,
+            sql.RECORD_TRANSACTION_EVENT,
             station_id,
             transaction_id,
             seq_no,
@@ -445,11 +472,7 @@ class PostgresSessionRepository:
             occurred_at,
             offline,
         )
-        if inserted is None:
-            return False
-        await self._conn.execute(sql.DELETE_FILLED_GAP, station_id, transaction_id, seq_no)
-        await self._conn.execute(sql.INSERT_SEQ_NO_GAPS, station_id, transaction_id, seq_no)
-        return True
+        return bool(inserted)
 
     async def claim_remote_start(
         self,
@@ -642,6 +665,9 @@ class PostgresVisitorRepository:
             sql.TOUCH_OPEN_WINDOW, station_id, evse_id, id_token, now
         )
         return value
+
+    async def visits_possible(self, station_id: str, now: datetime, since: datetime) -> bool:
+        return bool(await self._conn.fetchval(sql.SELECT_VISITS_POSSIBLE, station_id, now, since))
 
     async def bound_window(self, station_id: str, id_token: str, since: datetime) -> UUID | None:
         value: UUID | None = await self._conn.fetchval(

@@ -319,28 +319,35 @@ ORDER BY sampled_at, sample_id"""
 
 # --- 2.0.1 sequence numbers and unmatched stops ------------------------------------------
 
-INSERT_TRANSACTION_EVENT: Final = """
-INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type,
-                                trigger_reason, occurred_at, offline)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT DO NOTHING
-RETURNING seq_no"""
-DELETE_FILLED_GAP: Final = """
-DELETE FROM seq_no_gaps
-WHERE station_id = $1 AND transaction_id = $2 AND missing_seq_no = $3"""
-INSERT_SEQ_NO_GAPS: Final = """
-INSERT INTO seq_no_gaps (station_id, transaction_id, missing_seq_no)
-SELECT $1, $2, missing
-FROM generate_series(
-         coalesce((SELECT max(seq_no) + 1
-                   FROM transaction_events
-                   WHERE station_id = $1 AND transaction_id = $2 AND seq_no < $3), 0),
-         $3 - 1) AS missing
-WHERE NOT EXISTS (SELECT 1
-                  FROM transaction_events
-                  WHERE station_id = $1 AND transaction_id = $2 AND seq_no = missing)
-LIMIT 1000
-ON CONFLICT DO NOTHING"""
+# One round trip: record the event; if it is new, clear the gap it fills and record the
+# sequence numbers still missing below it (a replay inserts nothing and changes nothing).
+RECORD_TRANSACTION_EVENT: Final = """
+WITH inserted AS (
+    INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type,
+                                    trigger_reason, occurred_at, offline)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT DO NOTHING
+    RETURNING seq_no
+), filled AS (
+    DELETE FROM seq_no_gaps
+    WHERE station_id = $1 AND transaction_id = $2 AND missing_seq_no = $3
+      AND EXISTS (SELECT 1 FROM inserted)
+), missing AS (
+    INSERT INTO seq_no_gaps (station_id, transaction_id, missing_seq_no)
+    SELECT $1, $2, gap
+    FROM generate_series(
+             coalesce((SELECT max(seq_no) + 1
+                       FROM transaction_events
+                       WHERE station_id = $1 AND transaction_id = $2 AND seq_no < $3), 0),
+             $3 - 1) AS gap
+    WHERE EXISTS (SELECT 1 FROM inserted)
+      AND NOT EXISTS (SELECT 1
+                      FROM transaction_events
+                      WHERE station_id = $1 AND transaction_id = $2 AND seq_no = gap)
+    LIMIT 1000
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM inserted"""
 INSERT_UNMATCHED_STOP: Final = """
 INSERT INTO unmatched_stops (station_id, transaction_id, stopped_at, meter_stop_wh, reason,
                              details)
@@ -407,3 +414,24 @@ UPDATE signed_records
 SET session_id = $3
 WHERE station_id = $1 AND transaction_id = $2 AND session_id IS NULL"""
 SELECT_METERS: Final = f"SELECT {_METER_COLUMNS} FROM meters ORDER BY serial"
+
+# --- authorization fast path --------------------------------------------------------------
+
+SELECT_VISITS_POSSIBLE: Final = """
+SELECT EXISTS (SELECT 1
+               FROM touch_windows
+               WHERE station_id = $1 AND (closes_at > $2 OR touched_at >= $3))
+    OR EXISTS (SELECT 1
+               FROM visitor_passwords
+               WHERE station_id = $1 AND consumed_at IS NULL AND expires_at > $2)"""
+SELECT_MEMBER_VIEW: Final = """
+SELECT t.id_token, t.kind, t.status, t.expires_at, t.group_id, t.created_at, t.operator_id,
+       t.account_id,
+       a.account_id AS a_account_id, a.operator_id AS a_operator_id, a.name AS a_name,
+       a.email AS a_email, a.status AS a_status, a.expires_at AS a_expires_at,
+       a.group_id AS a_group_id, a.last_used_at AS a_last_used_at,
+       a.created_at AS a_created_at,
+       (SELECT operator_id FROM stations WHERE station_id = $2) AS station_operator
+FROM (SELECT 1) AS one
+LEFT JOIN id_tokens AS t ON t.id_token = $1
+LEFT JOIN accounts AS a ON a.account_id = t.account_id"""
