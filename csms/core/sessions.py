@@ -290,16 +290,21 @@ class SessionService:
         command: RecordTransactionEvent,
         authorization: AuthorizationResult | None,
     ) -> None:
+        """Record what an event adds to the session (the seqNo was kept with the event)."""
         meter_start = session.meter_start_wh
         if meter_start is None:
             meter_start = register_reading(command.samples, _BEGIN, last=False)
-        seq_no = command.seq_no
-        if session.last_seq_no is not None:
-            seq_no = max(seq_no, session.last_seq_no)
+        changes = (
+            meter_start != session.meter_start_wh
+            or command.id_token is not None
+            or (command.offline and not session.offline)
+        )
+        if not changes:  # most Updated events: one round trip saved
+            return
         await uow.sessions.update_progress(
             session.session_id,
             meter_start_wh=meter_start,
-            last_seq_no=seq_no,
+            last_seq_no=None,
             offline=session.offline or command.offline,
             id_token=command.id_token.value if command.id_token else None,
             token_kind=command.id_token.kind if command.id_token else None,

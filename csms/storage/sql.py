@@ -282,7 +282,7 @@ WHERE session_id = $1 AND state = 'active'"""
 UPDATE_SESSION_PROGRESS: Final = """
 UPDATE sessions
 SET meter_start_wh = coalesce(meter_start_wh, $2),
-    last_seq_no = $3,
+    last_seq_no = coalesce($3, last_seq_no),
     offline = $4,
     id_token = coalesce($5, id_token),
     token_kind = coalesce($6, token_kind),
@@ -346,6 +346,10 @@ WITH inserted AS (
                       WHERE station_id = $1 AND transaction_id = $2 AND seq_no = gap)
     LIMIT 1000
     ON CONFLICT DO NOTHING
+), bumped AS (
+    UPDATE sessions
+    SET last_seq_no = greatest(coalesce(last_seq_no, $3), $3)
+    WHERE station_id = $1 AND transaction_id = $2 AND EXISTS (SELECT 1 FROM inserted)
 )
 SELECT count(*) FROM inserted"""
 INSERT_UNMATCHED_STOP: Final = """
