@@ -30,7 +30,7 @@ from csms.core.ports import Clock
 from csms.core.sessions import SessionService
 from csms.core.statements import StatementService
 from csms.core.station_security import FailureThrottle, StationSecurity
-from csms.core.stations import StationService
+from csms.core.stations import BootAdmission, StationService
 from csms.core.tariffs import TariffCatalog
 from csms.core.visitors import VisitorService
 from csms.handlers.server import OcppServer, ServerOptions, tls_context
@@ -158,7 +158,14 @@ class CentralSystem:
         uow = PostgresUnitOfWorkProvider(self.database.pool)
         policy = AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
         stations = StationService(
-            uow, self.clock, heartbeat_interval_s=settings.heartbeat_interval_s, policy=policy
+            uow,
+            self.clock,
+            heartbeat_interval_s=settings.heartbeat_interval_s,
+            policy=policy,
+            admission=BootAdmission(settings.boot_accept_per_s, self.clock)
+            if settings.boot_accept_per_s
+            else None,
+            heartbeat_jitter=settings.heartbeat_jitter,
         )
         security = StationSecurity(
             uow,
@@ -190,7 +197,9 @@ class CentralSystem:
             stations,
             sessions,
             security,
-            local_lists_factory=lambda gateway: LocalListService(uow, self.clock, gateway),
+            local_lists_factory=lambda gateway: LocalListService(
+                uow, self.clock, gateway, concurrency=settings.on_connect_concurrency
+            ),
         )
         assert self.ocpp.local_lists is not None
         self.admin = AdminService(uow, self.ocpp.local_lists)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     tls_client_ca_file: Path | None = None
     handshake_failure_limit: int = Field(default=10, ge=1)
     handshake_failure_window_s: float = Field(default=60.0, gt=0)
+    boot_accept_per_s: int = Field(default=200, ge=0)
+    heartbeat_jitter: float = Field(default=0.1, ge=0, lt=1)
+    on_connect_concurrency: int = Field(default=20, ge=1)
     account_inactivity_months: int = Field(default=4, ge=1, le=120)
     visitor_password_ttl_s: int = Field(default=1800, ge=60, le=7 * 86400)
     outbox_poll_s: float = Field(default=5.0, gt=0)

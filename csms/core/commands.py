@@ -24,6 +24,8 @@ class BootStation:
 
 @dataclass(frozen=True, slots=True)
 class StationBooted:
+    """``accepted`` False means Pending: retry the boot after ``heartbeat_interval_s``."""
+
     accepted: bool
     heartbeat_interval_s: int
     current_time: datetime

@@ -29,10 +29,18 @@ def _entry(record: TokenRecord) -> LocalListEntry:
 
 
 class LocalListService:
-    def __init__(self, uow: UnitOfWorkProvider, clock: Clock, gateway: StationGateway) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkProvider,
+        clock: Clock,
+        gateway: StationGateway,
+        *,
+        concurrency: int = 20,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._gateway = gateway
+        self._slots = asyncio.Semaphore(concurrency)  # on-connect work is rate-limited
 
     async def plan(self, station_id: str) -> SendLocalList | None:
         """What the station needs, or None when it is up to date or has no operator."""
@@ -57,7 +65,13 @@ class LocalListService:
         return SendLocalList(version, False, entries)
 
     async def sync_station(self, station_id: str) -> int | None:
-        """Push what the station lacks; returns the version it now holds (None: unchanged)."""
+        """Push what the station lacks; returns the version it now holds (None: unchanged).
+
+        At most ``concurrency`` pushes run at once, so a reconnect storm queues them."""
+        async with self._slots:
+            return await self._sync(station_id)
+
+    async def _sync(self, station_id: str) -> int | None:
         command = await self.plan(station_id)
         if command is None or not self._gateway.is_connected(station_id):
             return None
@@ -65,7 +79,7 @@ class LocalListService:
         if result.status != "Accepted" and not command.full:  # e.g. VersionMismatch
             async with self._uow() as uow:
                 await uow.stations.set_list_version(station_id, None)  # next push: full
-            return await self.sync_station(station_id)
+            return await self._sync(station_id)
         if result.status != "Accepted":
             log.warning("local_list_refused", station_id=station_id, status=result.status)
             return None

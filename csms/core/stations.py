@@ -6,6 +6,9 @@ G01/G02, N-block notifications. Rules are version-neutral.
 
 from __future__ import annotations
 
+import math
+import random
+
 import structlog
 
 from csms.core.authorization import AuthorizationPolicy, authorize
@@ -14,6 +17,32 @@ from csms.core.models import AuthorizationResult, ConnectorStatus, IdToken, Stat
 from csms.core.ports import Clock, UnitOfWorkProvider
 
 log = structlog.get_logger(__name__)
+
+
+class BootAdmission:
+    """A token bucket of accepted boots per second (storm control after a restart).
+
+    With ``rate`` tokens per second and a burst of ``rate``, a boot that finds the bucket
+    empty is answered Pending with the seconds after which a token will be free for it.
+    """
+
+    def __init__(self, rate_per_s: int, clock: Clock) -> None:
+        self._rate = rate_per_s
+        self._clock = clock
+        self._tokens = float(rate_per_s)
+        self._last = clock.now()
+
+    def retry_after_s(self) -> int:
+        """0 when the boot may proceed (a token is taken), else seconds to wait."""
+        now = self._clock.now()
+        elapsed = (now - self._last).total_seconds()
+        self._last = now
+        self._tokens = min(float(self._rate), self._tokens + elapsed * self._rate)
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return 0
+        self._tokens -= 1  # the retry is booked: later boots wait behind it
+        return max(1, min(60, math.ceil(-self._tokens / self._rate)))
 
 
 class StationService:
@@ -26,11 +55,15 @@ class StationService:
         *,
         heartbeat_interval_s: int,
         policy: AuthorizationPolicy | None = None,
+        admission: BootAdmission | None = None,
+        heartbeat_jitter: float = 0.0,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._heartbeat_interval_s = heartbeat_interval_s
         self._policy = policy or AuthorizationPolicy()
+        self._admission = admission
+        self._heartbeat_jitter = heartbeat_jitter
 
     async def connected(self, station_id: str, ocpp_version: str) -> None:
         async with self._uow() as uow:
@@ -46,6 +79,11 @@ class StationService:
             return await uow.stations.disconnect_all()
 
     async def boot(self, command: BootStation) -> StationBooted:
+        """Accept the boot, or answer Pending when too many stations boot at once (storm
+        control); a Pending boot writes nothing and tells the station when to retry."""
+        retry_after = self._admission.retry_after_s() if self._admission else 0
+        if retry_after:
+            return StationBooted(False, retry_after, self._clock.now())
         station = Station(
             station_id=command.station_id,
             vendor=command.vendor,
@@ -56,7 +94,15 @@ class StationService:
         )
         async with self._uow() as uow:
             await uow.stations.record_boot(station, command.received_at)
-        return StationBooted(True, self._heartbeat_interval_s, self._clock.now())
+        return StationBooted(True, self._jittered_interval(), self._clock.now())
+
+    def _jittered_interval(self) -> int:
+        """Spread heartbeats: a storm of boots must not become a storm of heartbeats."""
+        if not self._heartbeat_jitter:
+            return self._heartbeat_interval_s
+        spread = self._heartbeat_interval_s * self._heartbeat_jitter
+        jitter = random.uniform(-spread, spread)  # noqa: S311 (load spreading, not secrets)
+        return max(1, round(self._heartbeat_interval_s + jitter))
 
     async def heartbeat(self, station_id: str) -> None:
         async with self._uow() as uow:

@@ -81,7 +81,7 @@ def boot_result(booted: commands.StationBooted) -> call_result.BootNotification:
         interval=booted.heartbeat_interval_s,
         status=enums.RegistrationStatus.accepted
         if booted.accepted
-        else enums.RegistrationStatus.rejected,
+        else enums.RegistrationStatus.pending,
     )
 
 

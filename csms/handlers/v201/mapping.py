@@ -99,7 +99,7 @@ def boot_result(booted: commands.StationBooted) -> call_result.BootNotification:
         interval=booted.heartbeat_interval_s,
         status=enums.RegistrationStatusEnumType.accepted
         if booted.accepted
-        else enums.RegistrationStatusEnumType.rejected,
+        else enums.RegistrationStatusEnumType.pending,
     )
 
 
