@@ -35,7 +35,7 @@ async def _station(
             if time.monotonic() < hold_until:
                 await station.heartbeat()
     except Exception as exc:  # counted and reported, the run goes on
-        failures.append(type(exc).__name__)
+        failures.append(f"{type(exc).__name__}: {str(exc)[:80]}")
 
 
 async def run(
@@ -74,6 +74,7 @@ async def run(
             "stations": stations,
             "stations_held": held,
             "failures": len(failures),
+            "failure_kinds": sorted(set(failures)),
             "boot_latency_ms": percentiles(boots),
             "server_rss_mb_idle": before["rss_mb"],
             "server_rss_mb_held": during["rss_mb"],

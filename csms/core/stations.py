@@ -22,27 +22,32 @@ log = structlog.get_logger(__name__)
 class BootAdmission:
     """A token bucket of accepted boots per second (storm control after a restart).
 
-    With ``rate`` tokens per second and a burst of ``rate``, a boot that finds the bucket
-    empty is answered Pending with the seconds after which a token will be free for it.
+    With ``rate`` tokens per second (burst ``rate``), a boot that finds the bucket empty is
+    answered Pending. Its retry time comes from a virtual queue of the Pending answers given
+    recently, which drains at ``rate`` per second: the n-th waiting station retries after
+    about n / rate seconds, so retries arrive spread out instead of all at once, and a
+    retry adds no debt of its own (no livelock however long the storm).
     """
 
     def __init__(self, rate_per_s: int, clock: Clock) -> None:
         self._rate = rate_per_s
         self._clock = clock
         self._tokens = float(rate_per_s)
+        self._waiting = 0.0
         self._last = clock.now()
 
     def retry_after_s(self) -> int:
         """0 when the boot may proceed (a token is taken), else seconds to wait."""
         now = self._clock.now()
-        elapsed = (now - self._last).total_seconds()
+        elapsed = max((now - self._last).total_seconds(), 0.0)
         self._last = now
         self._tokens = min(float(self._rate), self._tokens + elapsed * self._rate)
+        self._waiting = max(0.0, self._waiting - elapsed * self._rate)
         if self._tokens >= 1:
             self._tokens -= 1
             return 0
-        self._tokens -= 1  # the retry is booked: later boots wait behind it
-        return max(1, min(60, math.ceil(-self._tokens / self._rate)))
+        self._waiting += 1
+        return max(1, min(60, math.ceil(self._waiting / self._rate)))
 
 
 class StationService:
