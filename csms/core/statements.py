@@ -53,16 +53,14 @@ def build_statement(
     }
     if meter is not None:
         inputs["meter"] = meter
-    base = {
-        "statement_id": uuid.uuid4(),
-        "session_id": session_id,
-        "inputs": inputs,
-        "corrects": corrects,
-        "correction_reason": correction_reason,
-    }
-    if review_reason is not None:
+    statement_id = uuid.uuid4()
+
+    def without_price(status: StatementStatus, reason: str) -> Statement:
+        """Held for review or unpriced: the reason, never a price of zero."""
         return Statement(
-            status=StatementStatus.NEEDS_REVIEW,
+            statement_id=statement_id,
+            session_id=session_id,
+            status=status,
             tariff_id=None,
             tariff_version=None,
             currency="JPY",
@@ -71,28 +69,21 @@ def build_statement(
             tax_included=None,
             tax_rate_percent=None,
             waiver=None,
-            unpriced_reason=review_reason,
-            **base,  # type: ignore[arg-type]
+            unpriced_reason=reason,
+            inputs=inputs,
+            corrects=corrects,
+            correction_reason=correction_reason,
         )
+
+    if review_reason is not None:
+        return without_price(StatementStatus.NEEDS_REVIEW, review_reason)
     try:
         if energy_wh is None:
             raise ValueError("the delivered energy is unknown (no start or stop register)")
         tariff = catalog.resolve(station_id, evse_id)
         quote = price_session(tariff, started_at, stopped_at, energy_wh)
     except (NoTariffAssigned, NoTariffInForce, ValueError) as exc:
-        return Statement(
-            status=StatementStatus.UNPRICED,
-            tariff_id=None,
-            tariff_version=None,
-            currency="JPY",
-            lines=(),
-            total=None,
-            tax_included=None,
-            tax_rate_percent=None,
-            waiver=None,
-            unpriced_reason=str(exc),
-            **base,  # type: ignore[arg-type]
-        )
+        return without_price(StatementStatus.UNPRICED, str(exc))
     return Statement(
         status=StatementStatus.ISSUED,
         tariff_id=quote.tariff_id,
@@ -104,7 +95,11 @@ def build_statement(
         tax_rate_percent=quote.tax_rate_percent,
         waiver=quote.waiver,
         unpriced_reason=None,
-        **base,  # type: ignore[arg-type]
+        inputs=inputs,
+        statement_id=statement_id,
+        session_id=session_id,
+        corrects=corrects,
+        correction_reason=correction_reason,
     )
 
 
