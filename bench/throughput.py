@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import time
 from typing import Any
 
@@ -26,7 +27,9 @@ from bench.load import Latencies, LoadStation, make_stations
 async def _session_loop(
     station: LoadStation, until: float, meter_values: int, pace_s: float | None, lag: list[float]
 ) -> None:
-    next_send = time.monotonic()
+    # open loop: stations start at random offsets within their pace, so the offered load is
+    # a steady rate, not synchronized bursts of every station at once
+    next_send = time.monotonic() + (random.uniform(0, pace_s) if pace_s else 0)
 
     async def paced() -> None:
         nonlocal next_send
