@@ -1,0 +1,59 @@
+"""The asyncpg pool: JSON codecs, no per-release reset, and the mail outbox drain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from csms.storage import sql
+
+
+def _json_text(value: Any) -> str:
+    """JSON for jsonb columns; Decimals (parsed station payloads) are written exactly."""
+    return json.dumps(
+        value, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v), ensure_ascii=False
+    )
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=_json_text, decoder=json.loads, schema="pg_catalog")
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's default reset query (one round trip per use saved).
+
+    Safe because we keep no session state: every unit of work is a closed transaction,
+    we never LISTEN, SET or take session advisory locks (the migration lock is per
+    transaction), and open cursors live only inside transactions.
+    """
+
+
+async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
+    """A connection pool with JSON codecs; the caller closes it."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        init=_init_connection,
+        command_timeout=60,
+        reset=_keep_session,
+        statement_cache_size=512,
+    )
+    assert pool is not None
+    return pool
+
+
+async def drain_outbox(
+    pool: asyncpg.Pool, deliver: Callable[[str, str, str, str], None], batch: int = 100
+) -> int:
+    """Hand unsent mail to ``deliver(kind, recipient, subject, body)`` and mark it sent."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(sql.SELECT_UNSENT_MAIL, batch)
+        for row in rows:
+            deliver(row["kind"], row["recipient"], row["subject"], row["body"])
+            await conn.execute(sql.MARK_MAIL_SENT, row["message_id"])
+    return len(rows)
