@@ -92,6 +92,7 @@ class TransactionEventRecorded:
     authorization: AuthorizationResult | None
     replayed: bool
     session: Session | None
+    total_cost: Decimal | None = None  # 2.0.1 totalCost: the statement's total, on Ended
 
 
 @dataclass(frozen=True, slots=True)

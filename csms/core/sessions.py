@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import Final
 
 import structlog
@@ -42,7 +43,7 @@ from csms.core.models import (
     SessionState,
 )
 from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
-from csms.core.settlement import Settlement
+from csms.core.settlement import Settlement, issued_total
 from csms.core.signed_data import keep_signed_samples, read_record, transaction_hint
 from csms.core.tariffs import TariffCatalog
 from csms.observability import SESSIONS_ENDED, SESSIONS_STARTED, mask_token
@@ -220,7 +221,10 @@ class SessionService:
                 command.offline,
             )
             if not fresh:
-                return TransactionEventRecorded(authorization, replayed=True, session=session)
+                total = None
+                if session is not None and command.kind is TransactionEventKind.ENDED:
+                    total = await issued_total(uow, session.session_id)
+                return TransactionEventRecorded(authorization, True, session, total)
             if session is None and command.kind is TransactionEventKind.ENDED:
                 await self._keep_unmatched_event(uow, command)
                 return TransactionEventRecorded(authorization, replayed=False, session=None)
@@ -236,9 +240,10 @@ class SessionService:
                 session.session_id,
                 command.samples,
             )
+            total = None
             if command.kind is TransactionEventKind.ENDED and session.state is SessionState.ACTIVE:
-                await self._end_from_event(uow, session, command)
-        return TransactionEventRecorded(authorization, replayed=False, session=session)
+                total = await self._end_from_event(uow, session, command)
+        return TransactionEventRecorded(authorization, False, session, total)
 
     async def _open_from_event(
         self,
@@ -313,7 +318,7 @@ class SessionService:
 
     async def _end_from_event(
         self, uow: UnitOfWork, session: Session, command: RecordTransactionEvent
-    ) -> None:
+    ) -> Decimal | None:
         meter_stop = register_reading(command.samples, _END, last=True)
         if meter_stop is None:  # the Ended event carried no register: use the last one stored
             meter_stop = register_reading(
@@ -328,8 +333,9 @@ class SessionService:
         await uow.sessions.complete(
             session.session_id, command.timestamp, meter_stop, energy_wh, command.stopped_reason
         )
-        await self._settlement.settle(uow, session, command.timestamp, energy_wh)
+        total = await self._settlement.settle(uow, session, command.timestamp, energy_wh)
         _log_ended(session, energy_wh, command.stopped_reason)
+        return total
 
     async def _authorize(
         self,

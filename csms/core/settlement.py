@@ -40,8 +40,10 @@ class Settlement:
 
     async def settle(
         self, uow: UnitOfWork, session: Session, stopped_at: datetime, energy_wh: Decimal | None
-    ) -> None:
+    ) -> Decimal | None:
         """Price the finished session; the unique index keeps it to one original.
+
+        Returns the statement's total when it was issued (None: unpriced or held).
 
         A connector with a registered signed billing meter bills the meter's verified energy
         or is held for review; others bill the charger's register.
@@ -88,7 +90,7 @@ class Settlement:
             review_reason=review,
         )
         if not await uow.statements.add(statement):
-            return
+            return await issued_total(uow, session.session_id)
         STATEMENTS_ISSUED.labels(statement.status.value).inc()
         if session.visitor_id is not None:
             await _notify_visitor(uow, session.visitor_id, statement.total)
@@ -106,6 +108,15 @@ class Settlement:
                 tariff_id=statement.tariff_id,
                 total=str(statement.total),
             )
+        return statement.total if statement.status is StatementStatus.ISSUED else None
+
+
+async def issued_total(uow: UnitOfWork, session_id: uuid.UUID) -> Decimal | None:
+    """The current statement's total, when it is an issued one (replayed stops)."""
+    statements = await uow.statements.of_session(session_id)
+    if statements and statements[-1].status is StatementStatus.ISSUED:
+        return statements[-1].total
+    return None
 
 
 async def _notify_visitor(uow: UnitOfWork, visitor_id: uuid.UUID, total: Decimal | None) -> None:

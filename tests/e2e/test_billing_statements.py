@@ -91,12 +91,14 @@ CASES: dict[str, tuple[str, str, dict[str, Any], list[list[str]], str, str]] = {
     ),
 }
 STATIONS = {name: unique(f"BILL-{name}") for name in CASES}
+TOTAL_COST_STATION = unique("BILL-total-cost")
 
 
 @pytest.fixture(scope="module")
 def assignments(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shipped = json.loads((Path("config/tariffs/assignments.json")).read_text(encoding="utf-8"))
     shipped["stations"].update({STATIONS[name]: case[2] for name, case in CASES.items()})
+    shipped["stations"][TOTAL_COST_STATION] = {"current": "DC", "max_power_kw": "90"}
     path = tmp_path_factory.mktemp("tariffs") / "assignments.json"
     path.write_text(json.dumps(shipped, ensure_ascii=False), encoding="utf-8")
     return path
@@ -244,3 +246,19 @@ async def test_a_correction_is_a_new_statement_that_refers_to_the_old(
         "SELECT status FROM statements WHERE session_id = $1 ORDER BY issued_at", session_id
     )
     assert [r["status"] for r in rows] == ["unpriced", "unpriced"]
+
+
+async def test_v201_ended_is_answered_with_the_total_cost(billing_system: CentralSystem) -> None:
+    """2.0.1: the Ended event's answer carries totalCost (yen, tax included), also on replay."""
+    station = SimulatedStation(
+        TOTAL_COST_STATION, "2.0.1", PROFILES["quick-dc-90kw"], SimClock(FEB_10, speed=0)
+    )
+    await station.connect(f"ws://127.0.0.1:{billing_system.ocpp_port}/ocpp")
+    tx = await station.start_transaction(1, "CARD")
+    await station.charge(tx, 1800)
+    action, ended = station.stop_message(tx)
+    first = await station.client.call(action, ended)
+    again = await station.client.call(action, ended)
+    await station.close()
+    assert first["totalCost"] == 2310  # 385 + 77 x 25 (emp-quick-90kw), a JSON integer
+    assert again["totalCost"] == 2310

@@ -91,7 +91,8 @@ class ChargePointV201(StationAdapter):
         )
         info = recorded.authorization
         return call_result.TransactionEvent(
-            id_token_info=mapping.from_authorization(info) if info else None
+            id_token_info=mapping.from_authorization(info) if info else None,
+            total_cost=recorded.total_cost,  # a Decimal: our encoder writes it exactly
         )
 
     @on("MeterValues")
