@@ -212,7 +212,10 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkProvider(Protocol):
-    def __call__(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    """``uow()`` is one transaction. ``uow(atomic=False)`` skips BEGIN/COMMIT for use cases
+    whose every statement stands alone (one write, or reads and one conditional write)."""
+
+    def __call__(self, *, atomic: bool = True) -> AbstractAsyncContextManager[UnitOfWork]: ...
 
 
 class ReadModel(Protocol):

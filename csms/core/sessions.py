@@ -126,7 +126,7 @@ class SessionService:
 
     async def record_meter_values(self, command: RecordMeterValues) -> None:
         """Keep every sample; link it to its session when the transaction is known."""
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:  # a lookup and one insert
             session = None
             if command.transaction_id is not None:
                 session = await uow.sessions.by_transaction(

@@ -110,7 +110,7 @@ class StationService:
         return max(1, round(self._heartbeat_interval_s + jitter))
 
     async def heartbeat(self, station_id: str) -> None:
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:
             await uow.stations.touch(station_id, self._clock.now())
 
     async def record_status(self, command: RecordStatus) -> None:
@@ -122,17 +122,17 @@ class StationService:
             error_code=command.error_code,
             status_at=command.timestamp,
         )
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:
             await uow.stations.upsert_connector(status)
 
     async def record_event(self, command: RecordStationEvent) -> None:
         event = StationEvent(command.station_id, command.kind, command.occurred_at, command.payload)
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:
             await uow.stations.add_event(event)
 
     async def authorize(self, station_id: str, token: IdToken) -> AuthorizationResult:
         """1.6 Authorize / 2.0.1 Authorize (no EVSE in either): the one core rule."""
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:
             return await authorize(
                 uow,
                 station_id,

@@ -50,9 +50,13 @@ class PostgresUnitOfWorkProvider:
         self._pool = pool
 
     @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[PostgresUnitOfWork]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresUnitOfWork(conn)
+    async def __call__(self, *, atomic: bool = True) -> AsyncIterator[PostgresUnitOfWork]:
+        async with self._pool.acquire() as conn:
+            if not atomic:  # each statement commits on its own: two round trips saved
+                yield PostgresUnitOfWork(conn)
+                return
+            async with conn.transaction():
+                yield PostgresUnitOfWork(conn)
 
 
 class PostgresReadModel:
