@@ -98,7 +98,7 @@ class StationSecurity:
         return decision
 
     async def _decide(self, attempt: HandshakeAttempt) -> HandshakeDecision:
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:  # a read, at most one insert
             credentials = await uow.stations.credentials(attempt.station_id)
             if credentials is None:
                 if not self._auto_register:

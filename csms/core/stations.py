@@ -71,11 +71,11 @@ class StationService:
         self._heartbeat_jitter = heartbeat_jitter
 
     async def connected(self, station_id: str, ocpp_version: str) -> None:
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:
             await uow.stations.set_connected(station_id, True, self._clock.now())
 
     async def disconnected(self, station_id: str) -> None:
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:
             await uow.stations.set_connected(station_id, False, self._clock.now())
 
     async def reset_connections(self) -> int:
@@ -97,7 +97,7 @@ class StationService:
             firmware_version=command.firmware_version,
             ocpp_version=command.ocpp_version,
         )
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:
             await uow.stations.record_boot(station, command.received_at)
         return StationBooted(True, self._jittered_interval(), self._clock.now())
 
