@@ -44,7 +44,7 @@ class LocalListService:
 
     async def plan(self, station_id: str) -> SendLocalList | None:
         """What the station needs, or None when it is up to date or has no operator."""
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:  # reads only
             operator = await uow.stations.operator_of(station_id)
             if operator is None:
                 return None

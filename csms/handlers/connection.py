@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -43,6 +42,7 @@ from csms.observability import OCPP_CALLS_SENT, OCPP_MESSAGE_DURATION, OCPP_MESS
 log = structlog.get_logger(__name__)
 
 _QUEUE_LIMIT: Final = 32
+_CONNECTIONS: Final = itertools.count(1)
 _STOP: Final = object()
 
 
@@ -75,7 +75,7 @@ class StationConnection:
         self._pending: dict[str, _Pending] = {}
         self._outgoing_lock = asyncio.Lock()
         self._ids = itertools.count(1)
-        self._id_prefix = uuid.uuid4().hex[:8]
+        self._id_prefix = f"{next(_CONNECTIONS):x}"  # unique per connection, no syscall
         self._draining = False
         self.idle = asyncio.Event()
         self.idle.set()
