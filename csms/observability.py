@@ -60,7 +60,7 @@ SESSIONS_ENDED: Final = Counter(
 
 STATEMENTS_ISSUED: Final = Counter(
     "csms_statements_total",
-    "Statements stored for finished sessions, by status (issued or unpriced).",
+    "Statements stored for finished sessions, by status (issued, unpriced or needs_review).",
     ["status"],
     registry=REGISTRY,
 )

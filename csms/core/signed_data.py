@@ -1,6 +1,6 @@
 """Signed meter data in the core: keep every record, and bill from the billing meter.
 
-Issue rules: a connector with a registered signed meter bills the verified signed end minus
+Rules: a connector with a registered signed meter bills the verified signed end minus
 begin (kWh as the meter states it); if verification fails or the meter has no key, the
 statement is held ``needs_review`` with the reason, never billed from the charger's
 register. A malformed record is stored verbatim, flagged and logged; it never fails the

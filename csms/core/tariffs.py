@@ -1,6 +1,6 @@
 """Which tariff prices a session: explicit assignments first, then the charger's class.
 
-Order (issue "price every session"; seed 004 別表1/別表2): connector (stand) tariff >
+Order (seed 004 別表1/別表2, billing.md §3): connector (stand) tariff >
 station tariff > site tariff > charger-class tariff. Classes (004 別表1): AC normal; DC with
 maximum output >= 90 kW; DC with maximum output <= 50 kW. A DC charger between 50 and 90 kW
 fits no class: without an explicit tariff that is a configuration error reported when the

@@ -1,4 +1,4 @@
--- Stations, connectors, tokens, sessions and every sampled value (issue: walking skeleton).
+-- Stations, connectors, tokens, sessions and every sampled value.
 
 CREATE TABLE stations (
     station_id          text PRIMARY KEY,

@@ -1,4 +1,4 @@
--- One priced statement per finished session; immutable once issued (issue: billing).
+-- One priced statement per finished session; immutable once issued.
 
 CREATE TABLE statements (
     statement_id        uuid PRIMARY KEY,

@@ -1,5 +1,5 @@
 -- Operators, member accounts and cards, visitors (card touch, one-time passwords),
--- app starts, local authorization lists, and the mail outbox (issue: who may charge).
+-- app starts, local authorization lists, and the mail outbox.
 
 CREATE TABLE operators (
     operator_id         text PRIMARY KEY,

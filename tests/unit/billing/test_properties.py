@@ -1,4 +1,4 @@
-"""Hypothesis properties of the billing engine (issue acceptance list)."""
+"""Hypothesis properties of the billing engine (what correct billing must always hold)."""
 
 from __future__ import annotations
 
