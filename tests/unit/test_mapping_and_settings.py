@@ -93,3 +93,14 @@ def test_bad_settings_fail_fast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     config.write_text("colour = 'red'\n")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_every_setting_is_documented_and_the_example_file_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """config/README.md has a row per key; config/csms.example.toml is a valid file."""
+    root = Path(__file__).resolve().parents[2]
+    documented = (root / "config" / "README.md").read_text(encoding="utf-8")
+    assert [key for key in Settings.model_fields if f"`{key}`" not in documented] == []
+    monkeypatch.setenv("CSMS_CONFIG_FILE", str(root / "config" / "csms.example.toml"))
+    assert Settings().port == 9000
