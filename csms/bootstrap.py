@@ -44,6 +44,7 @@ from csms.storage.postgres import (
     create_pool,
     drain_outbox,
 )
+from csms.storage.sample_batcher import PostgresSampleBatcher
 from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
 from csms.storage.tariff_files import load_catalog
 
@@ -174,7 +175,13 @@ class CentralSystem:
                 settings.handshake_failure_limit, settings.handshake_failure_window_s
             ),
         )
-        sessions = SessionService(uow, self.clock, self.catalog, policy)
+        batcher = None
+        if settings.meter_value_batch_ms > 0:
+            batcher = PostgresSampleBatcher(
+                self.database.pool, max_wait_s=settings.meter_value_batch_ms / 1000
+            )
+            self._stack.push_async_callback(batcher.close)  # after the server, before the pool
+        sessions = SessionService(uow, self.clock, self.catalog, policy, batcher)
         stale = await stations.reset_connections()
         self.ocpp = OcppServer(
             ServerOptions(

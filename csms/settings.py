@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     tls_client_ca_file: Path | None = None
     handshake_failure_limit: int = Field(default=10, ge=1)
     handshake_failure_window_s: float = Field(default=60.0, gt=0)
+    meter_value_batch_ms: float = Field(default=2.0, ge=0, le=100)
     boot_accept_per_s: int = Field(default=200, ge=0)
     heartbeat_jitter: float = Field(default=0.1, ge=0, lt=1)
     on_connect_concurrency: int = Field(default=20, ge=1)

@@ -194,6 +194,18 @@ class MeterRepository(Protocol):
     ) -> None: ...
 
 
+class SampleBatcher(Protocol):
+    """Stores plain (unsigned) meter values in batches; returns once they are committed."""
+
+    async def add(
+        self,
+        station_id: str,
+        evse_id: int | None,
+        transaction_id: str | None,
+        samples: Sequence[MeterSample],
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction; repositories share it. Commits on clean exit."""
 

@@ -42,7 +42,7 @@ from csms.core.models import (
     Session,
     SessionState,
 )
-from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
+from csms.core.ports import Clock, SampleBatcher, UnitOfWork, UnitOfWorkProvider
 from csms.core.settlement import Settlement, issued_total
 from csms.core.signed_data import keep_signed_samples, read_record, transaction_hint
 from csms.core.tariffs import TariffCatalog
@@ -76,7 +76,9 @@ class SessionService:
         clock: Clock,
         catalog: TariffCatalog,
         policy: AuthorizationPolicy | None = None,
+        batcher: SampleBatcher | None = None,
     ) -> None:
+        self._batcher = batcher
         self._uow = uow
         self._clock = clock
         self._settlement = Settlement(catalog)
@@ -126,6 +128,12 @@ class SessionService:
 
     async def record_meter_values(self, command: RecordMeterValues) -> None:
         """Keep every sample; link it to its session when the transaction is known."""
+        if self._batcher is not None and all(x.signed_data is None for x in command.samples):
+            # group commit: the batch links each sample to its session by transaction id
+            await self._batcher.add(
+                command.station_id, command.evse_id, command.transaction_id, command.samples
+            )
+            return
         async with self._uow(atomic=False) as uow:  # a lookup and one insert
             session = None
             if command.transaction_id is not None:

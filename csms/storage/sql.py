@@ -310,6 +310,18 @@ INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, samp
                            signed_data, signing_method, encoding_method, public_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 ON CONFLICT DO NOTHING"""
+# Group commit: many messages' samples, each linked to its session, in one statement.
+INSERT_SAMPLES_BATCH: Final = """
+INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, sampled_at,
+                           measurand, value, unit, multiplier, phase, context, location)
+SELECT s.session_id, u.station_id, u.evse_id, u.transaction_id, u.sampled_at, u.measurand,
+       u.value, u.unit, u.multiplier, u.phase, u.context, u.location
+FROM unnest($1::text[], $2::integer[], $3::text[], $4::timestamptz[], $5::text[],
+            $6::numeric[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::text[])
+     AS u(station_id, evse_id, transaction_id, sampled_at, measurand, value, unit,
+          multiplier, phase, context, location)
+LEFT JOIN sessions AS s ON s.station_id = u.station_id AND s.transaction_id = u.transaction_id
+ON CONFLICT DO NOTHING"""
 SELECT_SAMPLES_OF_SESSION: Final = """
 SELECT sampled_at, measurand, value, unit, multiplier, phase, context, location,
        signed_data, signing_method, encoding_method, public_key

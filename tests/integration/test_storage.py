@@ -55,3 +55,57 @@ async def test_unit_of_work_rolls_back_on_error(migrated_dsn: str) -> None:
             assert await work.stations.get(station) is None
     finally:
         await pool.close()
+
+
+async def test_sample_batches_store_each_sample_once_linked_to_its_session(
+    migrated_dsn: str,
+) -> None:
+    """Group commit: 40 concurrent messages, replayed twice, give 40 rows linked by session."""
+    import asyncio
+    import uuid
+
+    from csms.storage.sample_batcher import PostgresSampleBatcher
+
+    pool = await create_pool(migrated_dsn, 4)
+    station = unique("BATCH")
+    try:
+        async with pool.acquire() as conn:
+            await conn.execute("INSERT INTO stations (station_id) VALUES ($1)", station)
+            session_id = uuid.uuid4()
+            await conn.execute(
+                "INSERT INTO sessions (session_id, station_id, evse_id, connector_id,"
+                " transaction_id, ocpp_version, started_at, state)"
+                " VALUES ($1, $2, 1, 1, '7', '1.6', $3, 'active')",
+                session_id,
+                station,
+                AT,
+            )
+        batcher = PostgresSampleBatcher(pool, max_wait_s=0.005)
+        messages = [
+            (
+                station,
+                1,
+                "7",
+                [
+                    MeterSample(
+                        AT.replace(minute=i),
+                        "Energy.Active.Import.Register",
+                        Decimal(f"{1000 + i}.5"),
+                        "Wh",
+                    )
+                ],
+            )
+            for i in range(40)
+        ]
+        for _ in range(2):  # the second round is a replay of the same messages
+            await asyncio.gather(*(batcher.add(*m) for m in messages))
+        await batcher.close()
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT session_id, value FROM meter_samples WHERE station_id = $1", station
+            )
+        assert len(rows) == 40
+        assert {r["session_id"] for r in rows} == {session_id}
+        assert sorted(r["value"] for r in rows)[0] == Decimal("1000.5")
+    finally:
+        await pool.close()

@@ -1,0 +1,102 @@
+"""Group commit for meter values: samples from many stations in one statement.
+
+OCPP answers a MeterValues Call only after its samples are stored. Instead of one
+transaction per message, samples that arrive within ``max_wait_s`` (2 ms) are written with
+one ``INSERT ... SELECT FROM unnest(...)`` that also links each row to its session; every
+waiting message is answered once that single statement has committed (or fails, and is
+answered InternalError, so the station retries; replays are ignored by the unique index).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Final
+
+import asyncpg
+
+from csms.core.models import MeterSample
+from csms.storage import sql
+
+_COLUMNS: Final = 11
+
+
+class PostgresSampleBatcher:
+    def __init__(
+        self, pool: asyncpg.Pool, *, max_wait_s: float = 0.002, max_rows: int = 2000
+    ) -> None:
+        self._pool = pool
+        self._max_wait_s = max_wait_s
+        self._max_rows = max_rows
+        self._rows: list[tuple[Any, ...]] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
+
+    async def add(
+        self,
+        station_id: str,
+        evse_id: int | None,
+        transaction_id: str | None,
+        samples: Sequence[MeterSample],
+    ) -> None:
+        """Store the samples with the next batch; returns once that batch committed."""
+        if not samples:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._rows.extend(
+            (
+                station_id,
+                evse_id,
+                transaction_id,
+                s.sampled_at,
+                s.measurand,
+                s.value,
+                s.unit,
+                s.multiplier,
+                s.phase,
+                s.context,
+                s.location,
+            )
+            for s in samples
+        )
+        self._waiters.append(future)
+        if len(self._rows) >= self._max_rows:
+            self._start_flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._max_wait_s, self._start_flush)
+        await future
+
+    def _start_flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        rows, waiters = self._rows, self._waiters
+        self._rows, self._waiters = [], []
+        if not waiters:
+            return
+        task = asyncio.create_task(self._flush(rows, waiters))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush(
+        self, rows: list[tuple[Any, ...]], waiters: list[asyncio.Future[None]]
+    ) -> None:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        try:
+            async with self._pool.acquire() as conn:
+                await conn.execute(sql.INSERT_SAMPLES_BATCH, *columns)
+        except Exception as exc:  # every waiting message is answered with the failure
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def close(self) -> None:
+        """Write what is waiting, then wait for writes in flight (shutdown)."""
+        self._start_flush()
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
