@@ -221,3 +221,18 @@ def jsonable_session(session: Session) -> dict[str, Any]:
         "offline": session.offline,
         "last_seq_no": session.last_seq_no,
     }
+
+
+def reading_columns(sample: MeterSample) -> tuple[object, ...]:
+    """A sample's reading columns, in the order of INSERT_SAMPLE and INSERT_SAMPLES_BATCH:
+    sampled_at, measurand, value, unit, multiplier, phase, context, location."""
+    return (
+        sample.sampled_at,
+        sample.measurand,
+        sample.value,
+        sample.unit,
+        sample.multiplier,
+        sample.phase,
+        sample.context,
+        sample.location,
+    )

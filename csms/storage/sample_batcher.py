@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
 import asyncpg
 
 from csms.core.models import MeterSample
 from csms.storage import sql
-
-_COLUMNS: Final = 11
+from csms.storage.rows import reading_columns
 
 
 class PostgresSampleBatcher:
@@ -45,20 +44,7 @@ class PostgresSampleBatcher:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._rows.extend(
-            (
-                station_id,
-                evse_id,
-                transaction_id,
-                s.sampled_at,
-                s.measurand,
-                s.value,
-                s.unit,
-                s.multiplier,
-                s.phase,
-                s.context,
-                s.location,
-            )
-            for s in samples
+            (station_id, evse_id, transaction_id, *reading_columns(s)) for s in samples
         )
         self._waiters.append(future)
         if len(self._rows) >= self._max_rows:

@@ -17,7 +17,13 @@ from csms.core.models import (
     TokenStatus,
 )
 from csms.storage import sql
-from csms.storage.rows import line_json, sample_from_row, session_from_row, statement_from_row
+from csms.storage.rows import (
+    line_json,
+    reading_columns,
+    sample_from_row,
+    session_from_row,
+    statement_from_row,
+)
 
 
 class PostgresSessionRepository:
@@ -131,14 +137,7 @@ class PostgresSessionRepository:
                     station_id,
                     evse_id,
                     transaction_id,
-                    s.sampled_at,
-                    s.measurand,
-                    s.value,
-                    s.unit,
-                    s.multiplier,
-                    s.phase,
-                    s.context,
-                    s.location,
+                    *reading_columns(s),
                     s.signed_data,
                     s.signing_method,
                     s.encoding_method,
