@@ -20,22 +20,22 @@ import asyncpg
 import structlog
 import uvicorn
 
+from csms.administration.service import AdminService
 from csms.api.app import create_app
-from csms.core.admin import AdminService
-from csms.core.app_sessions import AppSessionService
-from csms.core.authorization import AuthorizationPolicy
-from csms.core.clock import SystemClock
-from csms.core.local_lists import LocalListService
-from csms.core.ports import Clock
-from csms.core.sessions import SessionService
-from csms.core.statements import StatementService
-from csms.core.station_security import FailureThrottle, StationSecurity
-from csms.core.stations import BootAdmission, StationService
-from csms.core.tariffs import TariffCatalog
-from csms.core.visitors import VisitorService
+from csms.authorization.rule import AuthorizationPolicy
+from csms.authorization.visitors import VisitorService
+from csms.charging.app_sessions import AppSessionService
+from csms.charging.lifecycle import SessionService
+from csms.clock import SystemClock
 from csms.handlers.server import OcppServer, ServerOptions, tls_context
 from csms.observability import REGISTRY
+from csms.ports import Clock
 from csms.settings import Settings
+from csms.settlement.statements import StatementService
+from csms.settlement.tariffs import TariffCatalog
+from csms.station_commands.local_lists import LocalListService
+from csms.stations.security import FailureThrottle, StationSecurity
+from csms.stations.service import BootAdmission, StationService
 from csms.storage.embedded import EmbeddedPostgres
 from csms.storage.migrate import migrate
 from csms.storage.postgres import (

@@ -21,16 +21,17 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from csms.administration.service import AdminService
+from csms.authorization.models import AccountStatus, Stand, TokenStatus
 from csms.billing.pricer import NoTariffInForce, price_session, quote_as_dict
 from csms.billing.tariff import TariffError
 from csms.bootstrap import CentralSystem, open_database
-from csms.core.admin import AdminService
-from csms.core.errors import CsmsError
-from csms.core.models import AccountStatus, MeterRecord, Stand, TokenStatus
+from csms.errors import CsmsError
 from csms.meter.ocmf import OcmfFormatError, parse_ocmf
 from csms.meter.verify import OcmfVerificationError, verify_signature
 from csms.observability import configure_logging
 from csms.settings import Settings, load_settings
+from csms.settlement.models import MeterRecord
 from csms.storage.embedded import EmbeddedPostgresError
 from csms.storage.postgres import PostgresReadModel, PostgresUnitOfWorkProvider
 from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR

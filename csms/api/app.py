@@ -18,27 +18,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from csms.administration.service import AdminService
 from csms.api.members import member_routes
 from csms.api.responses import ERROR_STATUS, ExactJSONResponse, error, session_id_of
-from csms.core import commands
-from csms.core.admin import AdminService
-from csms.core.app_sessions import AppSessionService
-from csms.core.errors import CsmsError
-from csms.core.local_lists import LocalListService
-from csms.core.models import SessionState, Statement
-from csms.core.ports import ReadModel, StationGateway
-from csms.core.statements import StatementService
-from csms.core.visitors import VisitorService
+from csms.authorization.visitors import VisitorService
+from csms.charging.app_sessions import AppSessionService
+from csms.charging.models import SessionState
+from csms.errors import CsmsError
+from csms.ports import ReadModel, StationGateway
+from csms.settlement.models import Statement
+from csms.settlement.statements import StatementService
+from csms.station_commands import commands as operator_cmd
+from csms.station_commands.local_lists import LocalListService
 
 log = structlog.get_logger(__name__)
 
 _COMMANDS: Final[dict[str, type[Any]]] = {
-    "get-configuration": commands.GetConfiguration,
-    "set-configuration": commands.SetConfiguration,
-    "trigger-message": commands.TriggerMessage,
-    "reset": commands.Reset,
-    "unlock-connector": commands.UnlockConnector,
-    "change-availability": commands.ChangeAvailability,
+    "get-configuration": operator_cmd.GetConfiguration,
+    "set-configuration": operator_cmd.SetConfiguration,
+    "trigger-message": operator_cmd.TriggerMessage,
+    "reset": operator_cmd.Reset,
+    "unlock-connector": operator_cmd.UnlockConnector,
+    "change-availability": operator_cmd.ChangeAvailability,
 }
 
 

@@ -13,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from csms.administration.service import AdminService
 from csms.api.responses import ExactJSONResponse, error, guarded, json_body, session_id_of
-from csms.core.admin import AdminService
-from csms.core.app_sessions import AppSessionService, AppStartRefused
-from csms.core.local_lists import LocalListService
-from csms.core.models import AccountStatus, MeterRecord, Stand, TokenKind, TokenStatus
-from csms.core.visitors import VisitorService
+from csms.authorization.models import AccountStatus, Stand, TokenKind, TokenStatus
+from csms.authorization.visitors import VisitorService
+from csms.charging.app_sessions import AppSessionService, AppStartRefused
+from csms.settlement.models import MeterRecord
+from csms.station_commands.local_lists import LocalListService
 
 
 def _text(body: dict[str, Any], key: str, *, required: bool = True) -> str | None:

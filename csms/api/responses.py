@@ -14,7 +14,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from csms.core.errors import (
+from csms.errors import (
     Conflict,
     CsmsError,
     InvalidInput,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from csms.core import commands
-from csms.core.clock import SystemClock
-from csms.core.local_lists import LocalListService
-from csms.core.ports import Clock
-from csms.core.sessions import SessionService
-from csms.core.stations import StationService
+from csms.charging.lifecycle import SessionService
+from csms.clock import SystemClock
 from csms.handlers.timestamps import parse_timestamp
+from csms.ports import Clock
+from csms.station_commands.local_lists import LocalListService
+from csms.stations import commands as station_cmd
+from csms.stations.service import StationService
 
 
 class StationAdapter:
@@ -42,7 +42,7 @@ class StationAdapter:
     async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:
         """Keep a notification the operator may need (firmware, diagnostics, events, ...)."""
         await self._stations.record_event(
-            commands.RecordStationEvent(
+            station_cmd.RecordStationEvent(
                 station_id=self.station_id,
                 kind=kind,
                 occurred_at=parse_timestamp(occurred_at) if occurred_at else None,

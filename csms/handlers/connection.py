@@ -20,7 +20,7 @@ import structlog
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from csms.core.errors import InvalidInput, StationRejected, StationTimeout
+from csms.errors import InvalidInput, StationRejected, StationTimeout
 from csms.handlers.rpc import (
     Call,
     CallError,

@@ -24,17 +24,17 @@ from websockets.exceptions import InvalidHeaderFormat
 from websockets.headers import parse_authorization_basic
 from websockets.http11 import Request, Response
 
-from csms.core.commands import CommandResult, StationCommand
-from csms.core.errors import StationNotConnected
-from csms.core.local_lists import LocalListService
-from csms.core.sessions import SessionService
-from csms.core.station_security import HandshakeAttempt, StationSecurity
-from csms.core.stations import StationService
+from csms.charging.lifecycle import SessionService
+from csms.errors import StationNotConnected
 from csms.handlers.connection import StationConnection
 from csms.handlers.rpc import DIALECTS, Schemas, handlers_of
 from csms.handlers.v16.charge_point import ChargePointV16
 from csms.handlers.v201.charge_point import ChargePointV201
 from csms.observability import CONNECTED_STATIONS, HANDSHAKES_REFUSED
+from csms.station_commands.commands import CommandResult, StationCommand
+from csms.station_commands.local_lists import LocalListService
+from csms.stations.security import HandshakeAttempt, StationSecurity
+from csms.stations.service import StationService
 
 log = structlog.get_logger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from csms.core.errors import InvalidInput
+from csms.errors import InvalidInput
 
 
 def parse_timestamp(value: str) -> datetime:

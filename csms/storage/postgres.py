@@ -12,12 +12,9 @@ from uuid import UUID
 
 import asyncpg
 
-from csms.core.models import (
-    MeterRecord,
-    SessionState,
-    Statement,
-    TokenRecord,
-)
+from csms.authorization.models import TokenRecord
+from csms.charging.models import SessionState
+from csms.settlement.models import MeterRecord, Statement
 from csms.storage import sql
 from csms.storage.pool import create_pool, drain_outbox
 from csms.storage.session_repositories import (

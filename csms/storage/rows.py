@@ -7,23 +7,24 @@ from typing import Any
 
 import asyncpg
 
-from csms.core.models import (
+from csms.authorization.models import (
     AccountRecord,
     AccountStatus,
-    MeterRecord,
-    MeterSample,
-    Session,
-    SessionState,
-    SignedRecord,
-    Statement,
-    StatementLine,
-    StatementStatus,
-    Station,
     TokenKind,
     TokenRecord,
     TokenStatus,
     Visitor,
 )
+from csms.charging.models import Session, SessionState
+from csms.settlement.models import (
+    MeterRecord,
+    MeterSample,
+    SignedRecord,
+    Statement,
+    StatementLine,
+    StatementStatus,
+)
+from csms.stations.models import Station
 
 
 def station_from_row(row: asyncpg.Record) -> Station:

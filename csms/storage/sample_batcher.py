@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from csms.core.models import MeterSample
+from csms.settlement.models import MeterSample
 from csms.storage import sql
 from csms.storage.rows import reading_columns
 

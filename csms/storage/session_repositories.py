@@ -9,13 +9,9 @@ from uuid import UUID
 
 import asyncpg
 
-from csms.core.models import (
-    MeterSample,
-    Session,
-    Statement,
-    TokenKind,
-    TokenStatus,
-)
+from csms.authorization.models import TokenKind, TokenStatus
+from csms.charging.models import Session
+from csms.settlement.models import MeterSample, Statement
 from csms.storage import sql
 from csms.storage.rows import (
     line_json,

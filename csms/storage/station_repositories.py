@@ -7,13 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
-from csms.core.models import (
-    AccountRecord,
-    ConnectorStatus,
-    Station,
-    StationEvent,
-    TokenRecord,
-)
+from csms.authorization.models import AccountRecord, TokenRecord
+from csms.stations.models import ConnectorStatus, Station, StationEvent
 from csms.storage import sql
 from csms.storage.rows import account_from_row, station_from_row, token_from_row
 

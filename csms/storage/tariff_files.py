@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from csms.billing.tariff import Tariff, TariffError, parse_tariff
-from csms.core.tariffs import TariffCatalog, build_catalog
+from csms.settlement.tariffs import TariffCatalog, build_catalog
 
 ASSIGNMENTS: Final = "assignments.json"
 DEFAULT_DIR: Final = Path(__file__).resolve().parents[2] / "config" / "tariffs"

@@ -7,12 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
-from csms.core.models import (
-    MeterRecord,
-    SignedRecord,
-    Stand,
-    Visitor,
-)
+from csms.authorization.models import Stand, Visitor
+from csms.settlement.models import MeterRecord, SignedRecord
 from csms.storage import sql
 from csms.storage.rows import meter_from_row, signed_from_row, visitor_from_row
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from csms.bootstrap import CentralSystem
-from csms.core.clock import FixedClock
+from csms.clock import FixedClock
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
 from tests.e2e.conftest import make_settings

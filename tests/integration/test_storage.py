@@ -8,7 +8,7 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from csms.core.models import MeterSample
+from csms.settlement.models import MeterSample
 from csms.storage.migrate import migrate
 from csms.storage.postgres import PostgresUnitOfWorkProvider, create_pool
 from tests.conftest import unique

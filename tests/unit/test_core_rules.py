@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csms.core.authorization import decide, normalise_token
-from csms.core.credentials import hash_password, verify_password
-from csms.core.energy import energy_delivered, register_reading, register_wh
-from csms.core.errors import InvalidInput
-from csms.core.models import IdToken, MeterSample, TokenKind, TokenRecord, TokenStatus
+from csms.authorization.models import IdToken, TokenKind, TokenRecord, TokenStatus
+from csms.authorization.rule import decide, normalise_token
+from csms.errors import InvalidInput
 from csms.handlers.timestamps import format_timestamp, parse_timestamp
+from csms.settlement.measurement import energy_delivered, register_reading, register_wh
+from csms.settlement.models import MeterSample
+from csms.stations.credentials import hash_password, verify_password
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

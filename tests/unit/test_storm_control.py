@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from csms.core.clock import FixedClock
-from csms.core.stations import BootAdmission
+from csms.clock import FixedClock
+from csms.stations.service import BootAdmission
 
 
 def test_boots_beyond_the_rate_are_told_when_to_retry() -> None:

@@ -11,12 +11,14 @@ from typing import Any
 
 from ocpp.v16 import call_result, enums
 
-from csms.core import commands
-from csms.core.signed_data import carries_ocmf
+from csms.charging import commands as charging_cmd
 from csms.handlers.adapter import StationAdapter
 from csms.handlers.rpc import on
 from csms.handlers.timestamps import parse_timestamp
 from csms.handlers.v16 import mapping
+from csms.settlement.signed_data import carries_ocmf
+from csms.station_commands import commands as operator_cmd
+from csms.stations import commands as station_cmd
 
 
 class ChargePointV16(StationAdapter):
@@ -33,7 +35,7 @@ class ChargePointV16(StationAdapter):
         **_: Any,
     ) -> call_result.BootNotification:
         booted = await self._stations.boot(
-            commands.BootStation(
+            station_cmd.BootStation(
                 station_id=self.station_id,
                 ocpp_version=mapping.VERSION,
                 vendor=charge_point_vendor,
@@ -62,7 +64,7 @@ class ChargePointV16(StationAdapter):
     ) -> call_result.StatusNotification:
         evse_id, connector = mapping.to_evse(connector_id)
         await self._stations.record_status(
-            commands.RecordStatus(
+            station_cmd.RecordStatus(
                 station_id=self.station_id,
                 evse_id=evse_id,
                 connector_id=connector,
@@ -84,7 +86,7 @@ class ChargePointV16(StationAdapter):
     ) -> call_result.StartTransaction:
         evse_id, connector = mapping.to_evse(connector_id)
         started = await self._sessions.start(
-            commands.StartSession(
+            charging_cmd.StartSession(
                 station_id=self.station_id,
                 ocpp_version=mapping.VERSION,
                 evse_id=evse_id,
@@ -108,7 +110,7 @@ class ChargePointV16(StationAdapter):
         **_: Any,
     ) -> call_result.MeterValues:
         await self._sessions.record_meter_values(
-            commands.RecordMeterValues(
+            charging_cmd.RecordMeterValues(
                 station_id=self.station_id,
                 evse_id=connector_id,
                 transaction_id=str(transaction_id) if transaction_id is not None else None,
@@ -129,7 +131,7 @@ class ChargePointV16(StationAdapter):
         **_: Any,
     ) -> call_result.StopTransaction:
         ended = await self._sessions.end(
-            commands.EndSession(
+            charging_cmd.EndSession(
                 station_id=self.station_id,
                 transaction_id=str(transaction_id),
                 stopped_at=parse_timestamp(timestamp),
@@ -171,5 +173,5 @@ class ChargePointV16(StationAdapter):
         return call_result.DiagnosticsStatusNotification()
 
     @staticmethod
-    def to_call(command: commands.StationCommand) -> Any:
+    def to_call(command: operator_cmd.StationCommand) -> Any:
         return mapping.to_call(command)

@@ -14,11 +14,13 @@ from typing import Any
 
 from ocpp.v16 import call, call_result, datatypes, enums
 
-from csms.core import commands
-from csms.core.authorization import make_token
-from csms.core.errors import InvalidInput
-from csms.core.models import AuthorizationResult, IdToken, MeterSample, TokenKind, TokenStatus
+from csms.authorization.models import AuthorizationResult, IdToken, TokenKind, TokenStatus
+from csms.authorization.rule import make_token
+from csms.errors import InvalidInput
 from csms.handlers.timestamps import format_timestamp, parse_timestamp
+from csms.settlement.models import MeterSample
+from csms.station_commands import commands as operator_cmd
+from csms.stations import commands as station_cmd
 
 VERSION = "1.6"
 
@@ -75,7 +77,7 @@ def to_samples(meter_value: list[dict[str, Any]]) -> tuple[MeterSample, ...]:
     return tuple(samples)
 
 
-def boot_result(booted: commands.StationBooted) -> call_result.BootNotification:
+def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotification:
     return call_result.BootNotification(
         current_time=format_timestamp(booted.current_time),
         interval=booted.heartbeat_interval_s,
@@ -89,46 +91,46 @@ def heartbeat_result(now: datetime) -> call_result.Heartbeat:
     return call_result.Heartbeat(current_time=format_timestamp(now))
 
 
-def to_call(command: commands.StationCommand) -> Any:
+def to_call(command: operator_cmd.StationCommand) -> Any:
     """An operator command as the 1.6 Call that carries it."""
     match command:
-        case commands.GetConfiguration(keys=keys):
+        case operator_cmd.GetConfiguration(keys=keys):
             return call.GetConfiguration(key=list(keys) or None)
-        case commands.SetConfiguration(key=key, value=value):
+        case operator_cmd.SetConfiguration(key=key, value=value):
             return call.ChangeConfiguration(key=key, value=value)
-        case commands.TriggerMessage(message=message, evse_id=evse_id):
+        case operator_cmd.TriggerMessage(message=message, evse_id=evse_id):
             return call.TriggerMessage(
                 requested_message=enums.MessageTrigger(message), connector_id=evse_id
             )
-        case commands.Reset(hard=hard):
+        case operator_cmd.Reset(hard=hard):
             return call.Reset(type=enums.ResetType.hard if hard else enums.ResetType.soft)
-        case commands.UnlockConnector(evse_id=evse_id):
+        case operator_cmd.UnlockConnector(evse_id=evse_id):
             return call.UnlockConnector(connector_id=evse_id)
-        case commands.ChangeAvailability(operative=operative, evse_id=evse_id):
+        case operator_cmd.ChangeAvailability(operative=operative, evse_id=evse_id):
             return call.ChangeAvailability(
                 connector_id=evse_id or 0,
                 type=enums.AvailabilityType.operative
                 if operative
                 else enums.AvailabilityType.inoperative,
             )
-        case commands.SendLocalList(version=version, full=full, entries=entries):
+        case operator_cmd.SendLocalList(version=version, full=full, entries=entries):
             return call.SendLocalList(
                 list_version=version,
                 update_type=enums.UpdateType.full if full else enums.UpdateType.differential,
                 local_authorization_list=[_list_entry(entry) for entry in entries],
             )
-        case commands.GetLocalListVersion():
+        case operator_cmd.GetLocalListVersion():
             return call.GetLocalListVersion()
-        case commands.RemoteStart(evse_id=evse_id, id_token=id_token):
+        case operator_cmd.RemoteStart(evse_id=evse_id, id_token=id_token):
             return call.RemoteStartTransaction(id_tag=id_token, connector_id=evse_id)
-        case commands.RemoteStop(transaction_id=transaction_id):
+        case operator_cmd.RemoteStop(transaction_id=transaction_id):
             if not transaction_id.isdigit():
                 raise InvalidInput(f"1.6 transaction ids are integers, not {transaction_id!r}")
             return call.RemoteStopTransaction(transaction_id=int(transaction_id))
     raise InvalidInput(f"no 1.6 message for {type(command).__name__}")
 
 
-def _list_entry(entry: commands.LocalListEntry) -> dict[str, Any]:
+def _list_entry(entry: operator_cmd.LocalListEntry) -> dict[str, Any]:
     """A differential entry without idTagInfo removes the card from the list (1.6 §5.15)."""
     item: dict[str, Any] = {"id_tag": entry.id_token}
     if entry.authorization is not None:

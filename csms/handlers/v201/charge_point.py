@@ -7,11 +7,13 @@ from typing import Any
 
 from ocpp.v201 import call_result, enums
 
-from csms.core import commands
+from csms.charging import commands as charging_cmd
 from csms.handlers.adapter import StationAdapter
 from csms.handlers.rpc import on
 from csms.handlers.timestamps import parse_timestamp
 from csms.handlers.v201 import mapping
+from csms.station_commands import commands as operator_cmd
+from csms.stations import commands as station_cmd
 
 
 class ChargePointV201(StationAdapter):
@@ -22,7 +24,7 @@ class ChargePointV201(StationAdapter):
         self, charging_station: dict[str, Any], reason: str, **_: Any
     ) -> call_result.BootNotification:
         booted = await self._stations.boot(
-            commands.BootStation(
+            station_cmd.BootStation(
                 station_id=self.station_id,
                 ocpp_version=mapping.VERSION,
                 vendor=charging_station["vendor_name"],
@@ -45,7 +47,7 @@ class ChargePointV201(StationAdapter):
         self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **_: Any
     ) -> call_result.StatusNotification:
         await self._stations.record_status(
-            commands.RecordStatus(
+            station_cmd.RecordStatus(
                 station_id=self.station_id,
                 evse_id=evse_id,
                 connector_id=connector_id,
@@ -100,7 +102,7 @@ class ChargePointV201(StationAdapter):
         self, evse_id: int, meter_value: list[dict[str, Any]], **_: Any
     ) -> call_result.MeterValues:
         await self._sessions.record_meter_values(
-            commands.RecordMeterValues(
+            charging_cmd.RecordMeterValues(
                 station_id=self.station_id,
                 evse_id=evse_id,
                 transaction_id=None,  # 2.0.1 MeterValues are outside transactions (J01)
@@ -167,5 +169,5 @@ class ChargePointV201(StationAdapter):
         return call_result.DataTransfer(status=enums.DataTransferStatusEnumType.unknown_vendor_id)
 
     @staticmethod
-    def to_call(command: commands.StationCommand) -> Any:
+    def to_call(command: operator_cmd.StationCommand) -> Any:
         return mapping.to_call(command)

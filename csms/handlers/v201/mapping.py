@@ -9,11 +9,14 @@ from typing import Any
 
 from ocpp.v201 import call, call_result, datatypes, enums
 
-from csms.core import commands
-from csms.core.authorization import make_token
-from csms.core.errors import InvalidInput
-from csms.core.models import AuthorizationResult, IdToken, MeterSample, TokenKind
+from csms.authorization.models import AuthorizationResult, IdToken, TokenKind
+from csms.authorization.rule import make_token
+from csms.charging import commands as charging_cmd
+from csms.errors import InvalidInput
 from csms.handlers.timestamps import format_timestamp, parse_timestamp
+from csms.settlement.models import MeterSample
+from csms.station_commands import commands as operator_cmd
+from csms.stations import commands as station_cmd
 
 VERSION = "2.0.1"
 _KINDS = {kind.value: kind for kind in TokenKind}
@@ -73,11 +76,11 @@ def to_transaction_event(
     evse: dict[str, Any] | None,
     id_token: dict[str, Any] | None,
     meter_value: list[dict[str, Any]] | None,
-) -> commands.RecordTransactionEvent:
-    return commands.RecordTransactionEvent(
+) -> charging_cmd.RecordTransactionEvent:
+    return charging_cmd.RecordTransactionEvent(
         station_id=station_id,
         ocpp_version=VERSION,
-        kind=commands.TransactionEventKind(event_type),
+        kind=charging_cmd.TransactionEventKind(event_type),
         transaction_id=transaction_info["transaction_id"],
         seq_no=seq_no,
         timestamp=parse_timestamp(timestamp),
@@ -93,7 +96,7 @@ def to_transaction_event(
     )
 
 
-def boot_result(booted: commands.StationBooted) -> call_result.BootNotification:
+def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotification:
     return call_result.BootNotification(
         current_time=format_timestamp(booted.current_time),
         interval=booted.heartbeat_interval_s,
@@ -114,10 +117,10 @@ def _component_variable(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"name": component}, {"name": variable}
 
 
-def to_call(command: commands.StationCommand) -> Any:
+def to_call(command: operator_cmd.StationCommand) -> Any:
     """An operator command as the 2.0.1 Call that carries it."""
     match command:
-        case commands.GetConfiguration(keys=keys):
+        case operator_cmd.GetConfiguration(keys=keys):
             if not keys:
                 raise InvalidInput("2.0.1 GetVariables needs at least one Component.Variable key")
             data = []
@@ -125,32 +128,32 @@ def to_call(command: commands.StationCommand) -> Any:
                 component, variable = _component_variable(key)
                 data.append({"component": component, "variable": variable})
             return call.GetVariables(get_variable_data=data)
-        case commands.SetConfiguration(key=key, value=value):
+        case operator_cmd.SetConfiguration(key=key, value=value):
             component, variable = _component_variable(key)
             return call.SetVariables(
                 set_variable_data=[
                     {"attribute_value": value, "component": component, "variable": variable}
                 ]
             )
-        case commands.TriggerMessage(message=message, evse_id=evse_id):
+        case operator_cmd.TriggerMessage(message=message, evse_id=evse_id):
             return call.TriggerMessage(
                 requested_message=enums.MessageTriggerEnumType(message),
                 evse={"id": evse_id} if evse_id else None,
             )
-        case commands.Reset(hard=hard):
+        case operator_cmd.Reset(hard=hard):
             return call.Reset(
                 type=enums.ResetEnumType.immediate if hard else enums.ResetEnumType.on_idle
             )
-        case commands.UnlockConnector(evse_id=evse_id, connector_id=connector_id):
+        case operator_cmd.UnlockConnector(evse_id=evse_id, connector_id=connector_id):
             return call.UnlockConnector(evse_id=evse_id, connector_id=connector_id)
-        case commands.ChangeAvailability(operative=operative, evse_id=evse_id):
+        case operator_cmd.ChangeAvailability(operative=operative, evse_id=evse_id):
             return call.ChangeAvailability(
                 operational_status=enums.OperationalStatusEnumType.operative
                 if operative
                 else enums.OperationalStatusEnumType.inoperative,
                 evse={"id": evse_id} if evse_id else None,
             )
-        case commands.SendLocalList(version=version, full=full, entries=entries):
+        case operator_cmd.SendLocalList(version=version, full=full, entries=entries):
             return call.SendLocalList(
                 version_number=version,
                 update_type=enums.UpdateEnumType.full
@@ -158,15 +161,15 @@ def to_call(command: commands.StationCommand) -> Any:
                 else enums.UpdateEnumType.differential,
                 local_authorization_list=[_list_entry(entry) for entry in entries] or None,
             )
-        case commands.GetLocalListVersion():
+        case operator_cmd.GetLocalListVersion():
             return call.GetLocalListVersion()
-        case commands.RemoteStart(evse_id=evse_id, id_token=id_token, remote_start_id=rid):
+        case operator_cmd.RemoteStart(evse_id=evse_id, id_token=id_token, remote_start_id=rid):
             return call.RequestStartTransaction(
                 id_token={"id_token": id_token, "type": enums.IdTokenEnumType.central},
                 remote_start_id=rid,
                 evse_id=evse_id,
             )
-        case commands.RemoteStop(transaction_id=transaction_id):
+        case operator_cmd.RemoteStop(transaction_id=transaction_id):
             return call.RequestStopTransaction(transaction_id=transaction_id)
     raise InvalidInput(f"no 2.0.1 message for {type(command).__name__}")
 
@@ -176,7 +179,7 @@ def _token_type(kind: str) -> str:
     return kind if kind in _KINDS and kind != TokenKind.UNKNOWN else TokenKind.ISO14443.value
 
 
-def _list_entry(entry: commands.LocalListEntry) -> dict[str, Any]:
+def _list_entry(entry: operator_cmd.LocalListEntry) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id_token": {"id_token": entry.id_token, "type": _token_type(entry.kind)}
     }

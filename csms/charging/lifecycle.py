@@ -23,8 +23,9 @@ from typing import Final
 
 import structlog
 
-from csms.core.authorization import AuthorizationPolicy, Purpose, authorize
-from csms.core.commands import (
+from csms.authorization.models import AuthorizationResult, IdToken
+from csms.authorization.rule import AuthorizationPolicy, Purpose, authorize
+from csms.charging.commands import (
     EndSession,
     RecordMeterValues,
     RecordTransactionEvent,
@@ -34,19 +35,14 @@ from csms.core.commands import (
     TransactionEventKind,
     TransactionEventRecorded,
 )
-from csms.core.energy import energy_delivered, register_reading
-from csms.core.models import (
-    AuthorizationResult,
-    IdToken,
-    MeterSample,
-    Session,
-    SessionState,
-)
-from csms.core.ports import Clock, SampleBatcher, UnitOfWork, UnitOfWorkProvider
-from csms.core.settlement import Settlement, issued_total
-from csms.core.signed_data import keep_signed_samples, read_record, transaction_hint
-from csms.core.tariffs import TariffCatalog
+from csms.charging.models import Session, SessionState
 from csms.observability import SESSIONS_ENDED, SESSIONS_STARTED, mask_token
+from csms.ports import Clock, SampleBatcher, UnitOfWork, UnitOfWorkProvider
+from csms.settlement.measurement import energy_delivered, register_reading
+from csms.settlement.models import MeterSample
+from csms.settlement.service import Settlement, issued_total
+from csms.settlement.signed_data import keep_signed_samples, read_record, transaction_hint
+from csms.settlement.tariffs import TariffCatalog
 
 log = structlog.get_logger(__name__)
 

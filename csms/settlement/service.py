@@ -13,16 +13,7 @@ from decimal import Decimal
 
 import structlog
 
-from csms.core.models import Session, StatementStatus
-from csms.core.ports import UnitOfWork
-from csms.core.signed_data import meter_energy
-from csms.core.statements import (
-    ENERGY_FROM_CHARGER_REGISTER,
-    ENERGY_FROM_SIGNED_METER,
-    build_statement,
-    unpriced_reason_code,
-)
-from csms.core.tariffs import TariffCatalog
+from csms.charging.models import Session
 from csms.meter.ocmf import Reading
 from csms.meter.verify import OcmfVerificationError
 from csms.observability import (
@@ -30,6 +21,16 @@ from csms.observability import (
     SESSIONS_UNPRICED,
     STATEMENTS_ISSUED,
 )
+from csms.ports import UnitOfWork
+from csms.settlement.models import StatementStatus
+from csms.settlement.signed_data import meter_energy
+from csms.settlement.statements import (
+    ENERGY_FROM_CHARGER_REGISTER,
+    ENERGY_FROM_SIGNED_METER,
+    build_statement,
+    unpriced_reason_code,
+)
+from csms.settlement.tariffs import TariffCatalog
 
 log = structlog.get_logger(__name__)
 

@@ -17,7 +17,7 @@ import string
 from collections import OrderedDict
 from typing import Final
 
-from csms.core.errors import InvalidInput
+from csms.errors import InvalidInput
 
 _N: Final = 2**13
 _R: Final = 8

@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Any, Final
 
 from csms.billing.pricer import NoTariffInForce, price_session
-from csms.core.errors import Conflict, InvalidInput, NotFound
-from csms.core.models import SessionState, Statement, StatementStatus
-from csms.core.ports import UnitOfWorkProvider
-from csms.core.tariffs import NoTariffAssigned, TariffCatalog
+from csms.charging.models import SessionState
+from csms.errors import Conflict, InvalidInput, NotFound
+from csms.ports import UnitOfWorkProvider
+from csms.settlement.models import Statement, StatementStatus
+from csms.settlement.tariffs import NoTariffAssigned, TariffCatalog
 
 ENERGY_FROM_CHARGER_REGISTER: Final = "charger_register"
 ENERGY_FROM_SIGNED_METER: Final = "signed_meter"

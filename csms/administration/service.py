@@ -10,21 +10,21 @@ import dataclasses
 from datetime import datetime
 from typing import Final
 
-from csms.core.authorization import normalise_token
-from csms.core.credentials import hash_password
-from csms.core.errors import InvalidInput, NotFound
-from csms.core.local_lists import LocalListService
-from csms.core.models import (
+from csms.authorization.models import (
     AccountRecord,
     AccountStatus,
-    MeterRecord,
     Stand,
     TokenKind,
     TokenRecord,
     TokenStatus,
 )
-from csms.core.ports import UnitOfWorkProvider
+from csms.authorization.rule import normalise_token
+from csms.errors import InvalidInput, NotFound
 from csms.meter.verify import OcmfVerificationError, check_public_key
+from csms.ports import UnitOfWorkProvider
+from csms.settlement.models import MeterRecord
+from csms.station_commands.local_lists import LocalListService
+from csms.stations.credentials import hash_password
 
 MAX_1_6_ID_TAG: Final = 20  # 1.6 idTag is CiString20: app tokens must fit
 

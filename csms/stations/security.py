@@ -17,8 +17,8 @@ from typing import Final
 
 import structlog
 
-from csms.core.credentials import verify_password
-from csms.core.ports import UnitOfWorkProvider
+from csms.ports import UnitOfWorkProvider
+from csms.stations.credentials import verify_password
 
 log = structlog.get_logger(__name__)
 

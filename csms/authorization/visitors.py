@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from csms.core.authorization import password_hash
-from csms.core.errors import Conflict, InvalidInput, NotFound
-from csms.core.models import Stand, Visitor
-from csms.core.ports import Clock, UnitOfWork, UnitOfWorkProvider
+from csms.authorization.models import Stand, Visitor
+from csms.authorization.rule import password_hash
+from csms.errors import Conflict, InvalidInput, NotFound
+from csms.ports import Clock, UnitOfWork, UnitOfWorkProvider
 
 TOUCH_WINDOW: Final = timedelta(seconds=60)  # seed 000: 60秒以内にタッチ
 _CARD_NUMBER: Final = re.compile(r"(?:\d[ -]?){13,19}")

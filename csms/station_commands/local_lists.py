@@ -12,10 +12,10 @@ import asyncio
 
 import structlog
 
-from csms.core.commands import GetLocalListVersion, LocalListEntry, SendLocalList
-from csms.core.errors import StationCommandError
-from csms.core.models import AuthorizationResult, TokenRecord
-from csms.core.ports import Clock, StationGateway, UnitOfWorkProvider
+from csms.authorization.models import AuthorizationResult, TokenRecord
+from csms.errors import StationCommandError
+from csms.ports import Clock, StationGateway, UnitOfWorkProvider
+from csms.station_commands.commands import GetLocalListVersion, LocalListEntry, SendLocalList
 
 log = structlog.get_logger(__name__)
 

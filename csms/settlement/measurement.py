@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final
 
-from csms.core.errors import InvalidInput
-from csms.core.models import MeterSample
+from csms.errors import InvalidInput
+from csms.settlement.models import MeterSample
 
 ENERGY_REGISTER: Final = "Energy.Active.Import.Register"
 _WH_PER_UNIT: Final = {"WH": Decimal(1), "KWH": Decimal(1000)}

@@ -9,24 +9,18 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
-from csms.core.commands import CommandResult, StationCommand
-from csms.core.models import (
+from csms.authorization.models import (
     AccountRecord,
-    ConnectorStatus,
-    MeterRecord,
-    MeterSample,
-    Session,
-    SessionState,
-    SignedRecord,
     Stand,
-    Statement,
-    Station,
-    StationEvent,
     TokenKind,
     TokenRecord,
     TokenStatus,
     Visitor,
 )
+from csms.charging.models import Session, SessionState
+from csms.settlement.models import MeterRecord, MeterSample, SignedRecord, Statement
+from csms.station_commands.commands import CommandResult, StationCommand
+from csms.stations.models import ConnectorStatus, Station, StationEvent
 
 
 class Clock(Protocol):

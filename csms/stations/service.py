@@ -11,10 +11,11 @@ import random
 
 import structlog
 
-from csms.core.authorization import AuthorizationPolicy, authorize
-from csms.core.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
-from csms.core.models import AuthorizationResult, ConnectorStatus, IdToken, Station, StationEvent
-from csms.core.ports import Clock, UnitOfWorkProvider
+from csms.authorization.models import AuthorizationResult, IdToken
+from csms.authorization.rule import AuthorizationPolicy, authorize
+from csms.ports import Clock, UnitOfWorkProvider
+from csms.stations.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
+from csms.stations.models import ConnectorStatus, Station, StationEvent
 
 log = structlog.get_logger(__name__)
 

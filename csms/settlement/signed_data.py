@@ -16,12 +16,12 @@ from uuid import UUID
 
 import structlog
 
-from csms.core.authorization import normalise_token
-from csms.core.models import MeterRecord, MeterSample, SignedRecord
-from csms.core.ports import UnitOfWork
+from csms.authorization.rule import normalise_token
 from csms.meter.ocmf import OcmfFormatError, parse_ocmf
 from csms.meter.verify import OcmfVerificationError, SignedEnergy, session_energy
 from csms.observability import SIGNED_RECORDS
+from csms.ports import UnitOfWork
+from csms.settlement.models import MeterRecord, MeterSample, SignedRecord
 
 log = structlog.get_logger(__name__)
 

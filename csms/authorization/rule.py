@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 from uuid import UUID
 
-from csms.core.models import (
+from csms.authorization.models import (
     AccountRecord,
     AccountStatus,
     AuthorizationResult,
@@ -37,7 +37,7 @@ from csms.core.models import (
     TokenRecord,
     TokenStatus,
 )
-from csms.core.ports import UnitOfWork
+from csms.ports import UnitOfWork
 
 _SEPARATORS: Final = re.compile(r"[\s:\-]")
 BOUND_TOKEN_GRACE: Final = timedelta(minutes=15)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from csms.core.authorization import AuthorizationPolicy, authorize, make_token, normalise_token
-from csms.core.commands import CommandResult, RemoteStart, RemoteStop
-from csms.core.errors import Conflict, NotFound
-from csms.core.models import SessionState, TokenKind, TokenStatus
-from csms.core.ports import Clock, StationGateway, UnitOfWorkProvider
+from csms.authorization.models import TokenKind, TokenStatus
+from csms.authorization.rule import AuthorizationPolicy, authorize, make_token, normalise_token
+from csms.charging.models import SessionState
+from csms.errors import Conflict, NotFound
+from csms.ports import Clock, StationGateway, UnitOfWorkProvider
+from csms.station_commands.commands import CommandResult, RemoteStart, RemoteStop
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,43 @@
+"""csms.charging.models"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from csms.authorization.models import TokenKind, TokenStatus
+from csms.settlement.models import MeterSample
+
+
+class SessionState(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    session_id: UUID
+    station_id: str
+    evse_id: int
+    connector_id: int
+    transaction_id: str
+    ocpp_version: str
+    id_token: str | None
+    token_kind: TokenKind | None
+    authorization_status: TokenStatus | None
+    started_at: datetime
+    stopped_at: datetime | None
+    meter_start_wh: Decimal | None
+    meter_stop_wh: Decimal | None
+    energy_wh: Decimal | None
+    stop_reason: str | None
+    state: SessionState
+    offline: bool = False
+    last_seq_no: int | None = None
+    samples: tuple[MeterSample, ...] = field(default=())
+    visitor_id: UUID | None = None
+    remote_start_id: int | None = None
+    flag: str | None = None

@@ -1,1 +1,0 @@
-"""Version-neutral core: stations, authorization and sessions, one rule in one place."""

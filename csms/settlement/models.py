@@ -1,0 +1,111 @@
+"""csms.settlement.models"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from csms.billing.pricer import Line
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSample:
+    """One sampled value as the station sent it; energy is never a float.
+
+    ``value`` is the number as sent (1.6 sends strings, 2.0.1 numbers); ``unit`` and
+    ``multiplier`` say how to read it (2.0.1 unitOfMeasure; 1.6 unit, multiplier 0).
+    ``signed_data`` keeps a signed record (OCMF, ...) verbatim.
+    """
+
+    sampled_at: datetime
+    measurand: str
+    value: Decimal | None
+    unit: str | None = None
+    multiplier: int = 0
+    phase: str | None = None
+    context: str | None = None
+    location: str | None = None
+    signed_data: str | None = None
+    signing_method: str | None = None
+    encoding_method: str | None = None
+    public_key: str | None = None
+
+
+class StatementStatus(enum.StrEnum):
+    ISSUED = "issued"
+    UNPRICED = "unpriced"
+    NEEDS_REVIEW = "needs_review"  # the billing meter's signed data did not verify
+
+
+StatementLine = Line  # a statement line is exactly what the engine priced
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A session's bill; immutable. ``corrects`` names the statement a correction replaces."""
+
+    statement_id: UUID
+    session_id: UUID
+    status: StatementStatus
+    tariff_id: str | None
+    tariff_version: str | None
+    currency: str
+    lines: tuple[StatementLine, ...]
+    total: Decimal | None
+    tax_included: Decimal | None
+    tax_rate_percent: Decimal | None
+    waiver: str | None
+    unpriced_reason: str | None
+    inputs: dict[str, Any]
+    corrects: UUID | None = None
+    correction_reason: str | None = None
+    issued_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterRecord:
+    """A registered billing meter (specified metering: maker, model, serial, year, class)."""
+
+    serial: str
+    maker: str
+    model: str
+    year: int | None
+    accuracy_class: str | None
+    public_key: str | None
+    station_id: str | None
+    evse_id: int | None
+    site: str | None = None
+    location_note: str | None = None
+    signs_ocmf: bool = True
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+    def identity(self) -> dict[str, Any]:
+        """What a statement prints about the meter (seed 003: 製造番号, 製造年; 004 別紙2)."""
+        return {
+            "maker": self.maker,
+            "model": self.model,
+            "serial": self.serial,
+            "year": self.year,
+            "accuracy_class": self.accuracy_class,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRecord:
+    """A signed meter record as received, verbatim, with its extracted OCMF text."""
+
+    record_id: int | None
+    session_id: UUID | None
+    station_id: str
+    transaction_id: str | None
+    carrier: str
+    raw: str
+    ocmf: str | None
+    public_key: str | None
+    parse_error: str | None
+    received_at: datetime | None = None

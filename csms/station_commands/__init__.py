@@ -1,0 +1,1 @@
+"""station_commands capability."""

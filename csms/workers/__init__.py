@@ -1,0 +1,1 @@
+"""Background loops: the outbox relay and other workers."""
