@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 
 class SystemClock:
@@ -21,3 +22,9 @@ class FixedClock:
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
+
+
+class Clock(Protocol):
+    """Where use cases read the time (injected; tests use ``FixedClock``)."""
+
+    def now(self) -> datetime: ...

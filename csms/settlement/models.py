@@ -109,3 +109,34 @@ class SignedRecord:
     public_key: str | None
     parse_error: str | None
     received_at: datetime | None = None
+
+
+class EnergySource(enum.StrEnum):
+    """Where a session's billed energy comes from (billing.md §4)."""
+
+    CHARGER_REGISTER = "charger_register"
+    SIGNED_METER = "signed_meter"
+
+
+class ReviewReason(enum.StrEnum):
+    """Why a statement is held ``needs_review`` (no total until the reason is resolved)."""
+
+    METER_KEY_UNKNOWN = "meter_key_unknown"
+    METER_UNVERIFIED = "meter_unverified"
+    AUTHORIZATION_REFUSED = "authorization_refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Metering:
+    """The metering decision of a finished session, stored once with it.
+
+    ``energy_wh`` is what the statement bills (None: unknown); ``meter`` the billing meter's
+    identity and its signed begin/end readings when one measured the connector;
+    ``review_reason`` holds the statement for review, ``review_detail`` says why in words.
+    """
+
+    energy_wh: Decimal | None
+    source: EnergySource
+    meter: dict[str, Any] | None = None
+    review_reason: ReviewReason | None = None
+    review_detail: str | None = None

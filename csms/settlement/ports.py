@@ -1,0 +1,74 @@
+"""Ports of settlement: meter samples, billing meters, signed records, metering, statements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from csms.ports import EventRecorder
+from csms.settlement.models import Metering, MeterRecord, MeterSample, SignedRecord, Statement
+
+
+class SampleRepository(Protocol):
+    async def add(
+        self,
+        station_id: str,
+        evse_id: int | None,
+        transaction_id: str | None,
+        session_id: UUID | None,
+        samples: Sequence[MeterSample],
+    ) -> int: ...
+    async def of_session(self, session_id: UUID) -> list[MeterSample]: ...
+
+
+class SampleBatcher(Protocol):
+    """Stores plain (unsigned) meter values in batches; returns once they are committed."""
+
+    async def add(
+        self,
+        station_id: str,
+        evse_id: int | None,
+        transaction_id: str | None,
+        samples: Sequence[MeterSample],
+    ) -> None: ...
+
+
+class MeterRepository(Protocol):
+    async def upsert(self, meter: MeterRecord) -> None: ...
+    async def get(self, serial: str) -> MeterRecord | None: ...
+    async def meter_for(
+        self, station_id: str, evse_id: int, at: datetime
+    ) -> MeterRecord | None: ...
+
+
+class SignedRecordRepository(Protocol):
+    async def add(self, record: SignedRecord) -> bool: ...
+    async def of_session(self, session_id: UUID) -> list[SignedRecord]: ...
+    async def link(self, station_id: str, transaction_id: str, session_id: UUID) -> None: ...
+
+
+class MeteringRepository(Protocol):
+    """The metering decision of a finished session, stored once with it (billing.md §4)."""
+
+    async def save(self, session_id: UUID, metering: Metering) -> None: ...
+    async def of_session(self, session_id: UUID) -> Metering | None: ...
+
+
+class StatementRepository(Protocol):
+    async def add(self, statement: Statement) -> bool: ...
+    async def of_session(self, session_id: UUID) -> list[Statement]: ...
+
+
+class SettlementUnitOfWork(EventRecorder, Protocol):
+    @property
+    def samples(self) -> SampleRepository: ...
+    @property
+    def meters(self) -> MeterRepository: ...
+    @property
+    def signed_records(self) -> SignedRecordRepository: ...
+    @property
+    def metering(self) -> MeteringRepository: ...
+    @property
+    def statements(self) -> StatementRepository: ...
