@@ -21,22 +21,19 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from csms.errors import InvalidInput, StationRejected, StationTimeout
-from csms.handlers.rpc import (
+from csms.handlers.routing import Handler
+from csms.handlers.wire.codec import payload_of, to_snake
+from csms.handlers.wire.dialects import Dialect, ErrorCode, RpcError
+from csms.handlers.wire.frames import (
     Call,
     CallError,
     CallResult,
-    Dialect,
-    ErrorCode,
-    Handler,
-    RpcError,
-    Schemas,
     call_frame,
     error_frame,
     parse_frame,
-    payload_of,
     result_frame,
-    to_snake,
 )
+from csms.handlers.wire.schemas import Schemas
 from csms.observability import OCPP_CALLS_SENT, OCPP_MESSAGE_DURATION, OCPP_MESSAGES
 
 log = structlog.get_logger(__name__)
@@ -124,6 +121,10 @@ class StationConnection:
         self._draining = True
         await self.idle.wait()
 
+    async def close(self, code: int, reason: str) -> None:
+        """Close the socket (RFC 6455 §7.4 code), e.g. 1001 at shutdown, 1000 when replaced."""
+        await self.websocket.close(code, reason)
+
     async def _route(self, raw: str | bytes) -> None:
         try:
             frame = parse_frame(raw)
@@ -143,21 +144,21 @@ class StationConnection:
         if pending is None or pending.future.done():
             log.warning("ocpp_unexpected_answer", message_id=frame.message_id)
             return
+        rejection = self._rejection(pending.action, frame)
+        if rejection is not None:
+            pending.future.set_exception(rejection)
+        elif isinstance(frame, CallResult):
+            pending.future.set_result(frame.payload)
+
+    def _rejection(self, action: str, frame: CallResult | CallError) -> StationRejected | None:
+        """Why an answer is no result: the station's CALLERROR, or a payload off its schema."""
         if isinstance(frame, CallError):
-            pending.future.set_exception(
-                StationRejected(self.station_id, pending.action, frame.code, frame.description)
-            )
-            return
+            return StationRejected(self.station_id, action, frame.code, frame.description)
         try:
-            self._schemas.validate_response(pending.action, frame.payload, frame.message_id)
+            self._schemas.validate_response(action, frame.payload, frame.message_id)
         except RpcError as error:
-            pending.future.set_exception(
-                StationRejected(
-                    self.station_id, pending.action, error.code.value, error.description
-                )
-            )
-            return
-        pending.future.set_result(frame.payload)
+            return StationRejected(self.station_id, action, error.code.value, error.description)
+        return None
 
     async def _work(self) -> None:
         while True:

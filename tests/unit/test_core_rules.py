@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from csms.authorization.models import IdToken, TokenKind, TokenRecord, TokenStatus
 from csms.authorization.rule import decide, normalise_token
 from csms.errors import InvalidInput
-from csms.handlers.timestamps import format_timestamp, parse_timestamp
+from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.measurement import energy_delivered, register_reading, register_wh
 from csms.settlement.models import MeterSample
 from csms.stations.credentials import hash_password, verify_password

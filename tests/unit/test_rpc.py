@@ -12,24 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ocpp.v16 import call_result, datatypes, enums
 
-from csms.handlers.rpc import (
-    V16,
-    V201,
-    Call,
-    CallError,
-    CallResult,
-    ErrorCode,
-    RpcError,
-    Schemas,
-    dumps,
-    error_frame,
-    handlers_of,
-    on,
-    parse_frame,
-    payload_of,
-    to_camel,
-    to_snake,
-)
+from csms.handlers.routing import handlers_of, on
+from csms.handlers.wire.codec import dumps, payload_of, to_camel, to_snake
+from csms.handlers.wire.dialects import V16, V201, ErrorCode, RpcError
+from csms.handlers.wire.frames import Call, CallError, CallResult, error_frame, parse_frame
+from csms.handlers.wire.schemas import Schemas
 
 
 def test_call_result_and_error_frames_parse() -> None:

@@ -1,0 +1,59 @@
+"""The live connections of this node, one per station; a reconnect replaces the old one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from csms.handlers.connection import StationConnection
+from csms.station_commands.commands import StationCommand
+
+
+class Adapter(Protocol):
+    """What the server and the gateway need from a version adapter (``v16/``, ``v201/``)."""
+
+    after_reply: Callable[[Callable[[], Coroutine[Any, Any, Any]]], None] | None
+
+    def to_call(self, command: StationCommand) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStation:
+    """A station's open connection and the version adapter that speaks for it."""
+
+    connection: StationConnection
+    adapter: Adapter
+
+
+class ConnectionRegistry:
+    """Who is connected here: station id -> :class:`LiveStation`."""
+
+    def __init__(self) -> None:
+        self._live: dict[str, LiveStation] = {}
+
+    def __contains__(self, station_id: object) -> bool:
+        return station_id in self._live
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def get(self, station_id: str) -> LiveStation | None:
+        """The station's live connection, or None."""
+        return self._live.get(station_id)
+
+    def all(self) -> list[LiveStation]:
+        """Every live connection, as a list that later changes do not affect."""
+        return list(self._live.values())
+
+    def register(self, station_id: str, live: LiveStation) -> None:
+        """Make ``live`` the station's connection; the caller closed any previous one."""
+        self._live[station_id] = live
+
+    def remove(self, station_id: str, connection: StationConnection) -> bool:
+        """Forget ``connection`` if it is still the station's; False once it was replaced."""
+        live = self._live.get(station_id)
+        if live is None or live.connection is not connection:
+            return False
+        del self._live[station_id]
+        return True

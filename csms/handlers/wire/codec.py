@@ -1,0 +1,98 @@
+"""Values on the OCPP-J wire: exact JSON numbers, key case, library payloads, date-times.
+
+Numbers are parsed as ``Decimal`` (never float) and written back exactly, where the ``ocpp``
+library writes a ``Decimal`` with one decimal place (style.md §13). Key case follows the
+library's rules, special cases included.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Callable
+from dataclasses import is_dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
+
+from csms.errors import InvalidInput
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):  # exact: integral values as int, others as their digits
+        return int(value) if value == value.to_integral_value() else float(str(value))
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def dumps(frame: list[Any]) -> str:
+    """Encode a frame compactly; ``Decimal`` keeps its digits (no one-decimal trap)."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+@lru_cache(maxsize=4096)
+def _snake_key(key: str) -> str:
+    result: dict[str, Any] = camel_to_snake_case({key: None})
+    return next(iter(result))
+
+
+@lru_cache(maxsize=4096)
+def _camel_key(key: str) -> str:
+    result: dict[str, Any] = snake_to_camel_case({key: None})
+    return next(iter(result))
+
+
+def _rekey(data: Any, key: Callable[[str], str]) -> Any:
+    if isinstance(data, dict):
+        return {key(k): _rekey(v, key) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_rekey(v, key) for v in data]
+    return data
+
+
+def to_snake(data: Any) -> Any:
+    """camelCase keys to snake_case, with the library's rules, cached per key."""
+    return _rekey(data, _snake_key)
+
+
+def to_camel(data: Any) -> Any:
+    """snake_case keys to camelCase (``soc`` gives ``SoC``, ``_url`` gives ``URL``)."""
+    return _rekey(data, _camel_key)
+
+
+def payload_of(message: Any) -> dict[str, Any]:
+    """A library dataclass (call or call_result) as a camelCase payload without None."""
+    if is_dataclass(message) and not isinstance(message, type):
+        cleaned: dict[str, Any] = remove_nones(serialize_as_dict(message))
+        result: dict[str, Any] = to_camel(cleaned)
+        return result
+    if isinstance(message, dict):
+        return message
+    raise TypeError(f"handler returned {type(message).__name__}, not a payload")
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Parse an OCPP date-time; a value without offset is read as UTC (some 1.6 firmwares).
+
+    Example: ``parse_timestamp("2025-01-31T15:00:00Z")`` gives 2025-01-31 15:00 UTC, which is
+    2025-02-01 00:00 in JST.
+    """
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"timestamp {value!r} is not an ISO 8601 date-time") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_timestamp(value: datetime) -> str:
+    """UTC with a Z and millisecond precision, as stations expect."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
