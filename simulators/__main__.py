@@ -18,7 +18,8 @@ from simulators.scenario import run_many
 from simulators.station import PROFILES
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The command line: where to connect, which stations, how long and how fast."""
     parser = argparse.ArgumentParser(prog="csms-sim", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--url",
@@ -41,7 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="quick chargers sign each session with an emulated LEM DCBM",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the stations given on the command line; print one JSON line per session."""
+    args = _parser().parse_args(argv)
     summaries = asyncio.run(
         run_many(
             args.url,

@@ -19,6 +19,7 @@ from typing import Any
 import websockets
 from ocpp.charge_point import camel_to_snake_case, remove_nones, snake_to_camel_case
 from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
 log = logging.getLogger("simulators")
 
@@ -78,7 +79,7 @@ class OcppClient:
     ) -> OcppClient:
         kwargs.setdefault("open_timeout", 10)
         websocket = await websockets.connect(
-            url, subprotocols=[subprotocol], compression=None, **kwargs
+            url, subprotocols=[Subprotocol(subprotocol)], compression=None, **kwargs
         )
         client = cls(websocket, call_timeout_s)
         client._reader = asyncio.create_task(client._read())

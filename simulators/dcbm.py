@@ -36,6 +36,27 @@ def kwh(wh: Fraction) -> str:
     return f"{thousandths // 1000}.{thousandths % 1000:03d}"
 
 
+def _reading(moment: datetime, kind: str, wh: Fraction) -> dict[str, str]:
+    """One OCMF reading of the import register; ``kind`` is TX: B(egin) or E(nd)."""
+    return {
+        "TM": ocmf_time(moment),
+        "TX": kind,
+        "RV": kwh(wh),
+        "RI": "1-0:1.8.0",
+        "RU": "kWh",
+        "RT": "DC",
+        "ST": "G",
+    }
+
+
+def _json_with_numbers(payload: dict[str, object], readings: list[dict[str, str]]) -> str:
+    """Compact JSON where each RV is a number, written from its digits, never via float."""
+    text = json.dumps(payload, separators=(",", ":"))
+    for reading in readings:
+        text = text.replace(f'"RV":"{reading["RV"]}"', f'"RV":{reading["RV"]}')
+    return text
+
+
 @dataclass
 class Dcbm:
     serial: str = "1232251633"
@@ -61,7 +82,16 @@ class Dcbm:
         begin_wh = self.register_wh
         self.register_wh += charged_wh * self.ratio
         end_wh = self.register_wh if self.fault != "backwards" else begin_wh - 1000
-        payload = {
+        readings = [_reading(begin, "B", begin_wh), _reading(end, "E", end_wh)]
+        payload_text = _json_with_numbers(self._payload(id_tag, readings), readings)
+        signature = self.key.sign(payload_text.encode(), ec.ECDSA(hashes.SHA256())).hex().upper()
+        if self.fault == "bad_signature":
+            signature = signature[:-2] + ("00" if signature[-2:] != "00" else "11")
+        return f'OCMF|{payload_text}|{{"SA":"{ALGORITHM}","SD":"{signature}"}}'
+
+    def _payload(self, id_tag: str, readings: list[dict[str, str]]) -> dict[str, object]:
+        """The OCMF payload section: the meter, the card and the readings."""
+        return {
             "FV": "1.0",
             "GI": "LEM DCBM",
             "GS": self.serial,
@@ -73,35 +103,8 @@ class Dcbm:
             "IS": True,
             "IT": "ISO14443",
             "ID": id_tag,
-            "RD": [
-                {
-                    "TM": ocmf_time(begin),
-                    "TX": "B",
-                    "RV": kwh(begin_wh),
-                    "RI": "1-0:1.8.0",
-                    "RU": "kWh",
-                    "RT": "DC",
-                    "ST": "G",
-                },
-                {
-                    "TM": ocmf_time(end),
-                    "TX": "E",
-                    "RV": kwh(end_wh),
-                    "RI": "1-0:1.8.0",
-                    "RU": "kWh",
-                    "RT": "DC",
-                    "ST": "G",
-                },
-            ],
+            "RD": readings,
         }
-        # RV is a JSON number in OCMF: write the digits without going through float
-        payload_text = json.dumps(payload, separators=(",", ":"))
-        for reading in payload["RD"]:
-            payload_text = payload_text.replace(f'"RV":"{reading["RV"]}"', f'"RV":{reading["RV"]}')
-        signature = self.key.sign(payload_text.encode(), ec.ECDSA(hashes.SHA256())).hex().upper()
-        if self.fault == "bad_signature":
-            signature = signature[:-2] + ("00" if signature[-2:] != "00" else "11")
-        return f'OCMF|{payload_text}|{{"SA":"{ALGORITHM}","SD":"{signature}"}}'
 
     def signed_meter_value(self, record: str) -> dict[str, str]:
         """2.0.1 SignedMeterValueType (base64 record and key)."""

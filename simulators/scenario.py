@@ -71,6 +71,17 @@ async def run_session(
     )
 
 
+def fit_dcbm(station: SimulatedStation) -> None:
+    """Give a DC station a DCBM and print its serial and public key (stderr) to register."""
+    station.dcbm = Dcbm(serial=f"SIM{zlib.crc32(station.station_id.encode()):010d}")
+    key = {
+        "station_id": station.station_id,
+        "dcbm_serial": station.dcbm.serial,
+        "public_key": station.dcbm.public_key_hex,
+    }
+    print(json.dumps(key), file=sys.stderr)
+
+
 async def run_station(
     base_url: str,
     station_id: str,
@@ -87,17 +98,7 @@ async def run_station(
     """Connect, boot and run ``sessions`` sessions one after another."""
     station = SimulatedStation(station_id, version, PROFILES[profile], SimClock(speed=speed))
     if dcbm and station.profile.current == "DC":
-        station.dcbm = Dcbm(serial=f"SIM{zlib.crc32(station_id.encode()):010d}")
-        print(
-            json.dumps(
-                {
-                    "station_id": station_id,
-                    "dcbm_serial": station.dcbm.serial,
-                    "public_key": station.dcbm.public_key_hex,
-                }
-            ),
-            file=sys.stderr,
-        )
+        fit_dcbm(station)
     await station.connect(base_url)
     try:
         await station.boot()
@@ -105,12 +106,11 @@ async def run_station(
             await station.status(connector, "Available")
         summaries = []
         for index in range(sessions):
-            tag = random.choice(id_tags) if id_tags else None
             summaries.append(
                 await run_session(
                     station,
                     connector=index % station.profile.connectors + 1,
-                    id_tag=tag,
+                    id_tag=random.choice(id_tags) if id_tags else None,
                     duration_s=duration_s,
                     sample_interval_s=sample_interval_s,
                 )

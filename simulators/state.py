@@ -1,0 +1,161 @@
+"""What a simulated charger is and holds: profile, clock, registers, local list, sessions.
+
+Energy is kept as an exact rational register (``Fraction``: 50 kW for 600 s is exactly
+8333 1/3 Wh, which no Decimal holds) and reported as whole Wh, so no float is involved.
+Nothing here knows a protocol; the wire classes in ``v16`` and ``v201`` read and change it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+from simulators.dcbm import Dcbm
+
+
+@dataclass(frozen=True)
+class ChargerProfile:
+    """What kind of charger a simulated station is (seed 004 別表1 classes)."""
+
+    name: str
+    current: str  # "AC" or "DC"
+    max_power_w: int
+    connectors: int
+    vendor: str
+    model: str
+
+
+PROFILES = {
+    p.name: p
+    for p in (
+        ChargerProfile("normal-ac-6kw", "AC", 6_000, 2, "SimVendor", "Normal AC 6kW"),
+        ChargerProfile("quick-dc-50kw", "DC", 50_000, 2, "SimVendor", "CHAdeMO DC 50kW"),
+        ChargerProfile("quick-dc-90kw", "DC", 90_000, 2, "SimVendor", "CHAdeMO DC 90kW"),
+    )
+}
+
+
+def felica_idm(rng: random.Random | None = None) -> str:
+    """A FeliCa IDm as a reader reports it: 8 bytes, 16 upper-case hex digits."""
+    rng = rng or random.Random()
+    return "".join(f"{rng.randrange(256):02X}" for _ in range(8))
+
+
+class SimClock:
+    """Simulated time: ``advance`` moves it and sleeps ``seconds / speed`` for real."""
+
+    def __init__(self, start: datetime | None = None, speed: float = 1.0) -> None:
+        self._now = start or datetime.now(UTC)
+        self.speed = speed
+
+    def now(self) -> datetime:
+        """The simulated moment."""
+        return self._now
+
+    async def advance(self, seconds: float) -> None:
+        """Move simulated time on, sleeping the scaled-down real time."""
+        self._now += timedelta(seconds=seconds)
+        if self.speed > 0:
+            await asyncio.sleep(seconds / self.speed)
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and ``Z``: ``2025-02-10T01:00:00.000Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Transaction:
+    """One charging session on one connector, as the station remembers it."""
+
+    connector: int
+    id_tag: str
+    meter_start_wh: int
+    started_at: datetime | None = None
+    start_register: Fraction = Fraction(0)
+    transaction_id: str = ""
+    seq_no: int = 0
+    id_tag_status: str = ""
+    token_type: str = "ISO14443"
+    remote_start_id: int | None = None
+
+
+def _default_configuration() -> dict[str, str]:
+    return {"HeartbeatInterval": "300", "MeterValueSampleInterval": "60"}
+
+
+@dataclass
+class StationState:
+    """A charger's own state: what it is, its registers, settings, local list and sessions."""
+
+    station_id: str
+    profile: ChargerProfile
+    clock: SimClock = field(default_factory=SimClock)
+    registers_wh: dict[int, Fraction] = field(default_factory=dict)
+    configuration: dict[str, str] = field(default_factory=_default_configuration)
+    local_list: dict[str, str] = field(default_factory=dict)
+    local_list_version: int = 0
+    transactions: dict[int, Transaction] = field(default_factory=dict)
+    remote_started: list[Transaction] = field(default_factory=list)
+    dcbm: Dcbm | None = None  # a signing DC billing meter on connector 1..n (quick chargers)
+
+    def power_up(self) -> None:
+        """Give every connector a register that has already counted some energy."""
+        for connector in range(1, self.profile.connectors + 1):
+            self.registers_wh.setdefault(connector, Fraction(random.randrange(0, 100_000)))
+
+    def register(self, connector: int) -> int:
+        """The connector's register in whole Wh, as the display shows it."""
+        return math.floor(self.registers_wh[connector])
+
+    def begin(
+        self, connector: int, id_tag: str, token_type: str, remote_start_id: int | None
+    ) -> Transaction:
+        """Open a session on ``connector`` from its register and the clock now."""
+        tx = Transaction(
+            connector,
+            id_tag,
+            self.register(connector),
+            token_type=token_type,
+            remote_start_id=remote_start_id,
+            started_at=self.clock.now(),
+            start_register=self.registers_wh[connector],
+        )
+        self.transactions[connector] = tx
+        return tx
+
+    async def charge(self, tx: Transaction, seconds: float, power_w: int | None = None) -> None:
+        """Let simulated time pass while charging at ``power_w``; the register grows exactly."""
+        await self.clock.advance(seconds)
+        power = Fraction(power_w if power_w is not None else self.profile.max_power_w)
+        self.registers_wh[tx.connector] += power * Fraction(str(seconds)) / 3600
+
+    def signed_record(self, tx: Transaction) -> str | None:
+        """The DCBM's one signed record for the session, if this station has a DCBM."""
+        if self.dcbm is None or tx.started_at is None:
+            return None
+        charged = self.registers_wh[tx.connector] - tx.start_register
+        return self.dcbm.session_record(charged, tx.started_at, self.clock.now(), tx.id_tag)
+
+    def find(self, transaction_id: str) -> Transaction | None:
+        """The open session with this id, if any."""
+        return next(
+            (t for t in self.transactions.values() if t.transaction_id == transaction_id), None
+        )
+
+    def update_local_list(
+        self, *, full: bool, changes: list[tuple[str, str | None]], version: int
+    ) -> None:
+        """Replace (``full``) or amend the local list; a status of None removes the card."""
+        if full:
+            self.local_list.clear()
+        for token, status in changes:
+            if status is None:
+                self.local_list.pop(token, None)
+            else:
+                self.local_list[token] = status
+        self.local_list_version = version

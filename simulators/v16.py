@@ -1,0 +1,173 @@
+"""A charge point speaking OCPP 1.6J: one method per message (1.6 §4) and per Call (§5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp.v16 import call
+
+from simulators.client import Answer, CallHandler
+from simulators.state import Transaction, iso
+from simulators.wire import Wire
+
+ENERGY = "Energy.Active.Import.Register"
+
+
+class V16(Wire):
+    """The 1.6 wire side of a simulated station."""
+
+    subprotocol = "ocpp1.6"
+
+    list_version_key = "listVersion"
+
+    @staticmethod
+    def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
+        """A local list entry as (card, status); no idTagInfo means remove the card."""
+        return entry["idTag"], (entry.get("idTagInfo") or {}).get("status")
+
+    def handlers(self) -> dict[str, CallHandler]:
+        """The Calls a 1.6 Central System sends that the station answers (1.6 §5)."""
+        return {
+            "ChangeAvailability": self.on_change_availability,
+            "ChangeConfiguration": self.on_change_configuration,
+            "GetConfiguration": self.on_get_configuration,
+            "GetLocalListVersion": self.on_get_local_list_version,
+            "RemoteStartTransaction": self.on_remote_start_transaction,
+            "RemoteStopTransaction": self.stop_remotely,
+            "Reset": self.on_reset,
+            "SendLocalList": self.on_send_local_list,
+            "TriggerMessage": self.on_trigger_message,
+            "UnlockConnector": self.on_unlock_connector,
+        }
+
+    async def boot(self) -> dict[str, Any]:
+        """BootNotification (1.6 §4.2)."""
+        profile = self.state.profile
+        message = call.BootNotification(
+            charge_point_vendor=profile.vendor,
+            charge_point_model=profile.model,
+            charge_point_serial_number=f"SN-{self.state.station_id}"[:25],
+            firmware_version="sim-1.0",
+        )
+        return await self.send("BootNotification", message)
+
+    async def heartbeat(self) -> dict[str, Any]:
+        """Heartbeat (1.6 §4.6)."""
+        return await self.send("Heartbeat", call.Heartbeat())
+
+    async def status(self, connector: int, status: str) -> dict[str, Any]:
+        """StatusNotification (1.6 §4.9)."""
+        message = call.StatusNotification(
+            connector_id=connector,
+            error_code="NoError",
+            status=status,
+            timestamp=iso(self.state.clock.now()),
+        )
+        return await self.send("StatusNotification", message)
+
+    async def authorize(self, id_tag: str, token_type: str = "ISO14443") -> str:
+        """Authorize (1.6 §4.1); 1.6 has no token type, so ``token_type`` is not sent."""
+        answer = await self.send("Authorize", call.Authorize(id_tag=id_tag))
+        return str(answer["idTagInfo"]["status"])
+
+    async def start_transaction(
+        self, connector: int, id_tag: str, token_type: str, remote_start_id: int | None
+    ) -> Transaction:
+        """StartTransaction (1.6 §4.8); the central system gives the transaction id."""
+        tx = self.state.begin(connector, id_tag, token_type, remote_start_id)
+        message = call.StartTransaction(
+            connector_id=connector,
+            id_tag=id_tag,
+            meter_start=tx.meter_start_wh,
+            timestamp=iso(self.state.clock.now()),
+        )
+        answer = await self.send("StartTransaction", message)
+        tx.transaction_id = str(answer["transactionId"])
+        tx.id_tag_status = str(answer["idTagInfo"]["status"])
+        return tx
+
+    async def meter_values(self, tx: Transaction) -> dict[str, Any]:
+        """MeterValues (1.6 §4.7): the register, sampled periodically."""
+        message = call.MeterValues(
+            connector_id=tx.connector,
+            transaction_id=int(tx.transaction_id),
+            meter_value=[self._sample("Sample.Periodic", tx.connector)],
+        )
+        return await self.send("MeterValues", message)
+
+    async def stop_transaction(self, tx: Transaction, reason: str = "Local") -> dict[str, Any]:
+        """StopTransaction (1.6 §4.10), the DCBM's record as SignedData transactionData."""
+        signed = self.state.signed_record(tx)
+        data = [self._sample("Transaction.End", tx.connector)]
+        if signed is not None:
+            data.append(self._signed_sample(signed))
+        message = self._stop(tx, reason, id_tag=tx.id_tag, transaction_data=data)
+        return await self.send("StopTransaction", message)
+
+    def stop_message(self, tx: Transaction, reason: str = "Local") -> tuple[str, Any]:
+        """StopTransaction without idTag or transactionData, not sent (tests replay it)."""
+        return "StopTransaction", self._stop(tx, reason)
+
+    def _stop(self, tx: Transaction, reason: str, **optional: Any) -> call.StopTransaction:
+        return call.StopTransaction(
+            meter_stop=self.state.register(tx.connector),
+            timestamp=iso(self.state.clock.now()),
+            transaction_id=int(tx.transaction_id),
+            reason=reason,
+            **optional,
+        )
+
+    def _sample(self, context: str, connector: int) -> dict[str, Any]:
+        """One MeterValue with the register in Wh (1.6 §7.31 SampledValue)."""
+        return {
+            "timestamp": iso(self.state.clock.now()),
+            "sampledValue": [
+                {
+                    "value": str(self.state.register(connector)),
+                    "context": context,
+                    "measurand": ENERGY,
+                    "location": "Outlet",
+                    "unit": "Wh",
+                }
+            ],
+        }
+
+    def _signed_sample(self, record: str) -> dict[str, Any]:
+        """1.6 has no signed meter value type: the OCMF text as a SignedData value."""
+        return {
+            "timestamp": iso(self.state.clock.now()),
+            "sampledValue": [
+                {
+                    "value": record,
+                    "format": "SignedData",
+                    "context": "Transaction.End",
+                    "measurand": ENERGY,
+                }
+            ],
+        }
+
+    async def on_get_configuration(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """GetConfiguration (1.6 §5.8): the asked keys (all without ``key``), unknown apart."""
+        configuration = self.state.configuration
+        keys = payload.get("key") or list(configuration)
+        known = [
+            {"key": k, "readonly": False, "value": configuration[k]}
+            for k in keys
+            if k in configuration
+        ]
+        unknown = [k for k in keys if k not in configuration]
+        answer: dict[str, Any] = {"configurationKey": known}
+        if unknown:
+            answer["unknownKey"] = unknown
+        return await self.reply(answer)
+
+    async def on_change_configuration(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """ChangeConfiguration (1.6 §5.3): any key is accepted and kept."""
+        self.state.configuration[payload["key"]] = payload["value"]
+        return await self.reply({"status": "Accepted"})
+
+    async def on_remote_start_transaction(self, payload: dict[str, Any]) -> Answer:
+        """RemoteStartTransaction (1.6 §5.11): accepted, then StartTransaction."""
+        return self.start_remotely(
+            payload.get("connectorId", 1), payload["idTag"], "ISO14443", None
+        )

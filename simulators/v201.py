@@ -1,0 +1,195 @@
+"""A charging station speaking OCPP 2.0.1: one method per message and per CSMS Call.
+
+Sessions are TransactionEvents (E01-E07, J02): Started, Updated and Ended share one
+builder, ``event``, which numbers them with the transaction's ``seqNo``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ocpp.v201 import call
+
+from simulators.client import Answer, CallHandler
+from simulators.state import Transaction, iso
+from simulators.wire import Wire
+
+# 2.0.1 folds 1.6's Preparing, Charging and Finishing into one connector status (G01)
+CONNECTOR_STATUS = {"Preparing": "Occupied", "Charging": "Occupied", "Finishing": "Occupied"}
+
+
+class V201(Wire):
+    """The 2.0.1 wire side of a simulated station."""
+
+    subprotocol = "ocpp2.0.1"
+
+    list_version_key = "versionNumber"
+
+    @staticmethod
+    def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
+        """A local list entry as (card, status); no idTokenInfo means remove the card."""
+        return entry["idToken"]["idToken"], (entry.get("idTokenInfo") or {}).get("status")
+
+    def handlers(self) -> dict[str, CallHandler]:
+        """The Calls a 2.0.1 CSMS sends that the station answers."""
+        return {
+            "ChangeAvailability": self.on_change_availability,
+            "GetLocalListVersion": self.on_get_local_list_version,
+            "GetVariables": self.on_get_variables,
+            "RequestStartTransaction": self.on_request_start_transaction,
+            "RequestStopTransaction": self.stop_remotely,
+            "Reset": self.on_reset,
+            "SendLocalList": self.on_send_local_list,
+            "SetVariables": self.on_set_variables,
+            "TriggerMessage": self.on_trigger_message,
+            "UnlockConnector": self.on_unlock_connector,
+        }
+
+    async def boot(self) -> dict[str, Any]:
+        """BootNotification after power-up (B01)."""
+        profile = self.state.profile
+        station = {
+            "vendor_name": profile.vendor,
+            "model": profile.model,
+            "serial_number": f"SN-{self.state.station_id}"[:25],
+            "firmware_version": "sim-1.0",
+        }
+        message = call.BootNotification(charging_station=station, reason="PowerUp")
+        return await self.send("BootNotification", message)
+
+    async def heartbeat(self) -> dict[str, Any]:
+        """Heartbeat (G02)."""
+        return await self.send("Heartbeat", call.Heartbeat())
+
+    async def status(self, connector: int, status: str) -> dict[str, Any]:
+        """StatusNotification (G01) for connector 1 of EVSE ``connector``."""
+        message = call.StatusNotification(
+            timestamp=iso(self.state.clock.now()),
+            connector_status=CONNECTOR_STATUS.get(status, status),
+            evse_id=connector,
+            connector_id=1,
+        )
+        return await self.send("StatusNotification", message)
+
+    async def authorize(self, id_tag: str, token_type: str = "ISO14443") -> str:
+        """Authorize (C01 card; ``token_type="KeyCode"`` for a keypad code)."""
+        message = call.Authorize(id_token={"id_token": id_tag, "type": token_type})
+        answer = await self.send("Authorize", message)
+        return str(answer["idTokenInfo"]["status"])
+
+    async def start_transaction(
+        self, connector: int, id_tag: str, token_type: str, remote_start_id: int | None
+    ) -> Transaction:
+        """TransactionEvent Started (E01); the station chooses the transaction id."""
+        tx = self.state.begin(connector, id_tag, token_type, remote_start_id)
+        tx.transaction_id = str(uuid.uuid4())
+        message = self.event(tx, "Started", "Authorized", "Transaction.Begin", id_token=True)
+        answer = await self.send("TransactionEvent", message)
+        tx.id_tag_status = str(answer.get("idTokenInfo", {}).get("status", ""))
+        return tx
+
+    async def meter_values(self, tx: Transaction) -> dict[str, Any]:
+        """TransactionEvent Updated with a periodic sample (J02)."""
+        message = self.event(tx, "Updated", "MeterValuePeriodic", "Sample.Periodic")
+        return await self.send("TransactionEvent", message)
+
+    async def stop_transaction(self, tx: Transaction, reason: str = "Local") -> dict[str, Any]:
+        """TransactionEvent Ended (E06), the DCBM's record as a signedMeterValue."""
+        trigger = "StopAuthorized" if reason == "Local" else "RemoteStop"
+        signed = self.state.signed_record(tx)
+        message = self.event(
+            tx, "Ended", trigger, "Transaction.End", stopped_reason=reason, signed=signed
+        )
+        return await self.send("TransactionEvent", message)
+
+    def stop_message(self, tx: Transaction, reason: str = "Local") -> tuple[str, Any]:
+        """TransactionEvent Ended without signed data, not sent (tests replay it)."""
+        return "TransactionEvent", self.event(
+            tx, "Ended", "StopAuthorized", "Transaction.End", stopped_reason=reason
+        )
+
+    def event(
+        self,
+        tx: Transaction,
+        event_type: str,
+        trigger: str,
+        context: str,
+        *,
+        id_token: bool = False,
+        stopped_reason: str | None = None,
+        signed: str | None = None,
+    ) -> call.TransactionEvent:
+        """The next TransactionEvent of ``tx``; each one built takes the next seqNo."""
+        message = call.TransactionEvent(
+            event_type=event_type,
+            timestamp=iso(self.state.clock.now()),
+            trigger_reason=trigger,
+            seq_no=tx.seq_no,
+            transaction_info=self._transaction_info(tx, event_type, stopped_reason),
+            evse={"id": tx.connector, "connector_id": 1},
+            id_token={"id_token": tx.id_tag, "type": tx.token_type} if id_token else None,
+            meter_value=[self._meter_value(tx, context, signed)],
+        )
+        tx.seq_no += 1
+        return message
+
+    def _transaction_info(
+        self, tx: Transaction, event_type: str, stopped_reason: str | None
+    ) -> dict[str, Any]:
+        info: dict[str, Any] = {"transaction_id": tx.transaction_id}
+        if stopped_reason:
+            info["stopped_reason"] = stopped_reason
+        if tx.remote_start_id is not None and event_type == "Started":
+            info["remote_start_id"] = tx.remote_start_id  # F02: ties it to the request
+        return info
+
+    def _meter_value(self, tx: Transaction, context: str, signed: str | None) -> dict[str, Any]:
+        sampled: dict[str, Any] = {
+            "value": self.state.register(tx.connector),
+            "context": context,
+            "measurand": "Energy.Active.Import.Register",
+            "location": "Outlet",
+            "unit_of_measure": {"unit": "Wh", "multiplier": 0},
+        }
+        dcbm = self.state.dcbm
+        if signed and dcbm:
+            sampled["signed_meter_value"] = dcbm.signed_meter_value(signed)
+        return {"timestamp": iso(self.state.clock.now()), "sampled_value": [sampled]}
+
+    async def on_get_variables(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """GetVariables (B06): a variable is known if it is in the configuration."""
+        results = []
+        for item in payload["getVariableData"]:
+            name = item["variable"]["name"]
+            found = name in self.state.configuration
+            result = {
+                "attributeStatus": "Accepted" if found else "UnknownVariable",
+                "component": item["component"],
+                "variable": item["variable"],
+            }
+            if found:
+                result["attributeValue"] = self.state.configuration[name]
+            results.append(result)
+        return await self.reply({"getVariableResult": results})
+
+    async def on_set_variables(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """SetVariables (B05): every variable is accepted and kept."""
+        results = []
+        for item in payload["setVariableData"]:
+            self.state.configuration[item["variable"]["name"]] = item["attributeValue"]
+            results.append(
+                {
+                    "attributeStatus": "Accepted",
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
+            )
+        return await self.reply({"setVariableResult": results})
+
+    async def on_request_start_transaction(self, payload: dict[str, Any]) -> Answer:
+        """RequestStartTransaction (F01/F02): accepted, then TransactionEvent Started."""
+        token = payload["idToken"]
+        return self.start_remotely(
+            payload.get("evseId", 1), token["idToken"], token["type"], payload["remoteStartId"]
+        )
