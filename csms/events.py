@@ -30,8 +30,8 @@ class DomainEvent:
 class StationBooted(DomainEvent):
     kind: ClassVar[str] = "station_booted"
     accepted: bool
-    vendor: str
-    model: str
+    vendor: str | None
+    model: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,7 @@ class SignedRecordKept(DomainEvent):
     kind: ClassVar[str] = "signed_record_kept"
     carrier: str
     parsed: bool
+    parse_error: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ belong in logs. Every name has the ``csms_`` prefix.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from typing import Final
@@ -126,13 +125,3 @@ def configure_logging(*, fmt: str = "auto", level: str = "info") -> None:
     root.setLevel(numeric_level)
     for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def mask_token(id_token: str) -> str:
-    """A log-safe stand-in for an id token: last 4 characters and a short hash.
-
-    Example: ``mask_token("0123456789ABCDEF")`` gives ``"…CDEF#5f3c1a"`` style output,
-    enough to correlate lines without revealing the card's IDm.
-    """
-    digest = hashlib.sha256(id_token.encode()).hexdigest()[:6]
-    return f"…{id_token[-4:]}#{digest}"

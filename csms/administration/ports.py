@@ -11,7 +11,7 @@ from csms.charging.models import SessionState
 from csms.ports import EventRecorder
 from csms.settlement.models import MeterRecord, Statement
 from csms.settlement.ports import MeterRepository
-from csms.station_commands.ports import StationListRepository
+from csms.station_commands.ports import LocalListRepository, StationListRepository
 from csms.stations.ports import StationRepository
 
 
@@ -20,6 +20,8 @@ class AdministrationUnitOfWork(EventRecorder, Protocol):
     def stations(self) -> StationRepository: ...
     @property
     def station_lists(self) -> StationListRepository: ...
+    @property
+    def local_lists(self) -> LocalListRepository: ...
     @property
     def tokens(self) -> TokenRepository: ...
     @property

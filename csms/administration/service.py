@@ -10,6 +10,7 @@ import dataclasses
 from datetime import datetime
 from typing import Final
 
+from csms.administration.ports import AdministrationUnitOfWork
 from csms.authorization.models import (
     AccountRecord,
     AccountStatus,
@@ -31,7 +32,9 @@ MAX_1_6_ID_TAG: Final = 20  # 1.6 idTag is CiString20: app tokens must fit
 
 class AdminService:
     def __init__(
-        self, uow: UnitOfWorkProvider, local_lists: LocalListService | None = None
+        self,
+        uow: UnitOfWorkProvider[AdministrationUnitOfWork],
+        local_lists: LocalListService | None = None,
     ) -> None:
         self._uow = uow
         self._local_lists = local_lists
@@ -68,16 +71,16 @@ class AdminService:
         if not operator_id or not name:
             raise InvalidInput("an operator needs an id and a name")
         async with self._uow() as uow:
-            await uow.tokens.add_operator(operator_id, name)
+            await uow.accounts.add_operator(operator_id, name)
 
     async def assign_station(self, station_id: str, operator_id: str) -> None:
         """The operator that owns the station (whose cards it accepts and lists)."""
         async with self._uow() as uow:
-            if await uow.tokens.list_version(operator_id) is None:
+            if await uow.local_lists.version(operator_id) is None:
                 raise NotFound(f"no operator {operator_id!r}")
-            if not await uow.stations.set_operator(station_id, operator_id):
+            if not await uow.station_lists.set_operator(station_id, operator_id):
                 raise NotFound(f"no station {station_id!r}")
-            await uow.stations.set_list_version(station_id, None)
+            await uow.station_lists.set_list_version(station_id, None)
         if self._local_lists is not None:
             await self._local_lists.sync_operator(operator_id)
 
@@ -103,7 +106,7 @@ class AdminService:
             account_id, operator_id, name, email, status, expires_at, group_id, None, None
         )
         async with self._uow() as uow:
-            await uow.tokens.upsert_account(account)
+            await uow.accounts.upsert(account)
         await self.set_token(
             app_token,
             TokenStatus.ACCEPTED,
@@ -138,7 +141,7 @@ class AdminService:
             await uow.tokens.upsert(record)
             operators = {operator_id, previous.operator_id if previous else None} - {None}
             for operator in operators:
-                await uow.tokens.bump_list_version(str(operator), [value])
+                await uow.local_lists.bump_version(str(operator), [value])
         if self._local_lists is not None:
             for operator in operators:
                 await self._local_lists.sync_operator(str(operator))
@@ -151,7 +154,7 @@ class AdminService:
         async with self._uow() as uow:
             if await uow.stations.get(stand.station_id) is None:
                 raise NotFound(f"no station {stand.station_id!r}")
-            await uow.visitors.add_stand(stand)
+            await uow.stands.add(stand)
 
     async def set_meter(self, meter: MeterRecord) -> None:
         """Register or change a billing meter; a key must be a readable EC public key."""

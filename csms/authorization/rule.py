@@ -37,7 +37,7 @@ from csms.authorization.models import (
     TokenRecord,
     TokenStatus,
 )
-from csms.ports import UnitOfWork
+from csms.authorization.ports import AuthorizationUnitOfWork
 
 _SEPARATORS: Final = re.compile(r"[\s:\-]")
 BOUND_TOKEN_GRACE: Final = timedelta(minutes=15)
@@ -137,7 +137,7 @@ def account_verdict(
 
 
 async def authorize(
-    uow: UnitOfWork,
+    uow: AuthorizationUnitOfWork,
     station_id: str,
     evse_id: int | None,
     token: IdToken,
@@ -159,14 +159,14 @@ async def authorize(
     result = decide(record, token, now, account=account, station_operator=operator, policy=policy)
     if account is not None:
         if result.accepted:
-            await uow.tokens.touch_account(account.account_id, now)
+            await uow.accounts.touch(account.account_id, now)
         elif account.status is AccountStatus.VALID and inactive(account, now, policy):
-            await uow.tokens.deactivate_account(account.account_id)
+            await uow.accounts.deactivate(account.account_id)
     return result
 
 
 async def _visit(
-    uow: UnitOfWork,
+    uow: AuthorizationUnitOfWork,
     station_id: str,
     evse_id: int | None,
     token: IdToken,
@@ -180,6 +180,16 @@ async def _visit(
     visit = await uow.visitors.touch_open_window(station_id, evse_id, token.value, now)
     if visit is not None:
         return visit
-    return await uow.visitors.use_password(
+    return await uow.visitor_passwords.use(
         station_id, password_hash(token.value), now, consume=purpose == "start"
     )
+
+
+def mask_token(id_token: str) -> str:
+    """A log-safe stand-in for an id token: last 4 characters and a short hash.
+
+    Example: ``mask_token("0123456789ABCDEF")`` gives ``"…CDEF#5f3c1a"`` style output,
+    enough to correlate lines without revealing the card's IDm.
+    """
+    digest = hashlib.sha256(id_token.encode()).hexdigest()[:6]
+    return f"…{id_token[-4:]}#{digest}"

@@ -18,9 +18,11 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from csms.authorization.models import Stand, Visitor
+from csms.authorization.ports import VisitorsUnitOfWork
 from csms.authorization.rule import password_hash
+from csms.clock import Clock
 from csms.errors import Conflict, InvalidInput, NotFound
-from csms.ports import Clock, UnitOfWork, UnitOfWorkProvider
+from csms.ports import UnitOfWorkProvider
 
 TOUCH_WINDOW: Final = timedelta(seconds=60)  # seed 000: 60秒以内にタッチ
 _CARD_NUMBER: Final = re.compile(r"(?:\d[ -]?){13,19}")
@@ -51,7 +53,9 @@ def _validate(name: str, email: str, payment_reference: str) -> None:
 
 
 class VisitorService:
-    def __init__(self, uow: UnitOfWorkProvider, clock: Clock, *, password_ttl: timedelta) -> None:
+    def __init__(
+        self, uow: UnitOfWorkProvider[VisitorsUnitOfWork], clock: Clock, *, password_ttl: timedelta
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._password_ttl = password_ttl
@@ -64,14 +68,14 @@ class VisitorService:
         now = self._clock.now()
         visitor_id = uuid.uuid4()
         async with self._uow() as uow:
-            stand = await uow.visitors.stand(stand_id)
+            stand = await uow.stands.get(stand_id)
             if stand is None:
                 raise NotFound(f"no stand {stand_id!r}")
             visitor = Visitor(
                 visitor_id, stand_id, name.strip(), email, payment_reference, notify, now
             )
             if stand.uses_passwords:
-                await uow.visitors.add_visitor(visitor)
+                await uow.visitors.add(visitor)
                 return await self._issue_password(uow, visitor, stand, now)
             busy_until = await uow.visitors.open_window_at(stand_id, now)
             if busy_until is not None:
@@ -79,23 +83,23 @@ class VisitorService:
                 raise Conflict(
                     f"another visitor is registering at stand {stand_id}; try again in {wait_s} s"
                 )
-            await uow.visitors.add_visitor(visitor)
+            await uow.visitors.add(visitor)
             closes_at = now + TOUCH_WINDOW
             await uow.visitors.open_window(visitor_id, stand, now, closes_at)
         return VisitRegistered(visitor_id, stand_id, window_closes_at=closes_at)
 
     async def _issue_password(
-        self, work: UnitOfWork, visitor: Visitor, stand: Stand, now: datetime
+        self, work: VisitorsUnitOfWork, visitor: Visitor, stand: Stand, now: datetime
     ) -> VisitRegistered:
         for _ in range(20):
             code = f"{secrets.randbelow(10**PASSWORD_DIGITS):0{PASSWORD_DIGITS}d}"
             digest = password_hash(code)
-            if not await work.visitors.password_in_use(stand.station_id, digest, now):
+            if not await work.visitor_passwords.in_use(stand.station_id, digest, now):
                 break
         else:
             raise Conflict("could not issue a unique password; try again")
         expires_at = now + self._password_ttl
-        await work.visitors.add_password(
+        await work.visitor_passwords.add(
             visitor.visitor_id, stand.station_id, digest, now, expires_at
         )
         return VisitRegistered(

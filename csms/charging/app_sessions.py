@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.authorization.rule import AuthorizationPolicy, authorize, make_token, normalise_token
 from csms.charging.models import SessionState
+from csms.charging.ports import ChargingUnitOfWork
+from csms.clock import Clock
 from csms.errors import Conflict, NotFound
-from csms.ports import Clock, StationGateway, UnitOfWorkProvider
+from csms.ports import UnitOfWorkProvider
 from csms.station_commands.commands import CommandResult, RemoteStart, RemoteStop
+from csms.station_commands.ports import StationGateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,7 @@ class AppStartRefused:
 class AppSessionService:
     def __init__(
         self,
-        uow: UnitOfWorkProvider,
+        uow: UnitOfWorkProvider[ChargingUnitOfWork],
         clock: Clock,
         gateway: StationGateway,
         policy: AuthorizationPolicy | None = None,
@@ -56,7 +59,7 @@ class AppSessionService:
             )
             if not result.accepted:
                 return AppStartRefused(result.status)
-            remote_start_id = await uow.sessions.add_remote_start(
+            remote_start_id = await uow.remote_starts.add(
                 station_id, evse_id, token.value, account_id, self._clock.now()
             )
         return await self._gateway.send(

@@ -1,35 +1,21 @@
-"""csms.charging.commands"""
+"""Commands into charging and their results, in version-neutral terms (style.md §4).
+
+One transaction event stream serves both protocol versions: 1.6 StartTransaction is a
+``started`` event whose transaction id the central system issues, StopTransaction an
+``ended`` one; 2.0.1 TransactionEvent maps one to one. What a version does not say stays
+None (no invented EVSE, connector or counter).
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from csms.authorization.models import AuthorizationResult, IdToken
 from csms.charging.models import Session
 from csms.settlement.models import MeterSample
-
-
-@dataclass(frozen=True, slots=True)
-class StartSession:
-    """A 1.6-style start: the central system assigns the transaction id."""
-
-    station_id: str
-    ocpp_version: str
-    evse_id: int
-    connector_id: int
-    id_token: IdToken
-    meter_start_wh: Decimal
-    started_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SessionStarted:
-    transaction_id: str
-    authorization: AuthorizationResult
-    replayed: bool
 
 
 class TransactionEventKind(enum.StrEnum):
@@ -40,30 +26,43 @@ class TransactionEventKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RecordTransactionEvent:
-    """A 2.0.1-style event: the station owns the transaction id (E01-E15)."""
+    """One fact of a station's transaction (OCPP 1.6 §4.8/§4.10, 2.0.1 E01-E15).
+
+    ``transaction_id`` None: the central system issues it (1.6). ``seq_no`` is the station's
+    event counter where the protocol has one. ``trigger`` is why the station sent it, kept as
+    said. ``meter_start_wh``/``meter_stop_wh`` are registers the station states outright;
+    otherwise they are read from ``samples``.
+    """
 
     station_id: str
     ocpp_version: str
     kind: TransactionEventKind
-    transaction_id: str
-    seq_no: int
+    transaction_id: str | None
     timestamp: datetime
-    trigger_reason: str
-    offline: bool
-    evse_id: int | None
-    connector_id: int | None
-    id_token: IdToken | None
-    stopped_reason: str | None
-    samples: tuple[MeterSample, ...] = field(default=())
+    evse_id: int | None = None
+    connector_id: int | None = None
+    id_token: IdToken | None = None
+    seq_no: int | None = None
+    trigger: str | None = None
+    offline: bool = False
+    meter_start_wh: Decimal | None = None
+    meter_stop_wh: Decimal | None = None
+    stop_reason: str | None = None
+    samples: tuple[MeterSample, ...] = ()
     remote_start_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TransactionEventRecorded:
+    """``replayed``: the event was seen before and changed nothing; ``unmatched``: it ended a
+    transaction we never saw start (kept for reconciliation)."""
+
+    transaction_id: str | None
     authorization: AuthorizationResult | None
     replayed: bool
     session: Session | None
-    total_cost: Decimal | None = None  # 2.0.1 totalCost: the statement's total, on Ended
+    total_cost: Decimal | None = None  # the issued statement's total, on an ended event
+    unmatched: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +71,3 @@ class RecordMeterValues:
     evse_id: int
     transaction_id: str | None
     samples: tuple[MeterSample, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EndSession:
-    """A 1.6-style stop (StopTransaction): meter_stop is the register at stop."""
-
-    station_id: str
-    transaction_id: str
-    stopped_at: datetime
-    meter_stop_wh: Decimal
-    reason: str | None
-    id_token: IdToken | None
-    samples: tuple[MeterSample, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class SessionEnded:
-    authorization: AuthorizationResult | None
-    session: Session | None
-    replayed: bool
-    unmatched: bool

@@ -1,4 +1,4 @@
-"""csms.charging.models"""
+"""Charging sessions as the central system keeps them (one per station transaction)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ class SessionState(enum.StrEnum):
 class Session:
     session_id: UUID
     station_id: str
-    evse_id: int
-    connector_id: int
+    evse_id: int | None  # None: the station did not say (never invented)
+    connector_id: int | None
     transaction_id: str
     ocpp_version: str
     id_token: str | None

@@ -8,9 +8,8 @@ from typing import Protocol
 from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
-from csms.authorization.ports import AuthorizationUnitOfWork
 from csms.charging.models import Session
-from csms.settlement.ports import SettlementUnitOfWork
+from csms.settlement.ports import SettlementWithMailUnitOfWork
 
 
 class SessionRepository(Protocol):
@@ -86,7 +85,7 @@ class RemoteStartRepository(Protocol):
     ) -> int: ...
 
 
-class ChargingUnitOfWork(SettlementUnitOfWork, AuthorizationUnitOfWork, Protocol):
+class ChargingUnitOfWork(SettlementWithMailUnitOfWork, Protocol):
     @property
     def sessions(self) -> SessionRepository: ...
     @property

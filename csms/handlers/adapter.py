@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from csms.charging.lifecycle import SessionService
-from csms.clock import SystemClock
-from csms.handlers.timestamps import parse_timestamp
-from csms.ports import Clock
+from csms.charging.service import SessionService
+from csms.clock import Clock, SystemClock
+from csms.handlers.wire.codec import parse_timestamp
 from csms.station_commands.local_lists import LocalListService
 from csms.stations import commands as station_cmd
 from csms.stations.service import StationService

@@ -15,6 +15,9 @@ from csms.errors import InvalidInput
 from csms.settlement.models import MeterSample
 
 ENERGY_REGISTER: Final = "Energy.Active.Import.Register"
+# Sample contexts: the words both protocol versions use for a reading's moment.
+CONTEXT_TRANSACTION_BEGIN: Final = "Transaction.Begin"
+CONTEXT_TRANSACTION_END: Final = "Transaction.End"
 _WH_PER_UNIT: Final = {"WH": Decimal(1), "KWH": Decimal(1000)}
 
 
@@ -52,3 +55,13 @@ def energy_delivered(
     if meter_start_wh is None or meter_stop_wh is None:
         return None
     return meter_stop_wh - meter_start_wh
+
+
+def start_register(samples: Iterable[MeterSample]) -> Decimal | None:
+    """The register at a transaction's start: its begin reading, else the first one."""
+    return register_reading(samples, CONTEXT_TRANSACTION_BEGIN, last=False)
+
+
+def end_register(samples: Iterable[MeterSample]) -> Decimal | None:
+    """The register at a transaction's end: its end reading, else the last one."""
+    return register_reading(samples, CONTEXT_TRANSACTION_END, last=True)

@@ -140,3 +140,24 @@ class Metering:
     meter: dict[str, Any] | None = None
     review_reason: ReviewReason | None = None
     review_detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFacts:
+    """What settlement needs to know of a finished session (charging hands it over).
+
+    ``register_energy_wh`` is the charger register's stop minus start (None: unknown);
+    ``authorization_status`` how the central system answered the starting token (None: no
+    token was presented).
+    """
+
+    session_id: UUID
+    station_id: str
+    evse_id: int | None
+    transaction_id: str
+    started_at: datetime
+    stopped_at: datetime
+    id_token: str | None
+    authorization_status: str | None
+    visitor_id: UUID | None
+    register_energy_wh: Decimal | None

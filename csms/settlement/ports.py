@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from csms.authorization.ports import VisitorsUnitOfWork
 from csms.ports import EventRecorder
 from csms.settlement.models import Metering, MeterRecord, MeterSample, SignedRecord, Statement
 
@@ -72,3 +73,7 @@ class SettlementUnitOfWork(EventRecorder, Protocol):
     def metering(self) -> MeteringRepository: ...
     @property
     def statements(self) -> StatementRepository: ...
+
+
+class SettlementWithMailUnitOfWork(SettlementUnitOfWork, VisitorsUnitOfWork, Protocol):
+    """Settling a visitor's session also writes their mail in the same transaction."""

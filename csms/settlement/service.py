@@ -1,38 +1,31 @@
-"""Settle a finished session: its energy (charger register or signed billing meter), its
-statement, and the visitor's "charging complete" mail (billing.md §4, seeds 000/003/004).
+"""Settle a finished session and correct a statement, through one issuing path
+(billing.md §4, seeds 000/003/004).
 
-A connector with a registered signed billing meter bills the meter's verified energy or is
-held ``needs_review``; every other connector bills the charger's register.
+``settle`` decides the metering once, stores it with the session and issues the statement;
+``correct`` issues a new statement that refers to the current one, from the stored metering
+(verified again first when it was held for the meter), so a correction never bills a
+signed-meter session from the charger's register.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import replace
 from decimal import Decimal
 
-import structlog
-
-from csms.charging.models import Session
-from csms.meter.ocmf import Reading
-from csms.meter.verify import OcmfVerificationError
-from csms.observability import (
-    METER_VERIFICATION_FAILURES,
-    SESSIONS_UNPRICED,
-    STATEMENTS_ISSUED,
+from csms.authorization.ports import VisitorsUnitOfWork
+from csms.events import StatementIssued
+from csms.settlement.metering import hold_if_refused, measure, meter_needs_checking
+from csms.settlement.models import (
+    Metering,
+    ReviewReason,
+    SessionFacts,
+    Statement,
+    StatementStatus,
 )
-from csms.ports import UnitOfWork
-from csms.settlement.models import StatementStatus
-from csms.settlement.signed_data import meter_energy
-from csms.settlement.statements import (
-    ENERGY_FROM_CHARGER_REGISTER,
-    ENERGY_FROM_SIGNED_METER,
-    build_statement,
-    unpriced_reason_code,
-)
+from csms.settlement.ports import SettlementUnitOfWork, SettlementWithMailUnitOfWork
+from csms.settlement.statements import issue_statement, reason_code
 from csms.settlement.tariffs import TariffCatalog
-
-log = structlog.get_logger(__name__)
 
 
 class Settlement:
@@ -40,79 +33,70 @@ class Settlement:
         self._catalog = catalog
 
     async def settle(
-        self, uow: UnitOfWork, session: Session, stopped_at: datetime, energy_wh: Decimal | None
+        self, uow: SettlementWithMailUnitOfWork, facts: SessionFacts
     ) -> Decimal | None:
-        """Price the finished session; the unique index keeps it to one original.
-
-        Returns the statement's total when it was issued (None: unpriced or held).
-
-        A connector with a registered signed billing meter bills the meter's verified energy
-        or is held for review; others bill the charger's register.
-        """
-        await uow.meters.link_signed_records(
-            session.station_id, session.transaction_id, session.session_id
-        )
-        meter = await uow.meters.meter_for(session.station_id, session.evse_id, session.started_at)
-        source, meter_info, review = ENERGY_FROM_CHARGER_REGISTER, None, None
-        if meter is not None and meter.signs_ocmf:
-            source, meter_info = ENERGY_FROM_SIGNED_METER, meter.identity()
-            try:
-                signed = meter_energy(
-                    meter,
-                    await uow.meters.signed_records_of(session.session_id),
-                    id_token=session.id_token,
-                    started_at=session.started_at,
-                    stopped_at=stopped_at,
-                )
-                energy_wh = signed.energy_wh
-                meter_info |= {
-                    "signed_begin": _reading(signed.begin),
-                    "signed_end": _reading(signed.end),
-                }
-            except OcmfVerificationError as exc:
-                review = f"{exc.code}: {exc}"
-                METER_VERIFICATION_FAILURES.labels(exc.code).inc()
-                log.warning(
-                    "meter_verification_failed",
-                    session_id=str(session.session_id),
-                    meter=meter.serial,
-                    reason=review,
-                )
-        statement = build_statement(
-            self._catalog,
-            session_id=session.session_id,
-            station_id=session.station_id,
-            evse_id=session.evse_id,
-            started_at=session.started_at,
-            stopped_at=stopped_at,
-            energy_wh=energy_wh,
-            energy_source=source,
-            meter=meter_info,
-            review_reason=review,
-        )
-        if not await uow.statements.add(statement):
-            return await issued_total(uow, session.session_id)
-        STATEMENTS_ISSUED.labels(statement.status.value).inc()
-        if session.visitor_id is not None:
-            await _notify_visitor(uow, session.visitor_id, statement.total)
-        if statement.status is StatementStatus.UNPRICED and statement.unpriced_reason:
-            SESSIONS_UNPRICED.labels(unpriced_reason_code(statement.unpriced_reason)).inc()
-            log.warning(
-                "session_unpriced",
-                session_id=str(session.session_id),
-                reason=statement.unpriced_reason,
-            )
-        else:
-            log.info(
-                "statement_issued",
-                session_id=str(session.session_id),
-                tariff_id=statement.tariff_id,
-                total=str(statement.total),
-            )
+        """Price the finished session once; returns the total when a statement was issued."""
+        metering = hold_if_refused(await measure(uow, facts), facts)
+        await uow.metering.save(facts.session_id, metering)
+        statement = issue_statement(self._catalog, facts, metering)
+        if not await uow.statements.add(statement):  # one original per session
+            return await issued_total(uow, facts.session_id)
+        _record_issued(uow, facts, statement)
+        if facts.visitor_id is not None:
+            await _notify_visitor(uow, facts.visitor_id, statement.total)
         return statement.total if statement.status is StatementStatus.ISSUED else None
 
+    async def correct(
+        self,
+        uow: SettlementWithMailUnitOfWork,
+        facts: SessionFacts,
+        current: Statement,
+        reason: str,
+    ) -> Statement | None:
+        """A new statement for ``current``; None when another correction came first."""
+        metering = await uow.metering.of_session(facts.session_id)
+        if metering is None or meter_needs_checking(metering):
+            metering = await measure(uow, facts)  # still held unless the records verify now
+            await uow.metering.save(facts.session_id, metering)
+        metering = _operator_decides(metering)
+        correction = issue_statement(
+            self._catalog,
+            facts,
+            metering,
+            corrects=current.statement_id,
+            correction_reason=reason,
+        )
+        if not await uow.statements.add(correction):
+            return None
+        _record_issued(uow, facts, correction)
+        return correction
 
-async def issued_total(uow: UnitOfWork, session_id: uuid.UUID) -> Decimal | None:
+
+def _operator_decides(metering: Metering) -> Metering:
+    """An operator's correction of a refused-token hold is the decision to bill it."""
+    if metering.review_reason is ReviewReason.AUTHORIZATION_REFUSED:
+        return replace(metering, review_reason=None, review_detail=None)
+    return metering
+
+
+def _record_issued(uow: SettlementUnitOfWork, facts: SessionFacts, statement: Statement) -> None:
+    uow.record(
+        StatementIssued(
+            facts.station_id,
+            session_id=str(facts.session_id),
+            statement_id=str(statement.statement_id),
+            status=statement.status.value,
+            tariff_id=statement.tariff_id,
+            total=str(statement.total) if statement.total is not None else None,
+            reason_code=reason_code(statement),
+            reason=statement.unpriced_reason,
+            visitor_id=str(facts.visitor_id) if facts.visitor_id else None,
+            correction=statement.corrects is not None,
+        )
+    )
+
+
+async def issued_total(uow: SettlementUnitOfWork, session_id: uuid.UUID) -> Decimal | None:
     """The current statement's total, when it is an issued one (replayed stops)."""
     statements = await uow.statements.of_session(session_id)
     if statements and statements[-1].status is StatementStatus.ISSUED:
@@ -120,25 +104,18 @@ async def issued_total(uow: UnitOfWork, session_id: uuid.UUID) -> Decimal | None
     return None
 
 
-async def _notify_visitor(uow: UnitOfWork, visitor_id: uuid.UUID, total: Decimal | None) -> None:
+async def _notify_visitor(
+    uow: VisitorsUnitOfWork, visitor_id: uuid.UUID, total: Decimal | None
+) -> None:
     """Seed 000: a visitor who asked for it gets a "charging complete" mail with the fee."""
-    visitor = await uow.visitors.visitor(visitor_id)
+    visitor = await uow.visitors.get(visitor_id)
     if visitor is None or not visitor.notify:
         return
     fee = f"{total} yen (tax included)" if total is not None else "to be confirmed"
-    await uow.visitors.add_mail(
+    await uow.mail.add(
         "charging_complete",
         visitor.email,
         "充電が完了しました / Charging complete",
         f"{visitor.name} 様\n\n充電が完了しました。料金: {fee}\n"
         f"Charging at stand {visitor.stand_id} is complete. Fee: {fee}\n",
     )
-
-
-def _reading(reading: Reading) -> dict[str, str | None]:
-    """A signed reading as the statement prints it (value and unit as the meter states)."""
-    return {
-        "value": str(reading.value),
-        "unit": reading.unit,
-        "time": reading.time.isoformat() if reading.time else None,
-    }

@@ -14,16 +14,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-import structlog
-
 from csms.authorization.rule import normalise_token
+from csms.events import SignedRecordKept
 from csms.meter.ocmf import OcmfFormatError, parse_ocmf
 from csms.meter.verify import OcmfVerificationError, SignedEnergy, session_energy
-from csms.observability import SIGNED_RECORDS
-from csms.ports import UnitOfWork
 from csms.settlement.models import MeterRecord, MeterSample, SignedRecord
-
-log = structlog.get_logger(__name__)
+from csms.settlement.ports import SettlementUnitOfWork
 
 
 def carries_ocmf(data: object) -> bool:
@@ -62,15 +58,13 @@ def read_record(
         ocmf, error = parse_ocmf(raw).text, None
     except OcmfFormatError as exc:
         ocmf, error = None, str(exc)
-        log.warning("signed_record_malformed", station_id=station_id, carrier=carrier, reason=error)
-    SIGNED_RECORDS.labels("malformed" if error else "parsed").inc()
     return SignedRecord(
         None, session_id, station_id, transaction_id, carrier, raw, ocmf, public_key, error
     )
 
 
 async def keep_signed_samples(
-    uow: UnitOfWork,
+    uow: SettlementUnitOfWork,
     station_id: str,
     transaction_id: str | None,
     session_id: UUID | None,
@@ -81,16 +75,28 @@ async def keep_signed_samples(
         if sample.signed_data is None:
             continue
         carrier = "signedMeterValue" if sample.encoding_method else "SignedData"
-        await uow.meters.add_signed_record(
-            read_record(
-                sample.signed_data,
-                station_id=station_id,
-                transaction_id=transaction_id,
-                session_id=session_id,
-                carrier=carrier,
-                public_key=sample.public_key,
-            )
+        record = read_record(
+            sample.signed_data,
+            station_id=station_id,
+            transaction_id=transaction_id,
+            session_id=session_id,
+            carrier=carrier,
+            public_key=sample.public_key,
         )
+        await keep_record(uow, record)
+
+
+async def keep_record(uow: SettlementUnitOfWork, record: SignedRecord) -> None:
+    """Store a signed record once and say so (malformed ones are kept with their error)."""
+    await uow.signed_records.add(record)
+    uow.record(
+        SignedRecordKept(
+            record.station_id,
+            carrier=record.carrier,
+            parsed=record.parse_error is None,
+            parse_error=record.parse_error,
+        )
+    )
 
 
 def meter_energy(

@@ -1,90 +1,48 @@
-"""Issue a session's statement from the billing engine (billing.md §4).
+"""Issue a session's statement from its metering decision (billing.md §4).
 
 The statement names the tariff and version, every line (quantity after rounding, unit,
 unit price, amount in integer yen), the total and the included tax, and the inputs used
 (start, stop, energy and where it came from). A session that cannot be priced gets an
-``unpriced`` statement with the reason, never a silent zero.
+``unpriced`` statement with the reason, never a silent zero; one held for review gets
+``needs_review`` with its ``review_reason`` code and no total.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 from csms.billing.pricer import NoTariffInForce, price_session
-from csms.charging.models import SessionState
-from csms.errors import Conflict, InvalidInput, NotFound
-from csms.ports import UnitOfWorkProvider
-from csms.settlement.models import Statement, StatementStatus
+from csms.settlement.models import Metering, SessionFacts, Statement, StatementStatus
 from csms.settlement.tariffs import NoTariffAssigned, TariffCatalog
 
-ENERGY_FROM_CHARGER_REGISTER: Final = "charger_register"
-ENERGY_FROM_SIGNED_METER: Final = "signed_meter"
 
-
-def build_statement(
+def issue_statement(
     catalog: TariffCatalog,
+    facts: SessionFacts,
+    metering: Metering,
     *,
-    session_id: uuid.UUID,
-    station_id: str,
-    evse_id: int,
-    started_at: datetime,
-    stopped_at: datetime,
-    energy_wh: Decimal | None,
-    energy_source: str = ENERGY_FROM_CHARGER_REGISTER,
     corrects: uuid.UUID | None = None,
     correction_reason: str | None = None,
-    meter: dict[str, Any] | None = None,
-    review_reason: str | None = None,
 ) -> Statement:
-    """Price the session; any reason it cannot be priced becomes an unpriced statement.
-
-    ``meter`` (identity and signed begin/end readings) is printed on the statement when a
-    billing meter measured the session; ``review_reason`` holds it as ``needs_review``.
-    """
-    inputs: dict[str, Any] = {
-        "started_at": started_at.isoformat(),
-        "stopped_at": stopped_at.isoformat(),
-        "energy_wh": str(energy_wh) if energy_wh is not None else None,
-        "energy_source": energy_source,
-        "station_id": station_id,
-        "evse_id": evse_id,
+    """The one way a statement is made, for settlement and for corrections alike."""
+    inputs = _inputs(facts, metering)
+    head: dict[str, Any] = {
+        "statement_id": uuid.uuid4(),
+        "session_id": facts.session_id,
+        "inputs": inputs,
+        "corrects": corrects,
+        "correction_reason": correction_reason,
     }
-    if meter is not None:
-        inputs["meter"] = meter
-    statement_id = uuid.uuid4()
-
-    def without_price(status: StatementStatus, reason: str) -> Statement:
-        """Held for review or unpriced: the reason, never a price of zero."""
-        return Statement(
-            statement_id=statement_id,
-            session_id=session_id,
-            status=status,
-            tariff_id=None,
-            tariff_version=None,
-            currency="JPY",
-            lines=(),
-            total=None,
-            tax_included=None,
-            tax_rate_percent=None,
-            waiver=None,
-            unpriced_reason=reason,
-            inputs=inputs,
-            corrects=corrects,
-            correction_reason=correction_reason,
-        )
-
-    if review_reason is not None:
-        return without_price(StatementStatus.NEEDS_REVIEW, review_reason)
+    if metering.review_reason is not None:
+        return _without_price(head, StatementStatus.NEEDS_REVIEW, metering.review_detail or "")
     try:
-        if energy_wh is None:
+        if metering.energy_wh is None:
             raise ValueError("the delivered energy is unknown (no start or stop register)")
-        tariff = catalog.resolve(station_id, evse_id)
-        quote = price_session(tariff, started_at, stopped_at, energy_wh)
+        tariff = catalog.resolve(facts.station_id, facts.evse_id)
+        quote = price_session(tariff, facts.started_at, facts.stopped_at, metering.energy_wh)
     except (NoTariffAssigned, NoTariffInForce, ValueError) as exc:
-        return without_price(StatementStatus.UNPRICED, str(exc))
+        return _without_price(head, StatementStatus.UNPRICED, str(exc))
     return Statement(
         status=StatementStatus.ISSUED,
         tariff_id=quote.tariff_id,
@@ -96,16 +54,51 @@ def build_statement(
         tax_rate_percent=quote.tax_rate_percent,
         waiver=quote.waiver,
         unpriced_reason=None,
-        inputs=inputs,
-        statement_id=statement_id,
-        session_id=session_id,
-        corrects=corrects,
-        correction_reason=correction_reason,
+        **head,
     )
 
 
-def unpriced_reason_code(reason: str) -> str:
-    """A bounded metric label for an unpriced reason (the text itself goes to the row)."""
+def _inputs(facts: SessionFacts, metering: Metering) -> dict[str, Any]:
+    """What the statement was computed from, printed on it."""
+    inputs: dict[str, Any] = {
+        "started_at": facts.started_at.isoformat(),
+        "stopped_at": facts.stopped_at.isoformat(),
+        "energy_wh": str(metering.energy_wh) if metering.energy_wh is not None else None,
+        "energy_source": metering.source.value,
+        "station_id": facts.station_id,
+        "evse_id": facts.evse_id,
+    }
+    if metering.meter is not None:
+        inputs["meter"] = metering.meter
+    if metering.review_reason is not None:
+        inputs["review_reason"] = metering.review_reason.value
+    return inputs
+
+
+def _without_price(head: dict[str, Any], status: StatementStatus, reason: str) -> Statement:
+    """Held for review or unpriced: the reason, never a price of zero."""
+    return Statement(
+        status=status,
+        tariff_id=None,
+        tariff_version=None,
+        currency="JPY",
+        lines=(),
+        total=None,
+        tax_included=None,
+        tax_rate_percent=None,
+        waiver=None,
+        unpriced_reason=reason,
+        **head,
+    )
+
+
+def reason_code(statement: Statement) -> str | None:
+    """A bounded label for why a statement has no total (the text itself goes to the row)."""
+    if statement.status is StatementStatus.NEEDS_REVIEW:
+        return str(statement.inputs.get("review_reason", "needs_review"))
+    reason = statement.unpriced_reason
+    if statement.status is not StatementStatus.UNPRICED or reason is None:
+        return None
     if "no tariff assignment" in reason or "no tariff applies" in reason:
         return "no_tariff_assigned"
     if "no version in force" in reason:
@@ -113,40 +106,3 @@ def unpriced_reason_code(reason: str) -> str:
     if "energy is unknown" in reason:
         return "energy_unknown"
     return "invalid_inputs"
-
-
-class StatementService:
-    """Operator use cases on statements: corrections (a new statement, never an edit)."""
-
-    def __init__(self, uow: UnitOfWorkProvider, catalog: TariffCatalog) -> None:
-        self._uow = uow
-        self._catalog = catalog
-
-    async def correct(self, session_id: uuid.UUID, reason: str) -> Statement:
-        """Price the session again with today's tariffs; the result refers to the statement
-        it corrects (e.g. after an assignment was fixed for an unpriced session)."""
-        if not reason.strip():
-            raise InvalidInput("a correction needs a reason")
-        async with self._uow() as uow:
-            session = await uow.sessions.by_id(session_id)
-            if session is None:
-                raise NotFound(f"no session {session_id}")
-            statements = await uow.statements.of_session(session_id)
-            if session.state is not SessionState.COMPLETED or session.stopped_at is None:
-                raise Conflict("the session has not finished; it has no statement to correct")
-            current = statements[-1]
-            correction = build_statement(
-                self._catalog,
-                session_id=session.session_id,
-                station_id=session.station_id,
-                evse_id=session.evse_id,
-                started_at=session.started_at,
-                stopped_at=session.stopped_at,
-                energy_wh=session.energy_wh,
-                energy_source=current.inputs.get("energy_source", ENERGY_FROM_CHARGER_REGISTER),
-                corrects=current.statement_id,
-                correction_reason=reason.strip(),
-            )
-            if not await uow.statements.add(correction):
-                raise Conflict(f"statement {current.statement_id} was corrected meanwhile")
-        return correction

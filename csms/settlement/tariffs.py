@@ -66,13 +66,13 @@ class TariffCatalog:
         except KeyError:
             raise NoTariffAssigned(f"unknown tariff {tariff_id!r}") from None
 
-    def resolve(self, station_id: str, evse_id: int) -> Tariff:
-        """The tariff for a session on this station's EVSE (1.6 connector)."""
+    def resolve(self, station_id: str, evse_id: int | None) -> Tariff:
+        """The tariff for a session on this station's EVSE (1.6 connector; None: unknown)."""
         station = self.stations.get(station_id)
         if station is None:
             raise NoTariffAssigned(f"station {station_id!r} has no tariff assignment")
         tariff_id = (
-            station.connector_tariffs.get(evse_id)
+            (station.connector_tariffs.get(evse_id) if evse_id is not None else None)
             or station.tariff_id
             or (self.site_tariffs.get(station.site) if station.site else None)
             or self.class_tariffs.get(

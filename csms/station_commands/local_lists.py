@@ -13,9 +13,11 @@ import asyncio
 import structlog
 
 from csms.authorization.models import AuthorizationResult, TokenRecord
+from csms.clock import Clock
 from csms.errors import StationCommandError
-from csms.ports import Clock, StationGateway, UnitOfWorkProvider
+from csms.ports import UnitOfWorkProvider
 from csms.station_commands.commands import GetLocalListVersion, LocalListEntry, SendLocalList
+from csms.station_commands.ports import LocalListsUnitOfWork, StationGateway
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +33,7 @@ def _entry(record: TokenRecord) -> LocalListEntry:
 class LocalListService:
     def __init__(
         self,
-        uow: UnitOfWorkProvider,
+        uow: UnitOfWorkProvider[LocalListsUnitOfWork],
         clock: Clock,
         gateway: StationGateway,
         *,
@@ -45,17 +47,17 @@ class LocalListService:
     async def plan(self, station_id: str) -> SendLocalList | None:
         """What the station needs, or None when it is up to date or has no operator."""
         async with self._uow(atomic=False) as uow:  # reads only
-            operator = await uow.stations.operator_of(station_id)
+            operator = await uow.station_lists.operator_of(station_id)
             if operator is None:
                 return None
-            held = dict(await uow.stations.stations_of_operator(operator)).get(station_id)
-            version = await uow.tokens.list_version(operator) or 0
+            held = dict(await uow.station_lists.stations_of_operator(operator)).get(station_id)
+            version = await uow.local_lists.version(operator) or 0
             if held == version or version == 0:  # 0: no card has ever been listed
                 return None
             if held is None or held > version:
-                records = await uow.tokens.valid_tokens(operator, self._clock.now())
+                records = await uow.local_lists.valid_tokens(operator, self._clock.now())
                 return SendLocalList(version, True, tuple(_entry(r) for r in records))
-            changes = await uow.tokens.changed_since(operator, held)
+            changes = await uow.local_lists.changed_since(operator, held)
         entries = tuple(
             _entry(record)
             if record is not None and record.operator_id == operator
@@ -78,13 +80,13 @@ class LocalListService:
         result = await self._gateway.send(station_id, command)
         if result.status != "Accepted" and not command.full:  # e.g. VersionMismatch
             async with self._uow() as uow:
-                await uow.stations.set_list_version(station_id, None)  # next push: full
+                await uow.station_lists.set_list_version(station_id, None)  # next push: full
             return await self._sync(station_id)
         if result.status != "Accepted":
             log.warning("local_list_refused", station_id=station_id, status=result.status)
             return None
         async with self._uow() as uow:
-            await uow.stations.set_list_version(station_id, command.version)
+            await uow.station_lists.set_list_version(station_id, command.version)
         log.info(
             "local_list_pushed",
             station_id=station_id,
@@ -97,7 +99,7 @@ class LocalListService:
     async def sync_operator(self, operator_id: str) -> None:
         """After a card change: every connected station of the operator, concurrently."""
         async with self._uow() as uow:
-            stations = [s for s, _ in await uow.stations.stations_of_operator(operator_id)]
+            stations = [s for s, _ in await uow.station_lists.stations_of_operator(operator_id)]
         await asyncio.gather(
             *(self._sync_logged(s) for s in stations if self._gateway.is_connected(s))
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from csms.ports import EventRecorder
+from csms.authorization.ports import AuthorizationUnitOfWork
 from csms.stations.models import ConnectorStatus, Station, StationEvent
 
 
@@ -30,7 +30,9 @@ class StationEventRepository(Protocol):
     async def add(self, event: StationEvent) -> None: ...
 
 
-class StationsUnitOfWork(EventRecorder, Protocol):
+class StationsUnitOfWork(AuthorizationUnitOfWork, Protocol):
+    """Station use cases, including Authorize (the one rule of ``authorization``)."""
+
     @property
     def stations(self) -> StationRepository: ...
     @property

@@ -19,6 +19,7 @@ import structlog
 
 from csms.ports import UnitOfWorkProvider
 from csms.stations.credentials import verify_password
+from csms.stations.ports import StationsUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -79,7 +80,7 @@ class FailureThrottle:
 class StationSecurity:
     def __init__(
         self,
-        uow: UnitOfWorkProvider,
+        uow: UnitOfWorkProvider[StationsUnitOfWork],
         *,
         auto_register: bool,
         throttle: FailureThrottle,

@@ -11,11 +11,14 @@ import random
 
 import structlog
 
+from csms import events
 from csms.authorization.models import AuthorizationResult, IdToken
 from csms.authorization.rule import AuthorizationPolicy, authorize
-from csms.ports import Clock, UnitOfWorkProvider
+from csms.clock import Clock
+from csms.ports import UnitOfWorkProvider
 from csms.stations.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
 from csms.stations.models import ConnectorStatus, Station, StationEvent
+from csms.stations.ports import StationsUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +59,7 @@ class StationService:
 
     def __init__(
         self,
-        uow: UnitOfWorkProvider,
+        uow: UnitOfWorkProvider[StationsUnitOfWork],
         clock: Clock,
         *,
         heartbeat_interval_s: int,
@@ -100,6 +103,9 @@ class StationService:
         )
         async with self._uow(atomic=False) as uow:
             await uow.stations.record_boot(station, command.received_at)
+            uow.record(
+                events.StationBooted(station.station_id, True, station.vendor, station.model)
+            )
         return StationBooted(True, self._jittered_interval(), self._clock.now())
 
     def _jittered_interval(self) -> int:
@@ -124,12 +130,12 @@ class StationService:
             status_at=command.timestamp,
         )
         async with self._uow(atomic=False) as uow:
-            await uow.stations.upsert_connector(status)
+            await uow.connectors.upsert(status)
 
     async def record_event(self, command: RecordStationEvent) -> None:
         event = StationEvent(command.station_id, command.kind, command.occurred_at, command.payload)
         async with self._uow(atomic=False) as uow:
-            await uow.stations.add_event(event)
+            await uow.station_events.add(event)
 
     async def authorize(self, station_id: str, token: IdToken) -> AuthorizationResult:
         """1.6 Authorize / 2.0.1 Authorize (no EVSE in either): the one core rule."""

@@ -13,9 +13,9 @@ from ocpp.v16 import call_result, enums
 
 from csms.charging import commands as charging_cmd
 from csms.handlers.adapter import StationAdapter
-from csms.handlers.rpc import on
-from csms.handlers.timestamps import parse_timestamp
+from csms.handlers.routing import on
 from csms.handlers.v16 import mapping
+from csms.handlers.wire.codec import parse_timestamp
 from csms.settlement.signed_data import carries_ocmf
 from csms.station_commands import commands as operator_cmd
 from csms.stations import commands as station_cmd
@@ -84,22 +84,10 @@ class ChargePointV16(StationAdapter):
     async def on_start_transaction(
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
     ) -> call_result.StartTransaction:
-        evse_id, connector = mapping.to_evse(connector_id)
-        started = await self._sessions.start(
-            charging_cmd.StartSession(
-                station_id=self.station_id,
-                ocpp_version=mapping.VERSION,
-                evse_id=evse_id,
-                connector_id=connector,
-                id_token=mapping.to_token(id_tag),
-                meter_start_wh=mapping.to_decimal(meter_start, "meterStart"),
-                started_at=parse_timestamp(timestamp),
-            )
+        recorded = await self._sessions.record_transaction_event(
+            mapping.to_started(self.station_id, connector_id, id_tag, meter_start, timestamp)
         )
-        return call_result.StartTransaction(
-            transaction_id=int(started.transaction_id),
-            id_tag_info=mapping.from_authorization(started.authorization),
-        )
+        return mapping.start_transaction_result(recorded)
 
     @on("MeterValues")
     async def on_meter_values(
@@ -130,19 +118,21 @@ class ChargePointV16(StationAdapter):
         transaction_data: list[dict[str, Any]] | None = None,
         **_: Any,
     ) -> call_result.StopTransaction:
-        ended = await self._sessions.end(
-            charging_cmd.EndSession(
-                station_id=self.station_id,
-                transaction_id=str(transaction_id),
-                stopped_at=parse_timestamp(timestamp),
-                meter_stop_wh=mapping.to_decimal(meter_stop, "meterStop"),
-                reason=reason or "Local",  # 1.6 §7.42: absent reason means Local
-                id_token=mapping.to_token(id_tag) if id_tag else None,
-                samples=mapping.to_samples(transaction_data or []),
+        recorded = await self._sessions.record_transaction_event(
+            mapping.to_ended(
+                self.station_id,
+                transaction_id,
+                meter_stop,
+                timestamp,
+                reason,
+                id_tag,
+                transaction_data,
             )
         )
-        info = mapping.from_authorization(ended.authorization) if ended.authorization else None
-        return call_result.StopTransaction(id_tag_info=info)
+        info = recorded.authorization
+        return call_result.StopTransaction(
+            id_tag_info=mapping.from_authorization(info) if info else None
+        )
 
     @on("DataTransfer")
     async def on_data_transfer(

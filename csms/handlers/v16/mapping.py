@@ -16,8 +16,9 @@ from ocpp.v16 import call, call_result, datatypes, enums
 
 from csms.authorization.models import AuthorizationResult, IdToken, TokenKind, TokenStatus
 from csms.authorization.rule import make_token
+from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
-from csms.handlers.timestamps import format_timestamp, parse_timestamp
+from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
 from csms.stations import commands as station_cmd
@@ -75,6 +76,58 @@ def to_samples(meter_value: list[dict[str, Any]]) -> tuple[MeterSample, ...]:
                 )
             )
     return tuple(samples)
+
+
+def to_started(
+    station_id: str, connector_id: int, id_tag: str, meter_start: int, timestamp: str
+) -> charging_cmd.RecordTransactionEvent:
+    """StartTransaction (§4.8) as a started event whose transaction id we issue."""
+    evse_id, connector = to_evse(connector_id)
+    return charging_cmd.RecordTransactionEvent(
+        station_id=station_id,
+        ocpp_version=VERSION,
+        kind=charging_cmd.TransactionEventKind.STARTED,
+        transaction_id=None,
+        timestamp=parse_timestamp(timestamp),
+        evse_id=evse_id,
+        connector_id=connector,
+        id_token=to_token(id_tag),
+        meter_start_wh=to_decimal(meter_start, "meterStart"),
+    )
+
+
+def start_transaction_result(
+    recorded: charging_cmd.TransactionEventRecorded,
+) -> call_result.StartTransaction:
+    authorization = recorded.authorization
+    assert authorization is not None  # a 1.6 start always carries an idTag
+    return call_result.StartTransaction(
+        transaction_id=int(recorded.transaction_id or 0),
+        id_tag_info=from_authorization(authorization),
+    )
+
+
+def to_ended(
+    station_id: str,
+    transaction_id: int,
+    meter_stop: int,
+    timestamp: str,
+    reason: str | None,
+    id_tag: str | None,
+    transaction_data: list[dict[str, Any]] | None,
+) -> charging_cmd.RecordTransactionEvent:
+    """StopTransaction (§4.10) as an ended event; an absent reason means Local (§7.42)."""
+    return charging_cmd.RecordTransactionEvent(
+        station_id=station_id,
+        ocpp_version=VERSION,
+        kind=charging_cmd.TransactionEventKind.ENDED,
+        transaction_id=str(transaction_id),
+        timestamp=parse_timestamp(timestamp),
+        id_token=to_token(id_tag) if id_tag else None,
+        meter_stop_wh=to_decimal(meter_stop, "meterStop"),
+        stop_reason=reason or "Local",
+        samples=to_samples(transaction_data or []),
+    )
 
 
 def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotification:

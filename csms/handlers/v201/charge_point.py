@@ -9,9 +9,9 @@ from ocpp.v201 import call_result, enums
 
 from csms.charging import commands as charging_cmd
 from csms.handlers.adapter import StationAdapter
-from csms.handlers.rpc import on
-from csms.handlers.timestamps import parse_timestamp
+from csms.handlers.routing import on
 from csms.handlers.v201 import mapping
+from csms.handlers.wire.codec import parse_timestamp
 from csms.station_commands import commands as operator_cmd
 from csms.stations import commands as station_cmd
 

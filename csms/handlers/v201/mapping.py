@@ -13,7 +13,7 @@ from csms.authorization.models import AuthorizationResult, IdToken, TokenKind
 from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
-from csms.handlers.timestamps import format_timestamp, parse_timestamp
+from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
 from csms.stations import commands as station_cmd
@@ -84,12 +84,12 @@ def to_transaction_event(
         transaction_id=transaction_info["transaction_id"],
         seq_no=seq_no,
         timestamp=parse_timestamp(timestamp),
-        trigger_reason=trigger_reason,
+        trigger=trigger_reason,
         offline=offline,
         evse_id=evse["id"] if evse else None,
         connector_id=evse.get("connector_id") if evse else None,
         id_token=to_token(id_token) if id_token else None,
-        stopped_reason=transaction_info.get("stopped_reason")
+        stop_reason=transaction_info.get("stopped_reason")
         or ("Local" if event_type == "Ended" else None),
         samples=to_samples(meter_value),
         remote_start_id=transaction_info.get("remote_start_id"),
