@@ -187,36 +187,15 @@ class EmbeddedPostgres:
         if self.data_dir.exists() and any(self.data_dir.iterdir()):
             raise EmbeddedPostgresError(f"{self.data_dir} is not empty and not a cluster")
         self._prepare_dir()
+        options = ["--locale=C", "-E", "UTF8", "-A", "trust", "--no-instructions"]
         self._run_tool(
-            [
-                str(self._bin / "initdb"),
-                "-D",
-                str(self.data_dir),
-                "-U",
-                DATABASE_USER,
-                "--locale=C",
-                "-E",
-                "UTF8",
-                "-A",
-                "trust",
-                "--no-instructions",
-            ]
+            [str(self._bin / "initdb"), "-D", str(self.data_dir), "-U", DATABASE_USER, *options]
         )
         self._start_postmaster()
         try:
             self._wait_ready(30.0)
-            self._run_tool(
-                [
-                    str(self._bin / "createdb"),
-                    "-h",
-                    str(self.data_dir),
-                    "-p",
-                    str(_PORT),
-                    "-U",
-                    DATABASE_USER,
-                    DATABASE_NAME,
-                ]
-            )
+            server = ["-h", str(self.data_dir), "-p", str(_PORT), "-U", DATABASE_USER]
+            self._run_tool([str(self._bin / "createdb"), *server, DATABASE_NAME])
         finally:
             self.stop()
 

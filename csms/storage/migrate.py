@@ -7,10 +7,23 @@ the same database without applying a migration twice.
 from __future__ import annotations
 
 from importlib import resources
+from typing import Final
 
 import asyncpg
 
-from csms.storage import sql
+MIGRATION_LOCK: Final = "SELECT pg_advisory_xact_lock(726354)"
+CREATE_MIGRATIONS_TABLE: Final = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    name        text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)"""
+SELECT_APPLIED_MIGRATIONS: Final = """
+SELECT version
+FROM schema_migrations"""
+INSERT_MIGRATION: Final = """
+INSERT INTO schema_migrations (version, name)
+VALUES ($1, $2)"""
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -27,13 +40,13 @@ async def migrate(conn: asyncpg.Connection) -> list[int]:
     """Apply what is missing; returns the versions applied now."""
     applied_now: list[int] = []
     async with conn.transaction():
-        await conn.execute(sql.MIGRATION_LOCK)
-        await conn.execute(sql.CREATE_MIGRATIONS_TABLE)
-        done = {row["version"] for row in await conn.fetch(sql.SELECT_APPLIED_MIGRATIONS)}
+        await conn.execute(MIGRATION_LOCK)
+        await conn.execute(CREATE_MIGRATIONS_TABLE)
+        done = {row["version"] for row in await conn.fetch(SELECT_APPLIED_MIGRATIONS)}
         for version, name, text in _migrations():
             if version in done:
                 continue
             await conn.execute(text)
-            await conn.execute(sql.INSERT_MIGRATION, version, name)
+            await conn.execute(INSERT_MIGRATION, version, name)
             applied_now.append(version)
     return applied_now

@@ -1,18 +1,15 @@
-"""The asyncpg pool: JSON codecs, no per-release reset, and the mail outbox drain."""
+"""The asyncpg pool: JSON codecs and no per-release reset."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
-from csms.storage import sql
 
-
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """JSON for jsonb columns; Decimals (parsed station payloads) are written exactly."""
     return json.dumps(
         value, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v), ensure_ascii=False
@@ -20,7 +17,7 @@ def _json_text(value: Any) -> str:
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=_json_text, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("jsonb", encoder=json_text, decoder=json.loads, schema="pg_catalog")
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -45,15 +42,3 @@ async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
-
-
-async def drain_outbox(
-    pool: asyncpg.Pool, deliver: Callable[[str, str, str, str], None], batch: int = 100
-) -> int:
-    """Hand unsent mail to ``deliver(kind, recipient, subject, body)`` and mark it sent."""
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(sql.SELECT_UNSENT_MAIL, batch)
-        for row in rows:
-            deliver(row["kind"], row["recipient"], row["subject"], row["body"])
-            await conn.execute(sql.MARK_MAIL_SENT, row["message_id"])
-    return len(rows)

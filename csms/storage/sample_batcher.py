@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
 from csms.settlement.models import MeterSample
-from csms.storage import sql
-from csms.storage.rows import reading_columns
+from csms.storage.samples import READING
+
+# Many messages' samples, each linked to its session, in one statement.
+INSERT_SAMPLES_BATCH: Final = f"""
+INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {READING.sql})
+SELECT s.session_id, u.station_id, u.evse_id, u.transaction_id, {READING.select("u")}
+FROM unnest($1::text[], $2::integer[], $3::text[], $4::timestamptz[], $5::text[],
+            $6::numeric[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::text[])
+     AS u(station_id, evse_id, transaction_id, {READING.sql})
+LEFT JOIN sessions AS s ON s.station_id = u.station_id AND s.transaction_id = u.transaction_id
+ON CONFLICT DO NOTHING"""  # noqa: S608 (a constant column list)
 
 
 class PostgresSampleBatcher:
@@ -44,7 +53,7 @@ class PostgresSampleBatcher:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._rows.extend(
-            (station_id, evse_id, transaction_id, *reading_columns(s)) for s in samples
+            (station_id, evse_id, transaction_id, *READING.values(s)) for s in samples
         )
         self._waiters.append(future)
         if len(self._rows) >= self._max_rows:
@@ -71,7 +80,7 @@ class PostgresSampleBatcher:
         columns = [list(column) for column in zip(*rows, strict=True)]
         try:
             async with self._pool.acquire() as conn:
-                await conn.execute(sql.INSERT_SAMPLES_BATCH, *columns)
+                await conn.execute(INSERT_SAMPLES_BATCH, *columns)
         except Exception as exc:  # every waiting message is answered with the failure
             for waiter in waiters:
                 if not waiter.done():

@@ -1,0 +1,69 @@
+"""Member accounts at an operator, and the operators themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from csms.authorization.models import AccountRecord, AccountStatus
+from csms.storage.base import Columns, Repository
+
+ACCOUNT: Final = Columns(
+    AccountRecord,
+    "account_id, operator_id, name, email, status, expires_at, group_id, last_used_at, created_at",
+    status=AccountStatus,
+)
+
+SELECT_ACCOUNT: Final = f"""
+SELECT {ACCOUNT.sql}
+FROM accounts
+WHERE account_id = $1"""  # noqa: S608 (a constant column list)
+UPSERT_ACCOUNT: Final = """
+INSERT INTO accounts (account_id, operator_id, name, email, status, expires_at, group_id,
+                      last_used_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))
+ON CONFLICT (account_id) DO UPDATE
+SET name = excluded.name, email = excluded.email, status = excluded.status,
+    expires_at = excluded.expires_at, group_id = excluded.group_id"""
+TOUCH_ACCOUNT: Final = """
+UPDATE accounts
+SET last_used_at = $2
+WHERE account_id = $1"""
+DEACTIVATE_ACCOUNT: Final = """
+UPDATE accounts
+SET status = 'deactivated'
+WHERE account_id = $1 AND status = 'valid'"""
+UPSERT_OPERATOR: Final = """
+INSERT INTO operators (operator_id, name)
+VALUES ($1, $2)
+ON CONFLICT (operator_id) DO UPDATE SET name = excluded.name"""
+
+
+class PostgresAccountRepository(Repository):
+    __slots__ = ()
+
+    async def get(self, account_id: str) -> AccountRecord | None:
+        return ACCOUNT.one(await self._conn.fetchrow(SELECT_ACCOUNT, account_id))
+
+    async def upsert(self, account: AccountRecord) -> None:
+        await self._conn.execute(
+            UPSERT_ACCOUNT,
+            account.account_id,
+            account.operator_id,
+            account.name,
+            account.email,
+            account.status.value,
+            account.expires_at,
+            account.group_id,
+            account.last_used_at,
+            account.created_at,
+        )
+
+    async def touch(self, account_id: str, at: datetime) -> None:
+        await self._conn.execute(TOUCH_ACCOUNT, account_id, at)
+
+    async def deactivate(self, account_id: str) -> None:
+        await self._conn.execute(DEACTIVATE_ACCOUNT, account_id)
+
+    async def add_operator(self, operator_id: str, name: str) -> None:
+        await self._conn.execute(UPSERT_OPERATOR, operator_id, name)

@@ -1,0 +1,167 @@
+"""Queries for the operator API over the pool; plain dicts of core values, or core models."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from uuid import UUID
+
+import asyncpg
+
+from csms.authorization.models import TokenRecord
+from csms.charging.models import Session, SessionState
+from csms.settlement.models import MeterRecord, Statement
+from csms.storage.meters import METER, PostgresMeterRepository
+from csms.storage.samples import SELECT_SAMPLES_OF_SESSION
+from csms.storage.sessions import SELECT_SESSION_BY_ID, SESSION
+from csms.storage.signed_records import PostgresSignedRecordRepository
+from csms.storage.statements import PostgresStatementRepository
+from csms.storage.stations import SELECT_STATION
+from csms.storage.tokens import TOKEN
+
+SELECT_STATIONS: Final = """
+SELECT station_id, vendor, model, serial_number, firmware_version, ocpp_version, connected,
+       connected_at, last_seen_at, last_boot_at, created_at, security_profile
+FROM stations
+ORDER BY station_id"""
+SELECT_CONNECTORS_OF_STATION: Final = """
+SELECT evse_id, connector_id, status, error_code, status_at
+FROM connectors
+WHERE station_id = $1
+ORDER BY evse_id, connector_id"""
+# Each session with its latest statement's status and total.
+SELECT_SESSIONS: Final = f"""
+SELECT {SESSION.sql},
+       latest.status AS statement_status, latest.total AS statement_total
+FROM sessions
+LEFT JOIN LATERAL (SELECT status, total
+                   FROM statements
+                   WHERE statements.session_id = sessions.session_id
+                   ORDER BY issued_at DESC
+                   LIMIT 1) AS latest ON true
+WHERE ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR state = $2)
+ORDER BY started_at DESC
+LIMIT $3"""  # noqa: S608 (a constant column list)
+SELECT_TOKENS: Final = f"""
+SELECT {TOKEN.sql}
+FROM id_tokens
+ORDER BY id_token"""  # noqa: S608 (a constant column list)
+SELECT_METERS: Final = f"""
+SELECT {METER.sql}
+FROM meters
+ORDER BY serial"""  # noqa: S608 (a constant column list)
+
+
+def jsonable_session(session: Session) -> dict[str, Any]:
+    return {
+        "session_id": str(session.session_id),
+        "station_id": session.station_id,
+        "evse_id": session.evse_id,
+        "connector_id": session.connector_id,
+        "transaction_id": session.transaction_id,
+        "ocpp_version": session.ocpp_version,
+        "id_token": session.id_token,
+        "token_kind": session.token_kind,
+        "authorization_status": session.authorization_status,
+        "started_at": session.started_at,
+        "stopped_at": session.stopped_at,
+        "meter_start_wh": session.meter_start_wh,
+        "meter_stop_wh": session.meter_stop_wh,
+        "energy_wh": session.energy_wh,
+        "stop_reason": session.stop_reason,
+        "state": session.state,
+        "offline": session.offline,
+        "last_seq_no": session.last_seq_no,
+    }
+
+
+class PostgresReadModel:
+    """Queries for the operator API; returns plain dicts of core values."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def ping(self) -> bool:
+        async with self._pool.acquire() as conn:
+            return bool(await conn.fetchval("SELECT true"))
+
+    async def list_stations(self) -> list[dict[str, object]]:
+        async with self._pool.acquire() as conn:
+            return [dict(row) for row in await conn.fetch(SELECT_STATIONS)]
+
+    async def station(self, station_id: str) -> dict[str, object] | None:
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(SELECT_STATION, station_id)
+            if row is None:
+                return None
+            result = dict(row)
+            result["connectors"] = [
+                dict(r) for r in await conn.fetch(SELECT_CONNECTORS_OF_STATION, station_id)
+            ]
+            return result
+
+    async def list_sessions(
+        self, station_id: str | None, state: SessionState | None, limit: int
+    ) -> list[dict[str, object]]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                SELECT_SESSIONS, station_id, state.value if state else None, limit
+            )
+        return [
+            {
+                **jsonable_session(SESSION(row)),
+                "statement_status": row["statement_status"],
+                "total": row["statement_total"],
+            }
+            for row in rows
+        ]
+
+    async def session(self, session_id: UUID) -> dict[str, object] | None:
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(SELECT_SESSION_BY_ID, session_id)
+            if row is None:
+                return None
+            samples = await conn.fetch(SELECT_SAMPLES_OF_SESSION, session_id)
+        result = jsonable_session(SESSION(row))
+        result["samples"] = [dict(r) for r in samples]
+        return result
+
+    async def statements(self, session_id: UUID) -> list[Statement]:
+        async with self._pool.acquire() as conn:
+            return await PostgresStatementRepository(conn).of_session(session_id)
+
+    async def signed_data(self, session_id: UUID) -> dict[str, object] | None:
+        """The raw signed records of a session and its meter's key, for independent checks."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(SELECT_SESSION_BY_ID, session_id)
+            if row is None:
+                return None
+            session = SESSION(row)
+            records = await PostgresSignedRecordRepository(conn).of_session(session_id)
+            meter = None
+            if session.evse_id is not None:  # no connector named: no meter measured it
+                meter = await PostgresMeterRepository(conn).meter_for(
+                    session.station_id, session.evse_id, session.started_at
+                )
+        return {
+            "session_id": session_id,
+            "meter": {**meter.identity(), "public_key": meter.public_key} if meter else None,
+            "records": [
+                {
+                    "carrier": r.carrier,
+                    "raw": r.raw,
+                    "ocmf": r.ocmf,
+                    "public_key_sent_by_station": r.public_key,
+                    "parse_error": r.parse_error,
+                    "received_at": r.received_at,
+                }
+                for r in records
+            ],
+        }
+
+    async def list_meters(self) -> list[MeterRecord]:
+        async with self._pool.acquire() as conn:
+            return [METER(row) for row in await conn.fetch(SELECT_METERS)]
+
+    async def list_tokens(self) -> list[TokenRecord]:
+        async with self._pool.acquire() as conn:
+            return [TOKEN(row) for row in await conn.fetch(SELECT_TOKENS)]

@@ -1,0 +1,53 @@
+"""Every sampled meter value of a session, stored as sent (exact numerics, signed data)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+from uuid import UUID
+
+from csms.settlement.models import MeterSample
+from csms.storage.base import Columns, Repository
+
+# A plain (unsigned) sample is just its reading columns (sample_batcher.py writes those).
+_READING_NAMES: Final = "sampled_at, measurand, value, unit, multiplier, phase, context, location"
+READING: Final = Columns(MeterSample, _READING_NAMES)
+SAMPLE: Final = Columns(
+    MeterSample, _READING_NAMES + ", signed_data, signing_method, encoding_method, public_key"
+)
+
+INSERT_SAMPLE: Final = f"""
+INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {SAMPLE.sql})
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+ON CONFLICT DO NOTHING"""  # noqa: S608 (a constant column list)
+SELECT_SAMPLES_OF_SESSION: Final = f"""
+SELECT {SAMPLE.sql}
+FROM meter_samples
+WHERE session_id = $1
+ORDER BY sampled_at, sample_id"""  # noqa: S608 (a constant column list)
+
+
+class PostgresSampleRepository(Repository):
+    __slots__ = ()
+
+    async def add(
+        self,
+        station_id: str,
+        evse_id: int | None,
+        transaction_id: str | None,
+        session_id: UUID | None,
+        samples: Sequence[MeterSample],
+    ) -> int:
+        if not samples:
+            return 0
+        await self._conn.executemany(
+            INSERT_SAMPLE,
+            [
+                (session_id, station_id, evse_id, transaction_id, *SAMPLE.values(sample))
+                for sample in samples
+            ],
+        )
+        return len(samples)
+
+    async def of_session(self, session_id: UUID) -> list[MeterSample]:
+        return SAMPLE.many(await self._conn.fetch(SELECT_SAMPLES_OF_SESSION, session_id))

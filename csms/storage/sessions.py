@@ -1,0 +1,150 @@
+"""Charging sessions: found by start key, transaction or id; inserted, advanced, completed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+from uuid import UUID
+
+from csms.authorization.models import TokenKind, TokenStatus
+from csms.charging.models import Session, SessionState
+from csms.storage.base import Columns, Repository, optional
+
+SESSION: Final = Columns(
+    Session,
+    "session_id, station_id, evse_id, connector_id, transaction_id, ocpp_version, id_token,"
+    " token_kind, authorization_status, started_at, stopped_at, meter_start_wh, meter_stop_wh,"
+    " energy_wh, stop_reason, state, offline, last_seq_no, visitor_id, remote_start_id, flag",
+    token_kind=optional(TokenKind),
+    authorization_status=optional(TokenStatus),
+    state=SessionState,
+)
+
+NEXT_TRANSACTION_ID: Final = "SELECT nextval('transaction_id_seq')::integer"
+SELECT_SESSION_BY_START_KEY: Final = f"""
+SELECT {SESSION.sql}
+FROM sessions
+WHERE station_id = $1 AND start_key = $2"""  # noqa: S608 (a constant column list)
+SELECT_SESSION_BY_TRANSACTION: Final = f"""
+SELECT {SESSION.sql}
+FROM sessions
+WHERE station_id = $1 AND transaction_id = $2"""  # noqa: S608 (a constant column list)
+SELECT_SESSION_BY_TRANSACTION_FOR_UPDATE: Final = SELECT_SESSION_BY_TRANSACTION + "\nFOR UPDATE"
+SELECT_LATEST_SESSION_OF_STATION: Final = f"""
+SELECT {SESSION.sql}
+FROM sessions
+WHERE station_id = $1
+ORDER BY started_at DESC
+LIMIT 1"""  # noqa: S608 (a constant column list)
+SELECT_SESSION_BY_ID: Final = f"""
+SELECT {SESSION.sql}
+FROM sessions
+WHERE session_id = $1"""  # noqa: S608 (a constant column list)
+INSERT_SESSION: Final = """
+INSERT INTO sessions (session_id, station_id, evse_id, connector_id, transaction_id,
+                      ocpp_version, id_token, token_kind, authorization_status, started_at,
+                      meter_start_wh, state, start_key, offline, last_seq_no, visitor_id,
+                      remote_start_id, flag)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"""
+UPDATE_SESSION_COMPLETED: Final = """
+UPDATE sessions
+SET state = 'completed', stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, stop_reason = $5,
+    updated_at = now()
+WHERE session_id = $1 AND state = 'active'"""
+UPDATE_SESSION_PROGRESS: Final = """
+UPDATE sessions
+SET meter_start_wh = coalesce(meter_start_wh, $2),
+    last_seq_no = coalesce($3, last_seq_no),
+    offline = $4,
+    id_token = coalesce($5, id_token),
+    token_kind = coalesce($6, token_kind),
+    authorization_status = coalesce($7, authorization_status),
+    updated_at = now()
+WHERE session_id = $1"""
+
+
+class PostgresSessionRepository(Repository):
+    __slots__ = ()
+
+    async def next_transaction_id(self) -> int:
+        value: int = await self._conn.fetchval(NEXT_TRANSACTION_ID)
+        return value
+
+    async def by_start_key(self, station_id: str, start_key: str) -> Session | None:
+        return SESSION.one(
+            await self._conn.fetchrow(SELECT_SESSION_BY_START_KEY, station_id, start_key)
+        )
+
+    async def by_id(self, session_id: UUID) -> Session | None:
+        return SESSION.one(await self._conn.fetchrow(SELECT_SESSION_BY_ID, session_id))
+
+    async def latest_of_station(self, station_id: str) -> Session | None:
+        return SESSION.one(await self._conn.fetchrow(SELECT_LATEST_SESSION_OF_STATION, station_id))
+
+    async def by_transaction(
+        self, station_id: str, transaction_id: str, *, for_update: bool = False
+    ) -> Session | None:
+        query = (
+            SELECT_SESSION_BY_TRANSACTION_FOR_UPDATE
+            if for_update
+            else SELECT_SESSION_BY_TRANSACTION
+        )
+        return SESSION.one(await self._conn.fetchrow(query, station_id, transaction_id))
+
+    async def insert(self, session: Session, start_key: str | None) -> None:
+        await self._conn.execute(
+            INSERT_SESSION,
+            session.session_id,
+            session.station_id,
+            session.evse_id,
+            session.connector_id,
+            session.transaction_id,
+            session.ocpp_version,
+            session.id_token,
+            session.token_kind.value if session.token_kind else None,
+            session.authorization_status.value if session.authorization_status else None,
+            session.started_at,
+            session.meter_start_wh,
+            session.state.value,
+            start_key,
+            session.offline,
+            session.last_seq_no,
+            session.visitor_id,
+            session.remote_start_id,
+            session.flag,
+        )
+
+    async def complete(
+        self,
+        session_id: UUID,
+        stopped_at: datetime,
+        meter_stop_wh: Decimal | None,
+        energy_wh: Decimal | None,
+        stop_reason: str | None,
+    ) -> None:
+        await self._conn.execute(
+            UPDATE_SESSION_COMPLETED, session_id, stopped_at, meter_stop_wh, energy_wh, stop_reason
+        )
+
+    async def update_progress(
+        self,
+        session_id: UUID,
+        *,
+        meter_start_wh: Decimal | None,
+        last_seq_no: int | None,
+        offline: bool,
+        id_token: str | None,
+        token_kind: TokenKind | None,
+        authorization_status: TokenStatus | None,
+    ) -> None:
+        await self._conn.execute(
+            UPDATE_SESSION_PROGRESS,
+            session_id,
+            meter_start_wh,
+            last_seq_no,
+            offline,
+            id_token,
+            token_kind.value if token_kind else None,
+            authorization_status.value if authorization_status else None,
+        )

@@ -1,0 +1,31 @@
+"""Stands: a public id for one EVSE of one station (seed 000 SID)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from csms.authorization.models import Stand
+from csms.storage.base import Columns, Repository
+
+STAND: Final = Columns(Stand, "stand_id, station_id, evse_id, label, uses_passwords")
+
+SELECT_STAND: Final = f"""
+SELECT {STAND.sql}
+FROM stands
+WHERE stand_id = $1"""  # noqa: S608 (a constant column list)
+UPSERT_STAND: Final = f"""
+INSERT INTO stands ({STAND.sql})
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (stand_id) DO UPDATE
+SET station_id = excluded.station_id, evse_id = excluded.evse_id, label = excluded.label,
+    uses_passwords = excluded.uses_passwords"""  # noqa: S608 (a constant column list)
+
+
+class PostgresStandRepository(Repository):
+    __slots__ = ()
+
+    async def get(self, stand_id: str) -> Stand | None:
+        return STAND.one(await self._conn.fetchrow(SELECT_STAND, stand_id))
+
+    async def add(self, stand: Stand) -> None:
+        await self._conn.execute(UPSERT_STAND, *STAND.values(stand))

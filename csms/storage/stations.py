@@ -1,0 +1,94 @@
+"""Stations: registration, credentials, boots and the connection flag."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from csms.stations.models import Station
+from csms.storage.base import Columns, Repository
+
+STATION: Final = Columns(
+    Station,
+    "station_id, vendor, model, serial_number, firmware_version, ocpp_version, connected,"
+    " last_seen_at, last_boot_at, created_at, password_hash IS NOT NULL AS has_password,"
+    " security_profile",
+)
+
+SELECT_STATION: Final = f"""
+SELECT {STATION.sql}
+FROM stations
+WHERE station_id = $1"""  # noqa: S608 (a constant column list)
+INSERT_STATION: Final = """
+INSERT INTO stations (station_id, password_hash, security_profile)
+VALUES ($1, $2, $3)
+ON CONFLICT (station_id) DO NOTHING"""
+SELECT_CREDENTIALS: Final = """
+SELECT security_profile, password_hash
+FROM stations
+WHERE station_id = $1"""
+UPDATE_CREDENTIALS: Final = """
+UPDATE stations
+SET security_profile = $2, password_hash = $3
+WHERE station_id = $1"""
+UPDATE_BOOT: Final = """
+UPDATE stations
+SET vendor = $2, model = $3, serial_number = $4, firmware_version = $5, ocpp_version = $6,
+    last_boot_at = $7, last_seen_at = $7
+WHERE station_id = $1"""
+UPDATE_CONNECTED: Final = """
+UPDATE stations
+SET connected = $2,
+    connected_at = CASE WHEN $2 THEN $3 ELSE connected_at END,
+    last_seen_at = $3
+WHERE station_id = $1"""
+UPDATE_SEEN: Final = """
+UPDATE stations
+SET last_seen_at = $2
+WHERE station_id = $1"""
+UPDATE_ALL_DISCONNECTED: Final = """
+UPDATE stations
+SET connected = false
+WHERE connected"""
+
+
+class PostgresStationRepository(Repository):
+    __slots__ = ()
+
+    async def get(self, station_id: str) -> Station | None:
+        return STATION.one(await self._conn.fetchrow(SELECT_STATION, station_id))
+
+    async def add(self, station_id: str, password_hash: str | None, profile: int = 0) -> bool:
+        status = await self._conn.execute(INSERT_STATION, station_id, password_hash, profile)
+        return bool(status.endswith(" 1"))
+
+    async def credentials(self, station_id: str) -> tuple[int, str | None] | None:
+        row = await self._conn.fetchrow(SELECT_CREDENTIALS, station_id)
+        return (int(row["security_profile"]), row["password_hash"]) if row else None
+
+    async def set_credentials(
+        self, station_id: str, profile: int, password_hash: str | None
+    ) -> None:
+        await self._conn.execute(UPDATE_CREDENTIALS, station_id, profile, password_hash)
+
+    async def record_boot(self, station: Station, booted_at: datetime) -> None:
+        await self._conn.execute(
+            UPDATE_BOOT,
+            station.station_id,
+            station.vendor,
+            station.model,
+            station.serial_number,
+            station.firmware_version,
+            station.ocpp_version,
+            booted_at,
+        )
+
+    async def set_connected(self, station_id: str, connected: bool, at: datetime) -> None:
+        await self._conn.execute(UPDATE_CONNECTED, station_id, connected, at)
+
+    async def touch(self, station_id: str, at: datetime) -> None:
+        await self._conn.execute(UPDATE_SEEN, station_id, at)
+
+    async def disconnect_all(self) -> int:
+        status = await self._conn.execute(UPDATE_ALL_DISCONNECTED)
+        return int(status.split()[-1])

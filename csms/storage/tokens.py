@@ -1,0 +1,67 @@
+"""Cards (id tokens), and the one-round-trip view the authorization rule reads."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from csms.authorization.models import AccountRecord, TokenKind, TokenRecord, TokenStatus
+from csms.storage.accounts import ACCOUNT
+from csms.storage.base import Columns, Repository
+
+TOKEN: Final = Columns(
+    TokenRecord,
+    "id_token, kind, status, expires_at, group_id, created_at, operator_id, account_id",
+    kind=TokenKind,
+    status=TokenStatus,
+)
+
+SELECT_TOKEN: Final = f"""
+SELECT {TOKEN.sql}
+FROM id_tokens
+WHERE id_token = $1"""  # noqa: S608 (a constant column list)
+UPSERT_TOKEN: Final = """
+INSERT INTO id_tokens (id_token, kind, status, expires_at, group_id, operator_id, account_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (id_token) DO UPDATE
+SET kind = excluded.kind, status = excluded.status, expires_at = excluded.expires_at,
+    group_id = excluded.group_id, operator_id = excluded.operator_id,
+    account_id = excluded.account_id, updated_at = now()"""  # noqa: S105
+_ACCOUNT_PREFIX: Final = "a_"
+# The card, its account and the station's operator; one row even when the card is unknown.
+SELECT_MEMBER_VIEW: Final = f"""
+SELECT {TOKEN.select("t")},
+       {ACCOUNT.select("a", _ACCOUNT_PREFIX)},
+       (SELECT operator_id FROM stations WHERE station_id = $2) AS station_operator
+FROM (SELECT 1) AS one
+LEFT JOIN id_tokens AS t ON t.id_token = $1
+LEFT JOIN accounts AS a ON a.account_id = t.account_id"""  # noqa: S608 (constant column lists)
+
+
+class PostgresTokenRepository(Repository):
+    __slots__ = ()
+
+    async def get(self, id_token: str) -> TokenRecord | None:
+        return TOKEN.one(await self._conn.fetchrow(SELECT_TOKEN, id_token))
+
+    async def upsert(self, record: TokenRecord) -> None:
+        await self._conn.execute(
+            UPSERT_TOKEN,
+            record.id_token,
+            record.kind.value,
+            record.status.value,
+            record.expires_at,
+            record.group_id,
+            record.operator_id,
+            record.account_id,
+        )
+
+    async def member_view(
+        self, id_token: str, station_id: str
+    ) -> tuple[TokenRecord | None, AccountRecord | None, str | None]:
+        """Card, its account and the station's operator in one round trip."""
+        row = await self._conn.fetchrow(SELECT_MEMBER_VIEW, id_token, station_id)
+        token = TOKEN(row) if row["id_token"] is not None else None
+        account = None
+        if row[_ACCOUNT_PREFIX + "account_id"] is not None:
+            account = ACCOUNT(row, _ACCOUNT_PREFIX)
+        return token, account, row["station_operator"]

@@ -1,0 +1,123 @@
+"""The PostgreSQL unit of work: one connection, one transaction, every repository on it.
+
+It satisfies each capability's unit-of-work Protocol structurally (style.md §7). The
+repositories are made on first use (a use case touches two or three of the nineteen), and
+the events recorded during the use case are written to the outbox in one statement just
+before COMMIT; nothing is written when none were recorded, or when the use case fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Generic, TypeVar, overload
+
+import asyncpg
+
+from csms.events import DomainEvent
+from csms.storage.accounts import PostgresAccountRepository
+from csms.storage.connectors import PostgresConnectorRepository
+from csms.storage.events_outbox import write_events
+from csms.storage.local_lists import PostgresLocalListRepository, PostgresStationListRepository
+from csms.storage.mail import PostgresMailOutbox
+from csms.storage.metering import PostgresMeteringRepository
+from csms.storage.meters import PostgresMeterRepository
+from csms.storage.remote_starts import PostgresRemoteStartRepository
+from csms.storage.samples import PostgresSampleRepository
+from csms.storage.sessions import PostgresSessionRepository
+from csms.storage.signed_records import PostgresSignedRecordRepository
+from csms.storage.stands import PostgresStandRepository
+from csms.storage.statements import PostgresStatementRepository
+from csms.storage.station_events import PostgresStationEventRepository
+from csms.storage.stations import PostgresStationRepository
+from csms.storage.tokens import PostgresTokenRepository
+from csms.storage.transaction_log import PostgresTransactionLog
+from csms.storage.visitors import PostgresVisitorPasswordRepository, PostgresVisitorRepository
+
+R = TypeVar("R")
+
+
+class _Lazy(Generic[R]):
+    """A repository attribute made on first access, then kept in the instance's dict."""
+
+    def __init__(self, make: Callable[[asyncpg.Connection], R]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type[Any]) -> _Lazy[R]: ...
+    @overload
+    def __get__(self, uow: PostgresUnitOfWork, owner: type[Any]) -> R: ...
+    def __get__(self, uow: PostgresUnitOfWork | None, owner: type[Any]) -> R | _Lazy[R]:
+        if uow is None:
+            return self
+        repository = uow.__dict__[self._name] = self._make(uow._conn)
+        return repository
+
+
+class PostgresUnitOfWork:
+    """The repositories of one unit of work, and the events it recorded."""
+
+    stations = _Lazy(PostgresStationRepository)
+    connectors = _Lazy(PostgresConnectorRepository)
+    station_events = _Lazy(PostgresStationEventRepository)
+    tokens = _Lazy(PostgresTokenRepository)
+    accounts = _Lazy(PostgresAccountRepository)
+    stands = _Lazy(PostgresStandRepository)
+    visitors = _Lazy(PostgresVisitorRepository)
+    visitor_passwords = _Lazy(PostgresVisitorPasswordRepository)
+    mail = _Lazy(PostgresMailOutbox)
+    local_lists = _Lazy(PostgresLocalListRepository)
+    station_lists = _Lazy(PostgresStationListRepository)
+    samples = _Lazy(PostgresSampleRepository)
+    meters = _Lazy(PostgresMeterRepository)
+    signed_records = _Lazy(PostgresSignedRecordRepository)
+    metering = _Lazy(PostgresMeteringRepository)
+    statements = _Lazy(PostgresStatementRepository)
+    sessions = _Lazy(PostgresSessionRepository)
+    transaction_log = _Lazy(PostgresTransactionLog)
+    remote_starts = _Lazy(PostgresRemoteStartRepository)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self._events: list[DomainEvent] = []
+
+    def record(self, event: DomainEvent) -> None:
+        """Keep the event; it is written to the outbox with the unit of work."""
+        self._events.append(event)
+
+    async def write_events(self) -> list[tuple[int, DomainEvent]]:
+        """Write the recorded events in one statement (none: no statement at all)."""
+        if not self._events:
+            return []
+        events, self._events = self._events, []
+        return await write_events(self._conn, events)
+
+
+class PostgresUnitOfWorkProvider:
+    """``async with provider() as uow:`` commits on a clean exit, rolls back on an error."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        on_commit: Callable[[list[tuple[int, DomainEvent]]], None] | None = None,
+    ) -> None:
+        self._pool = pool
+        self._on_commit = on_commit
+
+    @asynccontextmanager
+    async def __call__(self, *, atomic: bool = True) -> AsyncIterator[PostgresUnitOfWork]:
+        async with self._pool.acquire() as conn:
+            uow = PostgresUnitOfWork(conn)
+            if not atomic:  # each statement commits on its own: two round trips saved
+                yield uow
+                committed = await uow.write_events()
+            else:
+                async with conn.transaction():
+                    yield uow
+                    committed = await uow.write_events()
+        if committed and self._on_commit is not None:
+            self._on_commit(committed)  # the relay: subscribers see them before the answer
