@@ -70,6 +70,13 @@ SESSIONS_UNPRICED: Final = Counter(
     registry=REGISTRY,
 )
 
+STATEMENTS_HELD: Final = Counter(
+    "csms_statements_held_total",
+    "Statements held for review (no total until resolved), by review reason code.",
+    ["reason"],
+    registry=REGISTRY,
+)
+
 SIGNED_RECORDS: Final = Counter(
     "csms_signed_records_total",
     "Signed meter records received, by outcome (parsed or malformed).",

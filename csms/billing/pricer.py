@@ -1,7 +1,7 @@
 """Price one session: pick the version in force at the start (JST), price each component,
 truncate each to the yen, add, and compute the included tax once.
 
-Rules (``../shared/spec/billing.md``):
+Rules (the billing rules of the project's specification):
 * the version in force at the session's **start**, as a JST date, prices the whole session
   (004 別表2 periods; 002 第10条); none in force is an error, never a price of 0;
 * a session that delivered 0 Wh pays no charging fee under any tariff (000), and the quote
@@ -145,11 +145,8 @@ def price_session(
             f"the session's start"
         )
     waiver = ZERO_ENERGY_WAIVER if energy.wh == 0 else None
-    lines: tuple[Line, ...] = ()
-    if waiver is None:
-        lines = tuple(
-            line for part in version.components for line in component_lines(part, duration, energy)
-        )
+    parts = () if waiver is not None else version.components
+    lines = tuple(line for part in parts for line in component_lines(part, duration, energy))
     total = sum((line.amount for line in lines), Decimal(0))
     return Quote(
         tariff_id=tariff.tariff_id,

@@ -1,6 +1,6 @@
 """Tariffs as data: versions with JST validity periods and priced components.
 
-Component shapes the seeds need (see ``../shared/spec/billing.md``):
+Component shapes the seeds need (see the billing rules of the project's specification):
 
 * ``flat``: a fee per session (000: 770 yen per session);
 * ``time_block``: a first block of N minutes at one price, then a price per started minute

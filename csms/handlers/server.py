@@ -17,7 +17,7 @@ import structlog
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from csms.charging.lifecycle import SessionService
+from csms.charging.service import SessionService
 from csms.handlers.connection import StationConnection
 from csms.handlers.gateway import LocalGateway
 from csms.handlers.handshake import (

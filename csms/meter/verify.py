@@ -141,6 +141,16 @@ def _wh(reading: Reading) -> Decimal:
     return reading.value * factor
 
 
+def _check_within(reading: Reading, started_at: datetime, stopped_at: datetime) -> None:
+    """A signed reading belongs to the session only if its time lies in it (5-min tolerance)."""
+    if reading.time is not None and not (
+        started_at - TIME_TOLERANCE <= reading.time <= stopped_at + TIME_TOLERANCE
+    ):
+        raise OcmfVerificationError(
+            "not_this_session", f"reading at {reading.time.isoformat()} is outside the session"
+        )
+
+
 def session_energy(
     records: list[OcmfRecord],
     *,
@@ -169,13 +179,8 @@ def session_energy(
     if not begins or not ends:
         raise OcmfVerificationError("missing_records", "no signed begin and end readings")
     begin, end = begins[0], ends[-1]
-    for reading in (begin, end):
-        if reading.time is not None and not (
-            started_at - TIME_TOLERANCE <= reading.time <= stopped_at + TIME_TOLERANCE
-        ):
-            raise OcmfVerificationError(
-                "not_this_session", f"reading at {reading.time.isoformat()} is outside the session"
-            )
+    _check_within(begin, started_at, stopped_at)
+    _check_within(end, started_at, stopped_at)
     signed = SignedEnergy(begin, end, _wh(begin), _wh(end))
     if signed.energy_wh < 0:
         raise OcmfVerificationError(

@@ -253,3 +253,32 @@ async def test_a_malformed_record_is_kept_flagged_and_never_fails_the_message(
     statement = await statement_of(db, station.station_id)
     assert statement["status"] == "needs_review"
     assert statement["unpriced_reason"].startswith("unreadable_record:")
+
+
+async def test_correcting_a_held_session_stays_held_until_the_key_verifies(
+    rig: Rig, db: asyncpg.Connection
+) -> None:
+    """A needs_review signed-meter session is never corrected to the charger's register: the
+    correction stays held while the key is unknown, and bills the signed energy once it is."""
+    dcbm = Dcbm()
+    station = await rig.station("2.0.1", dcbm, register_key=False)
+    await half_hour(station)
+    held = await statement_of(db, station.station_id)
+    assert held["status"] == "needs_review"
+    url = f"/api/sessions/{held['session_id']}/statement/corrections"
+
+    still_held = await rig.api.post(url, json={"reason": "try again"})
+    assert still_held.status_code == 201, still_held.text
+    assert still_held.json()["status"] == "needs_review"
+    assert still_held.json()["total"] is None
+    assert still_held.json()["inputs"]["review_reason"] == "meter_key_unknown"
+
+    key = await rig.api.put(
+        f"/api/meters/{dcbm.serial}/key", json={"public_key": dcbm.public_key_hex}
+    )
+    assert key.status_code in (200, 204), key.text
+    billed = (await rig.api.post(url, json={"reason": "meter key registered"})).json()
+    assert billed["status"] == "issued"
+    assert billed["inputs"]["energy_source"] == "signed_meter"
+    assert billed["inputs"]["energy_wh"] == "24750.000"  # the signed readings, not 25,000 Wh
+    assert Decimal(billed["total"]) == Decimal(1227)

@@ -323,3 +323,25 @@ async def test_both_versions_get_the_same_answer(scenario: str, world: World) ->
     }.get(scenario)
     token = await card() if card else "FFFFFFFFFFFFFFFF"
     assert await v16.authorize(token) == await v201.authorize(token)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_session_started_with_a_blocked_card_is_held_for_review(
+    version: str, world: World, db: asyncpg.Connection
+) -> None:
+    """A session the station ran with a card we refuse is not billed silently: its statement
+    is needs_review with the reason authorization_refused, no total, and counted."""
+    station = await world.station(version)
+    tx = await station.start_transaction(1, await world.card("Blocked"))
+    await station.charge(tx, 600)
+    await station.stop_transaction(tx)
+    statement = await db.fetchrow(
+        "SELECT st.* FROM statements st JOIN sessions s USING (session_id) WHERE s.station_id = $1",
+        station.station_id,
+    )
+    assert statement["status"] == "needs_review"
+    assert statement["total"] is None
+    assert statement["inputs"]["review_reason"] == "authorization_refused"
+    assert "Blocked" in statement["unpriced_reason"]
+    metrics = (await world.api.get("/metrics")).text
+    assert 'csms_statements_held_total{reason="authorization_refused"}' in metrics

@@ -117,24 +117,31 @@ def _component_variable(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"name": component}, {"name": variable}
 
 
+def _variables_call(
+    command: operator_cmd.GetConfiguration | operator_cmd.SetConfiguration,
+) -> Any:
+    """Configuration in 2.0.1 is device-model variables: GetVariables / SetVariables (B06, B05)."""
+    if isinstance(command, operator_cmd.SetConfiguration):
+        component, variable = _component_variable(command.key)
+        return call.SetVariables(
+            set_variable_data=[
+                {"attribute_value": command.value, "component": component, "variable": variable}
+            ]
+        )
+    if not command.keys:
+        raise InvalidInput("2.0.1 GetVariables needs at least one Component.Variable key")
+    data = []
+    for key in command.keys:
+        component, variable = _component_variable(key)
+        data.append({"component": component, "variable": variable})
+    return call.GetVariables(get_variable_data=data)
+
+
 def to_call(command: operator_cmd.StationCommand) -> Any:
     """An operator command as the 2.0.1 Call that carries it."""
     match command:
-        case operator_cmd.GetConfiguration(keys=keys):
-            if not keys:
-                raise InvalidInput("2.0.1 GetVariables needs at least one Component.Variable key")
-            data = []
-            for key in keys:
-                component, variable = _component_variable(key)
-                data.append({"component": component, "variable": variable})
-            return call.GetVariables(get_variable_data=data)
-        case operator_cmd.SetConfiguration(key=key, value=value):
-            component, variable = _component_variable(key)
-            return call.SetVariables(
-                set_variable_data=[
-                    {"attribute_value": value, "component": component, "variable": variable}
-                ]
-            )
+        case operator_cmd.GetConfiguration() | operator_cmd.SetConfiguration():
+            return _variables_call(command)
         case operator_cmd.TriggerMessage(message=message, evse_id=evse_id):
             return call.TriggerMessage(
                 requested_message=enums.MessageTriggerEnumType(message),
@@ -147,18 +154,16 @@ def to_call(command: operator_cmd.StationCommand) -> Any:
         case operator_cmd.UnlockConnector(evse_id=evse_id, connector_id=connector_id):
             return call.UnlockConnector(evse_id=evse_id, connector_id=connector_id)
         case operator_cmd.ChangeAvailability(operative=operative, evse_id=evse_id):
+            status = enums.OperationalStatusEnumType
             return call.ChangeAvailability(
-                operational_status=enums.OperationalStatusEnumType.operative
-                if operative
-                else enums.OperationalStatusEnumType.inoperative,
+                operational_status=status.operative if operative else status.inoperative,
                 evse={"id": evse_id} if evse_id else None,
             )
         case operator_cmd.SendLocalList(version=version, full=full, entries=entries):
+            update = enums.UpdateEnumType
             return call.SendLocalList(
                 version_number=version,
-                update_type=enums.UpdateEnumType.full
-                if full
-                else enums.UpdateEnumType.differential,
+                update_type=update.full if full else update.differential,
                 local_authorization_list=[_list_entry(entry) for entry in entries] or None,
             )
         case operator_cmd.GetLocalListVersion():

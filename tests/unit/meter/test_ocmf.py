@@ -19,7 +19,7 @@ from csms.cli import main
 from csms.meter.ocmf import OcmfFormatError, extract_ocmf, parse_ocmf, parse_time
 from csms.meter.verify import OcmfVerificationError, session_energy, verify_signature
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "ocmf"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ocmf"
 RECORDS = {
     "lem-dcbm": "lem-dcbm",
     "keba-kcp30": "keba-kcp30",

@@ -1,0 +1,243 @@
+"""``CentralSystem``: the database, the event relay, the OCPP server and the HTTP API in one
+event loop (``async with CentralSystem(settings) as cs: ...``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Coroutine
+from types import TracebackType
+from typing import Any
+
+import asyncpg
+import structlog
+import uvicorn
+
+from csms.administration.service import AdminService
+from csms.api.app import create_app
+from csms.authorization.visitors import VisitorService
+from csms.bootstrap.database import Database, open_database
+from csms.bootstrap.services import Services, build_services
+from csms.charging.app_sessions import AppSessionService
+from csms.clock import Clock, SystemClock
+from csms.handlers.gateway import LocalGateway
+from csms.handlers.handshake import tls_context
+from csms.handlers.registry import ConnectionRegistry
+from csms.handlers.server import OcppServer, ServerOptions
+from csms.observability import REGISTRY
+from csms.settings import Settings
+from csms.settlement.tariffs import TariffCatalog
+from csms.storage.events_outbox import PostgresEventOutbox
+from csms.storage.mail import PostgresMailQueue
+from csms.storage.read_model import PostgresReadModel
+from csms.storage.sample_batcher import PostgresSampleBatcher
+from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
+from csms.storage.tariff_files import load_catalog
+from csms.storage.unit_of_work import PostgresUnitOfWorkProvider
+from csms.workers.event_log import log_and_count
+from csms.workers.mail import run_mail_worker
+from csms.workers.relay import EventRelay
+
+log = structlog.get_logger(__name__)
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the central system owns SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[no-untyped-def]
+        yield
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+class CentralSystem:
+    """The running central system: ``async with CentralSystem(settings) as cs: ...``."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._stack = contextlib.AsyncExitStack()
+        self.database: Database | None = None
+        self.ocpp: OcppServer | None = None
+        self.admin: AdminService | None = None
+        self.visitors: VisitorService | None = None
+        self.app_sessions: AppSessionService | None = None
+        self.catalog: TariffCatalog | None = None
+        self._api: _ApiServer | None = None
+        self._api_task: asyncio.Task[None] | None = None
+        self._api_socket: socket.socket | None = None
+
+    @property
+    def ocpp_port(self) -> int:
+        assert self.ocpp is not None
+        return self.ocpp.port
+
+    @property
+    def api_port(self) -> int:
+        assert self._api_socket is not None
+        return int(self._api_socket.getsockname()[1])
+
+    async def __aenter__(self) -> CentralSystem:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stack.aclose()
+
+    async def _start(self) -> None:
+        settings = self.settings
+        # Tariffs first: a bad tariff or assignment file stops start-up before anything runs.
+        self.catalog = load_catalog(
+            settings.tariffs_dir or TARIFFS_DIR, settings.tariff_assignments
+        )
+        log.info(
+            "tariffs_loaded",
+            tariffs=sorted(self.catalog.tariffs),
+            assigned_stations=len(self.catalog.stations),
+        )
+        self.database = await self._stack.enter_async_context(open_database(settings))
+        pool = self.database.pool
+        relay = await self._start_relay(pool)
+        registry = ConnectionRegistry()
+        gateway = LocalGateway(registry)
+        services = build_services(
+            settings,
+            PostgresUnitOfWorkProvider(pool, on_commit=relay.publish),
+            gateway,
+            self.clock,
+            self.catalog,
+            batcher=self._start_batcher(pool),
+        )
+        self.admin, self.visitors = services.admin, services.visitors
+        self.app_sessions = services.app_sessions
+        stale = await services.stations.reset_connections()
+        self.ocpp = OcppServer(
+            self._server_options(),
+            services.stations,
+            services.sessions,
+            services.security,
+            registry=registry,
+            local_lists=services.local_lists,
+        )
+        await self.ocpp.start()
+        self._stack.push_async_callback(self.ocpp.stop)
+        await self._start_api(PostgresReadModel(pool), gateway, services)
+        self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
+        self._log_started(stale)
+
+    async def _start_relay(self, pool: asyncpg.Pool) -> EventRelay:
+        """Deliver what a previous run left undelivered, then every commit's events."""
+        relay = EventRelay(PostgresEventOutbox(pool), subscribers=[log_and_count])
+        delivered = await relay.deliver_pending()
+        if delivered:
+            log.info("outbox_events_redelivered", count=delivered)
+        relay.start()
+        self._stack.push_async_callback(relay.close)
+        return relay
+
+    def _start_batcher(self, pool: asyncpg.Pool) -> PostgresSampleBatcher | None:
+        if self.settings.meter_value_batch_ms <= 0:
+            return None
+        batcher = PostgresSampleBatcher(pool, max_wait_s=self.settings.meter_value_batch_ms / 1000)
+        self._stack.push_async_callback(batcher.close)  # after the server, before the pool
+        return batcher
+
+    def _server_options(self) -> ServerOptions:
+        settings = self.settings
+        context = None
+        if settings.tls_port is not None:
+            context = tls_context(
+                str(settings.tls_cert_file),
+                str(settings.tls_key_file),
+                str(settings.tls_client_ca_file) if settings.tls_client_ca_file else None,
+            )
+        return ServerOptions(
+            host=settings.host,
+            port=settings.port,
+            max_frame_bytes=settings.ocpp_max_frame_bytes,
+            ping_interval_s=settings.ocpp_ping_interval_s,
+            ping_timeout_s=settings.ocpp_ping_timeout_s,
+            call_timeout_s=settings.ocpp_call_timeout_s,
+            shutdown_grace_s=settings.shutdown_grace_s,
+            tls_port=settings.tls_port,
+            tls_context=context,
+        )
+
+    def _log_started(self, stale: int) -> None:
+        assert self.ocpp is not None
+        assert self.database is not None
+        log.info(
+            "central_system_started",
+            ocpp_port=self.ocpp_port,
+            ocpp_tls_port=self.ocpp.tls_port,
+            api_port=self.api_port,
+            database="embedded" if self.database.embedded else "external",
+            development_mode=self.settings.auto_register_stations,
+            stations_marked_disconnected=stale,
+        )
+        if self.settings.auto_register_stations:
+            log.warning(
+                "development_mode_on",
+                detail="unknown stations are registered and accepted on connect",
+            )
+
+    def _start_task(self, job: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(job, name=name)
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        self._stack.push_async_callback(stop)
+
+    async def _start_api(
+        self, read_model: PostgresReadModel, gateway: LocalGateway, services: Services
+    ) -> None:
+        app = create_app(
+            read_model,
+            gateway,
+            REGISTRY,
+            services.statements,
+            admin=services.admin,
+            visitors=services.visitors,
+            app_sessions=services.app_sessions,
+            local_lists=services.local_lists,
+        )
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+        self._api = _ApiServer(config)
+        self._api_socket = _listening_socket(self.settings.api_host, self.settings.api_port)
+        self._api_task = asyncio.create_task(self._api.serve(sockets=[self._api_socket]))
+        self._stack.push_async_callback(self._stop_api)
+        while not self._api.started:
+            if self._api_task.done():
+                await self._api_task
+                raise RuntimeError("the HTTP API stopped during start-up")
+            await asyncio.sleep(0.01)
+        log.info("api_listening", host=self.settings.api_host, port=self.api_port)
+
+    async def _stop_api(self) -> None:
+        if self._api is not None and self._api_task is not None:
+            self._api.should_exit = True
+            await self._api_task
+        if self._api_socket is not None:
+            self._api_socket.close()

@@ -1,0 +1,77 @@
+"""``build_services``: the capabilities wired to any unit of work and gateway (tests pass fakes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from csms.administration.service import AdminService
+from csms.authorization.rule import AuthorizationPolicy
+from csms.authorization.visitors import VisitorService
+from csms.charging.app_sessions import AppSessionService
+from csms.charging.corrections import StatementService
+from csms.charging.service import SessionService
+from csms.clock import Clock
+from csms.settings import Settings
+from csms.settlement.ports import SampleBatcher
+from csms.settlement.tariffs import TariffCatalog
+from csms.station_commands.local_lists import LocalListService
+from csms.station_commands.ports import StationGateway
+from csms.stations.security import FailureThrottle, StationSecurity
+from csms.stations.service import BootAdmission, StationService
+
+
+@dataclass
+class Services:
+    """Every capability's entry point, wired to one unit of work and one gateway."""
+
+    stations: StationService
+    security: StationSecurity
+    sessions: SessionService
+    local_lists: LocalListService
+    admin: AdminService
+    visitors: VisitorService
+    app_sessions: AppSessionService
+    statements: StatementService
+
+
+def build_services(
+    settings: Settings,
+    uow: Any,
+    gateway: StationGateway,
+    clock: Clock,
+    catalog: TariffCatalog,
+    *,
+    batcher: SampleBatcher | None = None,
+) -> Services:
+    """Wire the capabilities; ``uow`` satisfies every capability's unit-of-work Protocol."""
+    policy = AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
+    admission = None
+    if settings.boot_accept_per_s:
+        admission = BootAdmission(settings.boot_accept_per_s, clock)
+    throttle = FailureThrottle(
+        settings.handshake_failure_limit, settings.handshake_failure_window_s
+    )
+    local_lists = LocalListService(uow, clock, gateway, concurrency=settings.on_connect_concurrency)
+    return Services(
+        stations=StationService(
+            uow,
+            clock,
+            heartbeat_interval_s=settings.heartbeat_interval_s,
+            policy=policy,
+            admission=admission,
+            heartbeat_jitter=settings.heartbeat_jitter,
+        ),
+        security=StationSecurity(
+            uow, auto_register=settings.auto_register_stations, throttle=throttle
+        ),
+        sessions=SessionService(uow, clock, catalog, policy, batcher),
+        local_lists=local_lists,
+        admin=AdminService(uow, local_lists),
+        visitors=VisitorService(
+            uow, clock, password_ttl=timedelta(seconds=settings.visitor_password_ttl_s)
+        ),
+        app_sessions=AppSessionService(uow, clock, gateway, policy),
+        statements=StatementService(uow, catalog),
+    )

@@ -1,0 +1,111 @@
+"""The subscriber that turns domain events into log lines and metrics (style.md §10).
+
+The capabilities import no logging or metrics backend: they record events, and this is
+where an operator's log lines (``session_started``, ``statement_held``, ...) and the
+``csms_*`` counters come from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+import structlog
+
+from csms import events
+from csms.observability import (
+    METER_VERIFICATION_FAILURES,
+    SESSIONS_ENDED,
+    SESSIONS_STARTED,
+    SESSIONS_UNPRICED,
+    SIGNED_RECORDS,
+    STATEMENTS_HELD,
+    STATEMENTS_ISSUED,
+)
+
+log = structlog.get_logger("csms.events")
+
+
+def _session_started(event: Any) -> None:
+    SESSIONS_STARTED.inc()
+    log.info(
+        "session_started",
+        station_id=event.station_id,
+        session_id=event.session_id,
+        transaction_id=event.transaction_id,
+        evse_id=event.evse_id,
+        id_token=event.id_token_masked,
+        authorization_status=event.authorization_status,
+    )
+
+
+def _session_ended(event: Any) -> None:
+    SESSIONS_ENDED.inc()
+    log.info(
+        "session_ended",
+        station_id=event.station_id,
+        session_id=event.session_id,
+        transaction_id=event.transaction_id,
+        energy_wh=event.energy_wh,
+        stop_reason=event.stop_reason,
+    )
+
+
+def _statement_issued(event: Any) -> None:
+    STATEMENTS_ISSUED.labels(event.status).inc()
+    where = {"station_id": event.station_id, "session_id": event.session_id}
+    if event.status == "needs_review":
+        STATEMENTS_HELD.labels(event.reason_code).inc()
+        log.warning("statement_held", **where, review_reason=event.reason_code, reason=event.reason)
+    elif event.status == "unpriced":
+        SESSIONS_UNPRICED.labels(event.reason_code).inc()
+        log.warning("session_unpriced", **where, reason=event.reason)
+    else:
+        log.info("statement_issued", **where, tariff_id=event.tariff_id, total=event.total)
+
+
+def _meter_verification_failed(event: Any) -> None:
+    METER_VERIFICATION_FAILURES.labels(event.code).inc()
+    log.warning(
+        "meter_verification_failed",
+        station_id=event.station_id,
+        session_id=event.session_id,
+        meter=event.meter_serial,
+        reason=f"{event.code}: {event.reason}",
+    )
+
+
+def _signed_record_kept(event: Any) -> None:
+    SIGNED_RECORDS.labels("parsed" if event.parsed else "malformed").inc()
+    if not event.parsed:
+        log.warning(
+            "signed_record_malformed",
+            station_id=event.station_id,
+            carrier=event.carrier,
+            reason=event.parse_error,
+        )
+
+
+def _stop_for_unknown_transaction(event: Any) -> None:
+    log.warning(
+        "stop_for_unknown_transaction",
+        station_id=event.station_id,
+        transaction_id=event.transaction_id,
+    )
+
+
+_HANDLERS: Final[dict[type[events.DomainEvent], Callable[[Any], None]]] = {
+    events.SessionStarted: _session_started,
+    events.SessionEnded: _session_ended,
+    events.StatementIssued: _statement_issued,
+    events.MeterVerificationFailed: _meter_verification_failed,
+    events.SignedRecordKept: _signed_record_kept,
+    events.StopForUnknownTransaction: _stop_for_unknown_transaction,
+}
+
+
+def log_and_count(event: events.DomainEvent) -> None:
+    """Subscriber: one log line and the matching counters per event (others: nothing)."""
+    handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(event)
