@@ -260,7 +260,7 @@ async def test_correcting_a_held_session_stays_held_until_the_key_verifies(
 ) -> None:
     """A needs_review signed-meter session is never corrected to the charger's register: the
     correction stays held while the key is unknown, and bills the signed energy once it is."""
-    dcbm = Dcbm()
+    dcbm = Dcbm(ratio=Fraction(99, 100))  # the meter reads 24.750 kWh, the charger 25.000
     station = await rig.station("2.0.1", dcbm, register_key=False)
     await half_hour(station)
     held = await statement_of(db, station.station_id)
