@@ -108,6 +108,26 @@ class CardChanged(DomainEvent):
     id_token_masked: str
 
 
+@dataclass(frozen=True, slots=True)
+class LocalListPushed(DomainEvent):
+    kind: ClassVar[str] = "local_list_pushed"
+    version: int
+    full: bool
+    entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalListRefused(DomainEvent):
+    kind: ClassVar[str] = "local_list_refused"
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocalListPushFailed(DomainEvent):
+    kind: ClassVar[str] = "local_list_push_failed"
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.kind: cls
     for cls in (
@@ -120,6 +140,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         MeterVerificationFailed,
         SignedRecordKept,
         CardChanged,
+        LocalListPushed,
+        LocalListRefused,
+        LocalListPushFailed,
     )
 }
 

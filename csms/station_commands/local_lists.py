@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 
-import structlog
-
+from csms import events
 from csms.authorization.models import AuthorizationResult, TokenRecord
 from csms.clock import Clock
 from csms.errors import StationCommandError
 from csms.ports import UnitOfWorkProvider
 from csms.station_commands.commands import GetLocalListVersion, LocalListEntry, SendLocalList
 from csms.station_commands.ports import LocalListsUnitOfWork, StationGateway
-
-log = structlog.get_logger(__name__)
 
 
 def _entry(record: TokenRecord) -> LocalListEntry:
@@ -83,18 +80,20 @@ class LocalListService:
                 await uow.station_lists.set_list_version(station_id, None)  # next push: full
             return await self._sync(station_id)
         if result.status != "Accepted":
-            log.warning("local_list_refused", station_id=station_id, status=result.status)
+            await self._say(events.LocalListRefused(station_id, str(result.status)))
             return None
         async with self._uow() as uow:
             await uow.station_lists.set_list_version(station_id, command.version)
-        log.info(
-            "local_list_pushed",
-            station_id=station_id,
-            version=command.version,
-            full=command.full,
-            entries=len(command.entries),
-        )
+            uow.record(
+                events.LocalListPushed(
+                    station_id, command.version, command.full, len(command.entries)
+                )
+            )
         return command.version
+
+    async def _say(self, event: events.DomainEvent) -> None:
+        async with self._uow(atomic=False) as uow:
+            uow.record(event)
 
     async def sync_operator(self, operator_id: str) -> None:
         """After a card change: every connected station of the operator, concurrently."""
@@ -108,7 +107,7 @@ class LocalListService:
         try:
             await self.sync_station(station_id)
         except StationCommandError as exc:  # the station catches up at its next boot
-            log.warning("local_list_push_failed", station_id=station_id, reason=str(exc))
+            await self._say(events.LocalListPushFailed(station_id, str(exc)))
 
     async def station_version(self, station_id: str) -> int:
         """Ask the station which list version it holds."""

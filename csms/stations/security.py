@@ -15,13 +15,9 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Final
 
-import structlog
-
 from csms.ports import UnitOfWorkProvider
 from csms.stations.credentials import verify_password
 from csms.stations.ports import StationsUnitOfWork
-
-log = structlog.get_logger(__name__)
 
 UNAUTHORIZED: Final = 401
 NOT_FOUND: Final = 404

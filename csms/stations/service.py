@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 import random
 
-import structlog
-
 from csms import events
 from csms.authorization.models import AuthorizationResult, IdToken
 from csms.authorization.rule import AuthorizationPolicy, authorize
@@ -19,8 +17,6 @@ from csms.ports import UnitOfWorkProvider
 from csms.stations.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
 from csms.stations.models import ConnectorStatus, Station, StationEvent
 from csms.stations.ports import StationsUnitOfWork
-
-log = structlog.get_logger(__name__)
 
 
 class BootAdmission:

@@ -94,6 +94,12 @@ def _stop_for_unknown_transaction(event: Any) -> None:
     )
 
 
+def _local_list(event: Any) -> None:
+    fields = {k: v for k, v in events.to_payload(event).items() if k != "station_id"}
+    level = log.info if isinstance(event, events.LocalListPushed) else log.warning
+    level(event.kind, station_id=event.station_id, **fields)
+
+
 _HANDLERS: Final[dict[type[events.DomainEvent], Callable[[Any], None]]] = {
     events.SessionStarted: _session_started,
     events.SessionEnded: _session_ended,
@@ -101,6 +107,9 @@ _HANDLERS: Final[dict[type[events.DomainEvent], Callable[[Any], None]]] = {
     events.MeterVerificationFailed: _meter_verification_failed,
     events.SignedRecordKept: _signed_record_kept,
     events.StopForUnknownTransaction: _stop_for_unknown_transaction,
+    events.LocalListPushed: _local_list,
+    events.LocalListRefused: _local_list,
+    events.LocalListPushFailed: _local_list,
 }
 
 

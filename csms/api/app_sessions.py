@@ -1,0 +1,57 @@
+"""App start and stop (seed 002 第18条): a member charges from the app with its account.
+
+Start is 1.6 RemoteStartTransaction / 2.0.1 RequestStartTransaction (F01), stop is
+RemoteStopTransaction / RequestStopTransaction (F03); the answer is the station's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from csms.api.commands import CommandAnswer
+from csms.api.error_status import guarded
+from csms.api.parsing import Count, RequestBody, Text, read_body, session_id
+from csms.api.responses import error, reply
+from csms.charging.app_sessions import AppStartRefused
+
+if TYPE_CHECKING:
+    from csms.charging.app_sessions import AppSessionService
+
+
+class AppStart(RequestBody):
+    station_id: Text
+    evse_id: Count
+
+
+class AppSessionsResource:
+    def __init__(self, app_sessions: AppSessionService) -> None:
+        self._app_sessions = app_sessions
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/accounts/{account_id}/sessions", guarded(self.start), methods=["POST"]),
+            Route(
+                "/api/accounts/{account_id}/sessions/{session_id}/stop",
+                guarded(self.stop),
+                methods=["POST"],
+            ),
+        ]
+
+    async def start(self, request: Request) -> Response:
+        body = await read_body(request, AppStart)
+        result = await self._app_sessions.start(
+            request.path_params["account_id"], body.station_id, body.evse_id
+        )
+        if isinstance(result, AppStartRefused):
+            return error(403, f"the account may not charge here: {result.status}")
+        return reply(CommandAnswer(result))
+
+    async def stop(self, request: Request) -> Response:
+        result = await self._app_sessions.stop(
+            request.path_params["account_id"], session_id(request)
+        )
+        return reply(CommandAnswer(result))

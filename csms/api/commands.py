@@ -1,0 +1,135 @@
+"""Operator commands to a connected station: ``POST /api/stations/{id}/commands/{name}``.
+
+Each body model builds one core command; the ``StationGateway`` turns it into the station's
+version of the message (1.6 GetConfiguration or 2.0.1 GetVariables, ...).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from csms.api.error_status import BadRequest, answers_errors
+from csms.api.parsing import problem
+from csms.api.responses import error, reply
+from csms.station_commands import commands as station
+
+if TYPE_CHECKING:
+    from csms.station_commands.ports import StationGateway
+
+
+class CommandBody(BaseModel):
+    """A command's JSON body: only its own keys, each of its exact JSON type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def command(self) -> station.StationCommand:
+        raise NotImplementedError
+
+
+class GetConfigurationBody(CommandBody):
+    keys: list[StrictStr] = Field(default_factory=list)  # 2.0.1: Component.Variable
+
+    def command(self) -> station.GetConfiguration:
+        return station.GetConfiguration(tuple(self.keys))
+
+
+class SetConfigurationBody(CommandBody):
+    key: StrictStr
+    value: StrictStr
+
+    def command(self) -> station.SetConfiguration:
+        return station.SetConfiguration(self.key, self.value)
+
+
+class TriggerMessageBody(CommandBody):
+    message: StrictStr
+    evse_id: StrictInt | None = None
+
+    def command(self) -> station.TriggerMessage:
+        return station.TriggerMessage(self.message, self.evse_id)
+
+
+class ResetBody(CommandBody):
+    hard: StrictBool = False
+
+    def command(self) -> station.Reset:
+        return station.Reset(self.hard)
+
+
+class UnlockConnectorBody(CommandBody):
+    evse_id: StrictInt
+    connector_id: StrictInt = 1
+
+    def command(self) -> station.UnlockConnector:
+        return station.UnlockConnector(self.evse_id, self.connector_id)
+
+
+class ChangeAvailabilityBody(CommandBody):
+    operative: StrictBool
+    evse_id: StrictInt | None = None
+
+    def command(self) -> station.ChangeAvailability:
+        return station.ChangeAvailability(self.operative, self.evse_id)
+
+
+COMMANDS: Final[dict[str, type[CommandBody]]] = {
+    "get-configuration": GetConfigurationBody,
+    "set-configuration": SetConfigurationBody,
+    "trigger-message": TriggerMessageBody,
+    "reset": ResetBody,
+    "unlock-connector": UnlockConnectorBody,
+    "change-availability": ChangeAvailabilityBody,
+}
+
+CommandAnswer = RootModel[station.CommandResult]  # action, status word, the full payload
+
+
+async def command_body(request: Request, name: str, model: type[CommandBody]) -> CommandBody:
+    """The validated body (an empty one is ``{}``), or BadRequest ``bad body for NAME: ...``."""
+    try:
+        body = await request.json() if await request.body() else {}
+    except ValueError as exc:
+        raise BadRequest(f"bad body for {name}: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest(f"bad body for {name}: expected a JSON object")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise BadRequest(f"bad body for {name}: {problem(exc)}") from exc
+
+
+class CommandsResource:
+    def __init__(self, gateway: StationGateway) -> None:
+        self._gateway = gateway
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(
+                "/api/stations/{station_id}/commands/{command}",
+                answers_errors(self.send),
+                methods=["POST"],
+            )
+        ]
+
+    async def send(self, request: Request) -> Response:
+        name = request.path_params["command"]
+        model = COMMANDS.get(name)
+        if model is None:
+            return error(404, f"unknown command {name!r}; known: {sorted(COMMANDS)}")
+        body = await command_body(request, name, model)
+        result = await self._gateway.send(request.path_params["station_id"], body.command())
+        return reply(CommandAnswer(result))

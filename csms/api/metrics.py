@@ -1,0 +1,19 @@
+"""``GET /metrics``: the Prometheus text exposition of the given registry."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+class MetricsResource:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def routes(self) -> list[Route]:
+        return [Route("/metrics", self.expose)]
+
+    async def expose(self, request: Request) -> Response:
+        return Response(generate_latest(self._registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,88 @@
+"""Charging sessions: the filtered list, one session, its signed meter data.
+
+The signed data are the raw records and the meter's key, to check them independently
+(``csms ocmf verify``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, BeforeValidator, RootModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from csms.api.error_status import BadRequest, answers_errors
+from csms.api.parsing import problem, session_id
+from csms.api.responses import error, reply
+from csms.charging.models import SessionState
+
+if TYPE_CHECKING:
+    from csms.administration.ports import ReadModel
+
+_UNREADABLE_FILTER = "state is active or completed; limit is an integer"
+
+
+def _state(value: object) -> SessionState | None:
+    try:
+        return SessionState(str(value)) if value else None
+    except ValueError:
+        raise ValueError(_UNREADABLE_FILTER) from None
+
+
+def _limit(value: object) -> int:
+    try:
+        limit = int(str(value))
+    except ValueError:
+        raise ValueError(_UNREADABLE_FILTER) from None
+    if not 1 <= limit <= 1000:
+        raise ValueError("limit must be between 1 and 1000")
+    return limit
+
+
+class SessionFilter(BaseModel):
+    """The query of ``GET /api/sessions``: ``station_id``, ``state``, ``limit`` (1-1000)."""
+
+    station_id: str | None = None
+    state: Annotated[SessionState | None, BeforeValidator(_state)] = None
+    limit: Annotated[int, BeforeValidator(_limit)] = 100
+
+
+class SessionList(BaseModel):
+    sessions: list[dict[str, object]]
+
+
+SessionRow = RootModel[dict[str, object]]  # a session (or its signed data) from the read model
+
+
+class SessionsResource:
+    def __init__(self, read_model: ReadModel) -> None:
+        self._read_model = read_model
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/sessions", answers_errors(self.list)),
+            Route("/api/sessions/{session_id}", answers_errors(self.get)),
+            Route("/api/sessions/{session_id}/signed-data", answers_errors(self.signed_data)),
+        ]
+
+    async def list(self, request: Request) -> Response:
+        try:
+            query = SessionFilter.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            raise BadRequest(problem(exc)) from exc
+        sessions = await self._read_model.list_sessions(query.station_id, query.state, query.limit)
+        return reply(SessionList(sessions=sessions))
+
+    async def get(self, request: Request) -> Response:
+        session = await self._read_model.session(session_id(request))
+        if session is None:
+            return error(404, "no such session")
+        return reply(SessionRow(session))
+
+    async def signed_data(self, request: Request) -> Response:
+        data = await self._read_model.signed_data(session_id(request))
+        if data is None:
+            return error(404, "no such session")
+        return reply(SessionRow(data))

@@ -1,0 +1,87 @@
+"""A session's statement (its bill) and corrections to it.
+
+A correction prices the session again and issues a new statement; the old one stays and is
+listed under ``history`` of the current one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import (
+    BaseModel,
+    RootModel,
+    SerializerFunctionWrapHandler,
+    StrictStr,
+    model_serializer,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from csms.api.error_status import BadRequest, answers_errors
+from csms.api.parsing import session_id, session_id_of
+from csms.api.responses import error, reply
+from csms.settlement.models import Statement
+
+if TYPE_CHECKING:
+    from csms.administration.ports import ReadModel
+    from csms.charging.corrections import StatementService
+
+_CORRECTION_USAGE = 'expected a session UUID and a JSON body {"reason": "..."}'
+
+StatementBody = RootModel[Statement]  # money as strings of integer yen, quantities exact
+
+
+class CurrentStatement(BaseModel):
+    """The current statement's fields, then ``history``: the statements it corrects."""
+
+    current: Statement
+    history: list[Statement]
+
+    @model_serializer(mode="wrap")
+    def _current_at_top(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body = handler(self)
+        return {**body["current"], "history": body["history"]}
+
+
+class CorrectionRequest(BaseModel):
+    reason: StrictStr
+
+
+class StatementsResource:
+    def __init__(self, read_model: ReadModel, statements: StatementService) -> None:
+        self._read_model = read_model
+        self._statements = statements
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/sessions/{session_id}/statement", answers_errors(self.current)),
+            Route(
+                "/api/sessions/{session_id}/statement/corrections",
+                answers_errors(self.correct),
+                methods=["POST"],
+            ),
+        ]
+
+    async def current(self, request: Request) -> Response:
+        """The session's current statement; earlier ones it corrects are listed under history."""
+        wanted = session_id(request)
+        statements = await self._read_model.statements(wanted)
+        if not statements:
+            if await self._read_model.session(wanted) is None:
+                return error(404, "no such session")
+            return error(404, "this session has no statement yet (it has not finished)")
+        return reply(CurrentStatement(current=statements[-1], history=statements[:-1]))
+
+    async def correct(self, request: Request) -> Response:
+        """Issue a correction: the session is priced again; the old statement stays."""
+        try:
+            body = CorrectionRequest.model_validate(await request.json())
+        except ValueError as exc:  # not JSON, or a pydantic ValidationError
+            raise BadRequest(_CORRECTION_USAGE) from exc
+        wanted = session_id_of(request)
+        if wanted is None:
+            raise BadRequest(_CORRECTION_USAGE)
+        correction = await self._statements.correct(wanted, body.reason)
+        return reply(StatementBody(correction), 201)

@@ -1,0 +1,92 @@
+"""What the CLI's nouns share: settings, logging, the database, error exits, JSON output.
+
+Every command that needs the database reads the same settings (``CSMS_*`` environment over
+an optional TOML file, flags over both); without a DSN the embedded PostgreSQL under
+``CSMS_DATA_DIR`` is used, also while ``csms serve`` runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
+from typing import Any, NamedTuple, TypeAlias
+
+from pydantic import ValidationError
+
+from csms.administration.service import AdminService
+from csms.bootstrap import open_database
+from csms.errors import CsmsError
+from csms.observability import configure_logging
+from csms.settings import Settings, load_settings
+from csms.storage.embedded import EmbeddedPostgresError
+from csms.storage.postgres import PostgresReadModel, PostgresUnitOfWorkProvider
+
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class Admin(NamedTuple):
+    """The operator's tools on an open database: changes and the read model."""
+
+    service: AdminService
+    read_model: PostgresReadModel
+
+
+AdminAction = Callable[[argparse.Namespace, Admin], Awaitable[None]]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        database_url=getattr(args, "serve_database_url", None) or args.database_url,
+        data_dir=args.data_dir,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        api_host=getattr(args, "api_host", None),
+        api_port=getattr(args, "api_port", None),
+    )
+
+
+def run_with_settings(
+    args: argparse.Namespace, action: Callable[[Settings], Coroutine[Any, Any, int]]
+) -> int:
+    """Load settings (exit 2 if invalid), set up logging, run ``action``; exit 1 on errors."""
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        print(f"csms: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    try:
+        return asyncio.run(action(settings))
+    except (CsmsError, EmbeddedPostgresError, ValueError) as exc:
+        print(f"csms: {exc}", file=sys.stderr)
+        return 1
+
+
+def run_admin(args: argparse.Namespace, action: AdminAction) -> int:
+    """Run an operator change or listing on the database of the settings."""
+
+    async def on_database(settings: Settings) -> int:
+        async with open_database(settings) as database:
+            admin = AdminService(PostgresUnitOfWorkProvider(database.pool))
+            await action(args, Admin(admin, PostgresReadModel(database.pool)))
+        return 0
+
+    return run_with_settings(args, on_database)
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, default=str, indent=2, ensure_ascii=False))
+
+
+def aware(value: str | None) -> datetime | None:
+    """An ISO 8601 flag value that must carry a UTC offset."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise CsmsError("dates need a UTC offset, e.g. 2027-03-31T23:59:59+09:00")
+    return moment

@@ -1,0 +1,25 @@
+"""``csms operator add``: add or rename an operator (a CPO)."""
+
+from __future__ import annotations
+
+import argparse
+
+from csms.cli.common import Admin, Subcommands, run_admin
+
+
+def add_parser(commands: Subcommands) -> None:
+    operator = commands.add_parser("operator", help="manage operators (CPOs)").add_subparsers(
+        dest="action", required=True
+    )
+    add_operator = operator.add_parser("add", help="add or rename an operator")
+    add_operator.add_argument("operator_id")
+    add_operator.add_argument("name")
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_admin(args, _add)
+
+
+async def _add(args: argparse.Namespace, admin: Admin) -> None:
+    await admin.service.add_operator(args.operator_id, args.name)
+    print(f"operator {args.operator_id} saved")

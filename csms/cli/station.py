@@ -1,0 +1,49 @@
+"""``csms station add|list|operator``: register stations, list them, set their operator."""
+
+from __future__ import annotations
+
+import argparse
+
+from csms.cli.common import Admin, Subcommands, print_json, run_admin
+
+
+def add_parser(commands: Subcommands) -> None:
+    station = commands.add_parser("station", help="manage stations").add_subparsers(
+        dest="action", required=True
+    )
+    add_station = station.add_parser("add", help="register a station")
+    add_station.add_argument("station_id")
+    add_station.add_argument(
+        "--password", help="HTTP Basic password / 1.6 AuthorizationKey, 16-40 bytes (hashed)"
+    )
+    add_station.add_argument(
+        "--password-hex", action="store_true", help="the password is a hex AuthorizationKey"
+    )
+    add_station.add_argument(
+        "--profile",
+        type=int,
+        choices=[0, 1, 2, 3],
+        help="security profile: 0 none (development), 1 Basic, 2 TLS+Basic, 3 TLS client "
+        "certificate (default: 1 with a password, else 0)",
+    )
+    station.add_parser("list", help="list stations")
+    owner = station.add_parser("operator", help="set the operator that owns a station")
+    owner.add_argument("station_id")
+    owner.add_argument("operator_id")
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_admin(args, _station)
+
+
+async def _station(args: argparse.Namespace, admin: Admin) -> None:
+    if args.action == "add":
+        added = await admin.service.add_station(
+            args.station_id, args.password, profile=args.profile, hex_key=args.password_hex
+        )
+        print(f"station {args.station_id} {'added' if added else 'updated'}")
+    elif args.action == "operator":
+        await admin.service.assign_station(args.station_id, args.operator_id)
+        print(f"station {args.station_id} belongs to {args.operator_id}")
+    else:
+        print_json(await admin.read_model.list_stations())
