@@ -27,6 +27,7 @@ SET kind = excluded.kind, status = excluded.status, expires_at = excluded.expire
     group_id = excluded.group_id, operator_id = excluded.operator_id,
     account_id = excluded.account_id, updated_at = now()"""  # noqa: S105
 _ACCOUNT_PREFIX: Final = "a_"
+_ACCOUNT_OF_CARD: Final = ACCOUNT.mapper(_ACCOUNT_PREFIX)
 # The card, its account and the station's operator; one row even when the card is unknown.
 SELECT_MEMBER_VIEW: Final = f"""
 SELECT {TOKEN.select("t")},
@@ -63,5 +64,5 @@ class PostgresTokenRepository(Repository):
         token = TOKEN(row) if row["id_token"] is not None else None
         account = None
         if row[_ACCOUNT_PREFIX + "account_id"] is not None:
-            account = ACCOUNT(row, _ACCOUNT_PREFIX)
+            account = _ACCOUNT_OF_CARD(row)
         return token, account, row["station_operator"]
