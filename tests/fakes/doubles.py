@@ -1,0 +1,138 @@
+"""Fakes of the ports around the database: station gateway, sample batcher, outbox, mail."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+from csms.errors import StationNotConnected
+from csms.events import DomainEvent
+from csms.settlement.models import MeterSample
+from csms.station_commands.commands import CommandResult, StationCommand
+from tests.fakes.settlement import insert_sample
+from tests.fakes.store import InMemoryStore, Transaction
+
+Answer = CommandResult | Exception
+
+
+class FakeStationGateway:
+    """Records every ``(station_id, command)`` sent, connected or not, in ``sent``.
+
+    A station in ``connected`` answers with what ``answer`` set for its command type (for
+    that station, else for any station), by default ``Accepted`` with an empty payload; an
+    answer that is an exception is raised. Others raise ``StationNotConnected``.
+    """
+
+    def __init__(self, connected: Iterable[str] = ()) -> None:
+        self.connected: set[str] = set(connected)
+        self.sent: list[tuple[str, StationCommand]] = []
+        self._answers: dict[tuple[str | None, type[object]], Answer] = {}
+
+    def answer(
+        self, command: type[StationCommand], result: Answer, *, station_id: str | None = None
+    ) -> None:
+        """From now on, answer ``command`` (sent to ``station_id``, or to any) with ``result``."""
+        self._answers[(station_id, command)] = result
+
+    def is_connected(self, station_id: str) -> bool:
+        return station_id in self.connected
+
+    async def send(self, station_id: str, command: StationCommand) -> CommandResult:
+        self.sent.append((station_id, command))
+        if station_id not in self.connected:
+            raise StationNotConnected(station_id)
+        kind = type(command)
+        result = self._answers.get((station_id, kind), self._answers.get((None, kind)))
+        if result is None:
+            return CommandResult(kind.__name__, "Accepted", {"status": "Accepted"})
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def commands_to(self, station_id: str) -> list[StationCommand]:
+        """What was sent to one station, in order."""
+        return [command for target, command in self.sent if target == station_id]
+
+
+class FakeSampleBatcher:
+    """Writes each call's samples through to the store at once, as one committed batch.
+
+    As the PostgreSQL batcher does: each sample is linked to the session of its station
+    and transaction, signed data is not part of a batch, and a replay adds nothing. With
+    ``error`` set, a call stores nothing and raises it (a failed shared commit).
+    """
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self.error: Exception | None = None
+        self.calls = 0
+
+    async def add(
+        self,
+        station_id: str,
+        evse_id: int | None,
+        transaction_id: str | None,
+        samples: Sequence[MeterSample],
+    ) -> None:
+        if not samples:
+            return
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        session_id = next(
+            (
+                row.session.session_id
+                for row in self._store.sessions.values()
+                if (row.session.station_id, row.session.transaction_id)
+                == (station_id, transaction_id)
+            ),
+            None,
+        )
+        tx = Transaction(self._store, atomic=False)
+        for sample in samples:
+            plain = dataclasses.replace(
+                sample, signed_data=None, signing_method=None, encoding_method=None, public_key=None
+            )
+            insert_sample(tx, session_id, station_id, evse_id, transaction_id, plain)
+
+    async def close(self) -> None:
+        """Nothing waits: every call was written when it returned."""
+
+
+class FakeEventOutbox:
+    """The committed events of a store (``store.events``) in commit order; ids from 1."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def pending(self, limit: int) -> list[tuple[int, DomainEvent]]:
+        undelivered = [
+            (event_id, event)
+            for event_id, event in enumerate(self._store.events, start=1)
+            if event_id not in self._store.delivered_events
+        ]
+        return undelivered[:limit]
+
+    async def mark_delivered(self, event_ids: list[int]) -> None:
+        self._store.delivered_events.update(event_ids)
+
+
+class FakeMailQueue:
+    """Unsent mail of a store, oldest first."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def unsent(self, limit: int) -> list[tuple[int, str, str, str, str]]:
+        unsent = sorted(
+            (m for m in self._store.mail.values() if m.sent_at is None),
+            key=lambda m: (m.created_at, m.message_id),
+        )
+        return [(m.message_id, m.kind, m.recipient, m.subject, m.body) for m in unsent[:limit]]
+
+    async def mark_sent(self, message_ids: list[int]) -> None:
+        now = self._store.now()
+        for message_id in message_ids:
+            mail = self._store.mail.get(message_id)
+            if mail is not None and mail.sent_at is None:
+                self._store.mail[message_id] = dataclasses.replace(mail, sent_at=now)
