@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 
 from csms.authorization.models import AccountStatus
-from csms.cli.common import Admin, Subcommands, aware, run_admin
+from csms.cli.common import Admin, Subcommands, actions, aware, run_admin
 
 
 def add_parser(commands: Subcommands) -> None:
-    account = commands.add_parser("account", help="manage member accounts").add_subparsers(
-        dest="action", required=True
-    )
+    account = actions(commands, "account", "manage member accounts")
     add_account = account.add_parser("add", help="add or change a member account")
     add_account.add_argument("account_id", help="also the app token (1-20 characters)")
     add_account.add_argument("--operator", required=True)

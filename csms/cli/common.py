@@ -38,6 +38,11 @@ class Admin(NamedTuple):
 AdminAction = Callable[[argparse.Namespace, Admin], Awaitable[None]]
 
 
+def actions(commands: Subcommands, noun: str, help_text: str) -> Subcommands:
+    """The noun's own subcommands (``csms NOUN ACTION``), stored in ``args.action``."""
+    return commands.add_parser(noun, help=help_text).add_subparsers(dest="action", required=True)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(
         database_url=getattr(args, "serve_database_url", None) or args.database_url,

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from csms.cli.common import Admin, Subcommands, print_json, run_admin
+from csms.cli.common import Admin, Subcommands, actions, print_json, run_admin
 from csms.settlement.models import MeterRecord
 from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
 
@@ -16,9 +16,7 @@ DEFAULT_METERS = TARIFFS_DIR.parent / "meters.json"
 
 
 def add_parser(commands: Subcommands) -> None:
-    meter = commands.add_parser("meter", help="manage billing meters").add_subparsers(
-        dest="action", required=True
-    )
+    meter = actions(commands, "meter", "manage billing meters")
     add_meter = meter.add_parser("add", help="register or change a billing meter")
     add_meter.add_argument("serial")
     add_meter.add_argument("--maker", required=True)

@@ -11,15 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from csms.cli.common import Subcommands
+from csms.cli.common import Subcommands, actions
 from csms.meter.ocmf import OcmfFormatError, parse_ocmf
 from csms.meter.verify import OcmfVerificationError, verify_signature
 
 
 def add_parser(commands: Subcommands) -> None:
-    ocmf = commands.add_parser("ocmf", help="signed meter data").add_subparsers(
-        dest="action", required=True
-    )
+    ocmf = actions(commands, "ocmf", "signed meter data")
     verify = ocmf.add_parser(
         "verify", help="verify one OCMF record: exit 0 valid, 1 invalid, 2 unreadable"
     )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from csms.cli.common import Admin, Subcommands, run_admin
+from csms.cli.common import Admin, Subcommands, actions, run_admin
 
 
 def add_parser(commands: Subcommands) -> None:
-    operator = commands.add_parser("operator", help="manage operators (CPOs)").add_subparsers(
-        dest="action", required=True
-    )
+    operator = actions(commands, "operator", "manage operators (CPOs)")
     add_operator = operator.add_parser("add", help="add or rename an operator")
     add_operator.add_argument("operator_id")
     add_operator.add_argument("name")

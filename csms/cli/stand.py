@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 
 from csms.authorization.models import Stand
-from csms.cli.common import Admin, Subcommands, run_admin
+from csms.cli.common import Admin, Subcommands, actions, run_admin
 
 
 def add_parser(commands: Subcommands) -> None:
-    stand = commands.add_parser("stand", help="manage public stand ids (SID)").add_subparsers(
-        dest="action", required=True
-    )
+    stand = actions(commands, "stand", "manage public stand ids (SID)")
     add_stand = stand.add_parser("add", help="give an EVSE a public stand id")
     add_stand.add_argument("stand_id")
     add_stand.add_argument("station_id")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from csms.cli.common import Admin, Subcommands, print_json, run_admin
+from csms.cli.common import Admin, Subcommands, actions, print_json, run_admin
 
 
 def add_parser(commands: Subcommands) -> None:
-    station = commands.add_parser("station", help="manage stations").add_subparsers(
-        dest="action", required=True
-    )
+    station = actions(commands, "station", "manage stations")
     add_station = station.add_parser("add", help="register a station")
     add_station.add_argument("station_id")
     add_station.add_argument(

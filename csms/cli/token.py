@@ -6,13 +6,11 @@ import argparse
 from typing import Any
 
 from csms.authorization.models import TokenStatus
-from csms.cli.common import Admin, Subcommands, aware, print_json, run_admin
+from csms.cli.common import Admin, Subcommands, actions, aware, print_json, run_admin
 
 
 def add_parser(commands: Subcommands) -> None:
-    token = commands.add_parser("token", help="manage id tokens").add_subparsers(
-        dest="action", required=True
-    )
+    token = actions(commands, "token", "manage id tokens")
     add_token = token.add_parser("add", help="add or change an id token")
     add_token.add_argument("id_token")
     add_token.add_argument(
