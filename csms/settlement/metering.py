@@ -55,13 +55,11 @@ async def measure(uow: SettlementUnitOfWork, facts: SessionFacts) -> Metering:
     return Metering(signed.energy_wh, EnergySource.SIGNED_METER, meter=identity | readings)
 
 
-# Invalid is a token we do not know at all (a visitor's own card in development mode, a
-# roaming card): such sessions are flagged on the session and billed as before.
-_BILLED_WITHOUT_REVIEW = (None, TokenStatus.ACCEPTED, TokenStatus.INVALID)
+_BILLED_WITHOUT_REVIEW = (None, TokenStatus.ACCEPTED)  # no token at all, or one we accept
 
 
 def hold_if_refused(metering: Metering, facts: SessionFacts) -> Metering:
-    """A session started with a token we refused (Blocked, Expired, another operator's card;
+    """A session started with a token we refused (Blocked, Invalid, Expired, another operator's;
     e.g. an offline start from the station's list) waits for an operator, never billed."""
     status = facts.authorization_status
     if metering.review_reason is not None or status in _BILLED_WITHOUT_REVIEW:

@@ -13,11 +13,14 @@ import asyncpg
 import httpx
 import pytest
 
+from csms.authorization.models import TokenStatus
 from csms.bootstrap import CentralSystem
 from simulators.scenario import run_session
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
 from tests.e2e.conftest import make_settings
+
+MEMBER_CARD = "BILLINGMEMBER01"
 
 FEB_10 = datetime(2025, 2, 10, 1, 0, tzinfo=UTC)  # 10:00 JST, 別表2 third period
 APR_2 = datetime(2025, 4, 2, 1, 0, tzinfo=UTC)  # after the last 別表2 period
@@ -107,6 +110,9 @@ def assignments(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def billing_system(migrated_dsn: str, assignments: Path) -> AsyncIterator[CentralSystem]:
     async with CentralSystem(make_settings(migrated_dsn, tariff_assignments=assignments)) as cs:
+        assert cs.admin is not None
+        # a member's card: sessions started with a card we refuse are held for review
+        await cs.admin.set_token(MEMBER_CARD, TokenStatus.ACCEPTED)
         yield cs
 
 
@@ -116,7 +122,9 @@ async def _run(
     station = SimulatedStation(station_id, version, PROFILES[profile], SimClock(start, speed=0))
     await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
     await station.boot()
-    await run_session(station, connector=1, duration_s=1800, sample_interval_s=600)
+    await run_session(
+        station, connector=1, id_tag=MEMBER_CARD, duration_s=1800, sample_interval_s=600
+    )
     return station
 
 
@@ -164,7 +172,7 @@ async def test_replayed_stop_issues_no_second_statement_and_api_shows_it(
         station_id, "1.6", PROFILES["quick-dc-50kw"], SimClock(FEB_10, speed=0)
     )
     await station.connect(f"ws://127.0.0.1:{billing_system.ocpp_port}/ocpp")
-    tx = await station.start_transaction(1, "CARD")
+    tx = await station.start_transaction(1, MEMBER_CARD)
     await station.charge(tx, 600)
     action, stop = station.stop_message(tx)
     await station.client.call(action, stop)
@@ -254,7 +262,7 @@ async def test_v201_ended_is_answered_with_the_total_cost(billing_system: Centra
         TOTAL_COST_STATION, "2.0.1", PROFILES["quick-dc-90kw"], SimClock(FEB_10, speed=0)
     )
     await station.connect(f"ws://127.0.0.1:{billing_system.ocpp_port}/ocpp")
-    tx = await station.start_transaction(1, "CARD")
+    tx = await station.start_transaction(1, MEMBER_CARD)
     await station.charge(tx, 1800)
     action, ended = station.stop_message(tx)
     first = await station.client.call(action, ended)

@@ -16,11 +16,14 @@ import asyncpg
 import httpx
 import pytest
 
+from csms.authorization.models import TokenStatus
 from csms.bootstrap import CentralSystem
 from simulators.dcbm import Dcbm
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
 from tests.e2e.conftest import make_settings
+
+MEMBER_CARD = "012E4CD1A2B3C4D5"
 
 FEB_10 = datetime(2025, 2, 10, 1, 0, tzinfo=UTC)
 STATIONS = [unique("DCBM") for _ in range(24)]
@@ -43,6 +46,9 @@ def assignments(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def system(migrated_dsn: str, assignments: Path) -> AsyncIterator[CentralSystem]:
     async with CentralSystem(make_settings(migrated_dsn, tariff_assignments=assignments)) as cs:
+        assert cs.admin is not None
+        # the member's card the sessions start with (a refused card would be held for review)
+        await cs.admin.set_token(MEMBER_CARD, TokenStatus.ACCEPTED)
         yield cs
 
 
@@ -93,7 +99,7 @@ async def statement_of(db: asyncpg.Connection, station_id: str) -> asyncpg.Recor
     return rows[0]
 
 
-async def half_hour(station: SimulatedStation, card: str = "012E4CD1A2B3C4D5") -> Any:
+async def half_hour(station: SimulatedStation, card: str = MEMBER_CARD) -> Any:
     tx = await station.start_transaction(1, card)
     await station.charge(tx, 1800)  # the charger's register: 25,000 Wh at 50 kW
     await station.stop_transaction(tx)
@@ -197,7 +203,7 @@ async def test_ocmf_by_data_transfer_is_billed(rig: Rig, db: asyncpg.Connection)
     """1.6 DataTransfer carrying the record (JSON wrapper with transactionId) is used."""
     dcbm = Dcbm(ratio=Fraction(99, 100))
     station = await rig.station("1.6", dcbm)
-    tx = await station.start_transaction(1, "012E4CD1A2B3C4D5")
+    tx = await station.start_transaction(1, MEMBER_CARD)
     await station.charge(tx, 1800)
     record = station._signed_record(tx)
     answer = await station.client.call(
@@ -224,7 +230,7 @@ async def test_a_malformed_record_is_kept_flagged_and_never_fails_the_message(
 ) -> None:
     """The stop is answered; the record is stored verbatim with its error; review."""
     station = await rig.station("1.6", Dcbm())
-    tx = await station.start_transaction(1, "012E4CD1A2B3C4D5")
+    tx = await station.start_transaction(1, MEMBER_CARD)
     station.dcbm = None
     broken = "OCMF|{not json|{}"
     answer = await station.client.call(

@@ -326,13 +326,15 @@ async def test_both_versions_get_the_same_answer(scenario: str, world: World) ->
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_a_session_started_with_a_blocked_card_is_held_for_review(
-    version: str, world: World, db: asyncpg.Connection
+@pytest.mark.parametrize("card", ["Blocked", "unknown"])
+async def test_a_session_started_with_a_refused_card_is_held_for_review(
+    version: str, card: str, world: World, db: asyncpg.Connection
 ) -> None:
-    """A session the station ran with a card we refuse is not billed silently: its statement
-    is needs_review with the reason authorization_refused, no total, and counted."""
+    """A session the station ran with a card we refuse (blocked, or one we do not know) is not
+    billed silently: its statement is needs_review (authorization_refused), no total, counted."""
     station = await world.station(version)
-    tx = await station.start_transaction(1, await world.card("Blocked"))
+    token = await world.card("Blocked") if card == "Blocked" else "FFFFFFFF00000001"
+    tx = await station.start_transaction(1, token)
     await station.charge(tx, 600)
     await station.stop_transaction(tx)
     statement = await db.fetchrow(
@@ -342,6 +344,6 @@ async def test_a_session_started_with_a_blocked_card_is_held_for_review(
     assert statement["status"] == "needs_review"
     assert statement["total"] is None
     assert statement["inputs"]["review_reason"] == "authorization_refused"
-    assert "Blocked" in statement["unpriced_reason"]
+    assert ("Blocked" if card == "Blocked" else "Invalid") in statement["unpriced_reason"]
     metrics = (await world.api.get("/metrics")).text
     assert 'csms_statements_held_total{reason="authorization_refused"}' in metrics
