@@ -8,14 +8,16 @@ Subscribers therefore must be idempotent.
 
 Every event is a frozen dataclass with plain fields (str, int, bool, None, Decimal as
 text) so that it survives the outbox's JSON round trip unchanged: ``to_payload`` and
-``from_payload`` are exact inverses.
+``from_payload`` are exact inverses. Each event's ``kind`` is stored with it in the outbox,
+so a kind, once used, never changes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,51 +28,66 @@ class DomainEvent:
     station_id: str | None
 
 
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+_Event = TypeVar("_Event", bound=DomainEvent)
+
+
+@dataclass_transform(frozen_default=True)
+def event(kind: str) -> Callable[[type[_Event]], type[_Event]]:
+    """Make the class a frozen event dataclass stored under ``kind`` (and known by it)."""
+
+    def register(cls: type[_Event]) -> type[_Event]:
+        made = dataclass(frozen=True, slots=True)(cls)
+        made.kind = kind
+        EVENT_TYPES[kind] = made
+        return made
+
+    return register
+
+
 @dataclass(frozen=True, slots=True)
+class SessionEvent(DomainEvent):
+    """Base of the events of one session: ours (``session_id``) and the station's id."""
+
+    session_id: str
+    transaction_id: str
+
+
+@event("station_booted")
 class StationBooted(DomainEvent):
-    kind: ClassVar[str] = "station_booted"
     accepted: bool
     vendor: str | None
     model: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionStarted(DomainEvent):
-    kind: ClassVar[str] = "session_started"
-    session_id: str
-    transaction_id: str
+@event("session_started")
+class SessionStarted(SessionEvent):
     evse_id: int | None
     id_token_masked: str | None
     authorization_status: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionUpdated(DomainEvent):
-    kind: ClassVar[str] = "session_updated"
-    session_id: str
-    transaction_id: str
+@event("session_updated")
+class SessionUpdated(SessionEvent):
+    pass
 
 
-@dataclass(frozen=True, slots=True)
-class SessionEnded(DomainEvent):
-    kind: ClassVar[str] = "session_ended"
-    session_id: str
-    transaction_id: str
+@event("session_ended")
+class SessionEnded(SessionEvent):
     energy_wh: str | None
     stop_reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@event("stop_for_unknown_transaction")
 class StopForUnknownTransaction(DomainEvent):
-    kind: ClassVar[str] = "stop_for_unknown_transaction"
     transaction_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@event("statement_issued")
 class StatementIssued(DomainEvent):
     """A statement was stored: ``status`` issued, unpriced or needs_review."""
 
-    kind: ClassVar[str] = "statement_issued"
     session_id: str
     statement_id: str
     status: str
@@ -82,69 +99,44 @@ class StatementIssued(DomainEvent):
     correction: bool
 
 
-@dataclass(frozen=True, slots=True)
+@event("meter_verification_failed")
 class MeterVerificationFailed(DomainEvent):
-    kind: ClassVar[str] = "meter_verification_failed"
     session_id: str
     meter_serial: str
     code: str
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@event("signed_record_kept")
 class SignedRecordKept(DomainEvent):
-    kind: ClassVar[str] = "signed_record_kept"
     carrier: str
     parsed: bool
     parse_error: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@event("card_changed")
 class CardChanged(DomainEvent):
     """A card (id token) was added, changed or blocked for an operator's stations."""
 
-    kind: ClassVar[str] = "card_changed"
     operator_id: str | None
     id_token_masked: str
 
 
-@dataclass(frozen=True, slots=True)
+@event("local_list_pushed")
 class LocalListPushed(DomainEvent):
-    kind: ClassVar[str] = "local_list_pushed"
     version: int
     full: bool
     entries: int
 
 
-@dataclass(frozen=True, slots=True)
+@event("local_list_refused")
 class LocalListRefused(DomainEvent):
-    kind: ClassVar[str] = "local_list_refused"
     status: str
 
 
-@dataclass(frozen=True, slots=True)
+@event("local_list_push_failed")
 class LocalListPushFailed(DomainEvent):
-    kind: ClassVar[str] = "local_list_push_failed"
     reason: str
-
-
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    cls.kind: cls
-    for cls in (
-        StationBooted,
-        SessionStarted,
-        SessionUpdated,
-        SessionEnded,
-        StopForUnknownTransaction,
-        StatementIssued,
-        MeterVerificationFailed,
-        SignedRecordKept,
-        CardChanged,
-        LocalListPushed,
-        LocalListRefused,
-        LocalListPushFailed,
-    )
-}
 
 
 def to_payload(event: DomainEvent) -> dict[str, Any]:

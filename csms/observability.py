@@ -15,79 +15,76 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY: Final = CollectorRegistry(auto_describe=True)
 
-OCPP_MESSAGES: Final = Counter(
+
+def _counter(name: str, documentation: str, *labels: str) -> Counter:
+    return Counter(name, documentation, labels, registry=REGISTRY)
+
+
+def _gauge(name: str, documentation: str, *labels: str) -> Gauge:
+    return Gauge(name, documentation, labels, registry=REGISTRY)
+
+
+def _histogram(
+    name: str, documentation: str, *labels: str, buckets: tuple[float, ...]
+) -> Histogram:
+    return Histogram(name, documentation, labels, buckets=buckets, registry=REGISTRY)
+
+
+OCPP_MESSAGES: Final = _counter(
     "csms_ocpp_messages_total",
     "OCPP messages handled, by protocol version, action and outcome.",
-    ["version", "action", "outcome"],
-    registry=REGISTRY,
+    "version",
+    "action",
+    "outcome",
 )
-OCPP_MESSAGE_DURATION: Final = Histogram(
+OCPP_MESSAGE_DURATION: Final = _histogram(
     "csms_ocpp_message_duration_seconds",
     "Time from receiving an OCPP Call to sending its answer.",
-    ["version", "action"],
+    "version",
+    "action",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
-    registry=REGISTRY,
 )
-OCPP_CALLS_SENT: Final = Counter(
+OCPP_CALLS_SENT: Final = _counter(
     "csms_ocpp_calls_sent_total",
     "Calls the central system sent to stations, by version, action and outcome.",
-    ["version", "action", "outcome"],
-    registry=REGISTRY,
+    "version",
+    "action",
+    "outcome",
 )
-CONNECTED_STATIONS: Final = Gauge(
+CONNECTED_STATIONS: Final = _gauge(
     "csms_connected_stations",
     "Stations with an open OCPP websocket, by protocol version.",
-    ["version"],
-    registry=REGISTRY,
+    "version",
 )
-HANDSHAKES_REFUSED: Final = Counter(
-    "csms_handshakes_refused_total",
-    "Websocket handshakes refused, by reason.",
-    ["reason"],
-    registry=REGISTRY,
+HANDSHAKES_REFUSED: Final = _counter(
+    "csms_handshakes_refused_total", "Websocket handshakes refused, by reason.", "reason"
 )
-SESSIONS_STARTED: Final = Counter(
-    "csms_sessions_started_total",
-    "Charging sessions opened.",
-    registry=REGISTRY,
-)
-SESSIONS_ENDED: Final = Counter(
-    "csms_sessions_ended_total",
-    "Charging sessions completed.",
-    registry=REGISTRY,
-)
-
-STATEMENTS_ISSUED: Final = Counter(
+SESSIONS_STARTED: Final = _counter("csms_sessions_started_total", "Charging sessions opened.")
+SESSIONS_ENDED: Final = _counter("csms_sessions_ended_total", "Charging sessions completed.")
+STATEMENTS_ISSUED: Final = _counter(
     "csms_statements_total",
     "Statements stored for finished sessions, by status (issued, unpriced or needs_review).",
-    ["status"],
-    registry=REGISTRY,
+    "status",
 )
-SESSIONS_UNPRICED: Final = Counter(
+SESSIONS_UNPRICED: Final = _counter(
     "csms_sessions_unpriced_total",
     "Finished sessions that could not be priced, by reason code.",
-    ["reason"],
-    registry=REGISTRY,
+    "reason",
 )
-
-STATEMENTS_HELD: Final = Counter(
+STATEMENTS_HELD: Final = _counter(
     "csms_statements_held_total",
     "Statements held for review (no total until resolved), by review reason code.",
-    ["reason"],
-    registry=REGISTRY,
+    "reason",
 )
-
-SIGNED_RECORDS: Final = Counter(
+SIGNED_RECORDS: Final = _counter(
     "csms_signed_records_total",
     "Signed meter records received, by outcome (parsed or malformed).",
-    ["outcome"],
-    registry=REGISTRY,
+    "outcome",
 )
-METER_VERIFICATION_FAILURES: Final = Counter(
+METER_VERIFICATION_FAILURES: Final = _counter(
     "csms_meter_verification_failures_total",
     "Sessions on a signed billing meter whose records did not verify, by reason code.",
-    ["reason"],
-    registry=REGISTRY,
+    "reason",
 )
 
 _NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access")
