@@ -26,13 +26,20 @@ from csms.observability import (
 log = structlog.get_logger("csms.events")
 
 
+def _ids(event: Any, *names: str) -> dict[str, Any]:
+    """The log fields that say where: the event's station id and the other ids named."""
+    return {name: getattr(event, name) for name in ("station_id", *names)}
+
+
+def _session_line(event: Any, **fields: Any) -> None:
+    """The log line of a session event, named by its kind, with the session's ids."""
+    log.info(event.kind, **_ids(event, "session_id", "transaction_id"), **fields)
+
+
 def _session_started(event: Any) -> None:
     SESSIONS_STARTED.inc()
-    log.info(
-        "session_started",
-        station_id=event.station_id,
-        session_id=event.session_id,
-        transaction_id=event.transaction_id,
+    _session_line(
+        event,
         evse_id=event.evse_id,
         id_token=event.id_token_masked,
         authorization_status=event.authorization_status,
@@ -41,19 +48,12 @@ def _session_started(event: Any) -> None:
 
 def _session_ended(event: Any) -> None:
     SESSIONS_ENDED.inc()
-    log.info(
-        "session_ended",
-        station_id=event.station_id,
-        session_id=event.session_id,
-        transaction_id=event.transaction_id,
-        energy_wh=event.energy_wh,
-        stop_reason=event.stop_reason,
-    )
+    _session_line(event, energy_wh=event.energy_wh, stop_reason=event.stop_reason)
 
 
 def _statement_issued(event: Any) -> None:
     STATEMENTS_ISSUED.labels(event.status).inc()
-    where = {"station_id": event.station_id, "session_id": event.session_id}
+    where = _ids(event, "session_id")
     if event.status == "needs_review":
         STATEMENTS_HELD.labels(event.reason_code).inc()
         log.warning("statement_held", **where, review_reason=event.reason_code, reason=event.reason)
@@ -68,8 +68,7 @@ def _meter_verification_failed(event: Any) -> None:
     METER_VERIFICATION_FAILURES.labels(event.code).inc()
     log.warning(
         "meter_verification_failed",
-        station_id=event.station_id,
-        session_id=event.session_id,
+        **_ids(event, "session_id"),
         meter=event.meter_serial,
         reason=f"{event.code}: {event.reason}",
     )
@@ -80,18 +79,14 @@ def _signed_record_kept(event: Any) -> None:
     if not event.parsed:
         log.warning(
             "signed_record_malformed",
-            station_id=event.station_id,
+            **_ids(event),
             carrier=event.carrier,
             reason=event.parse_error,
         )
 
 
 def _stop_for_unknown_transaction(event: Any) -> None:
-    log.warning(
-        "stop_for_unknown_transaction",
-        station_id=event.station_id,
-        transaction_id=event.transaction_id,
-    )
+    log.warning("stop_for_unknown_transaction", **_ids(event, "transaction_id"))
 
 
 def _local_list(event: Any) -> None:
