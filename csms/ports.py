@@ -2,7 +2,8 @@
 
 Each capability declares its own narrow unit-of-work Protocol naming only the repositories it
 uses (``charging.ports.ChargingUnitOfWork``, ...); the one PostgreSQL unit of work and the
-in-memory fake satisfy all of them structurally.
+in-memory fake satisfy all of them structurally. A Protocol's attributes are invariant, so
+both type each repository attribute as its port (``SessionRepository``), not as their class.
 """
 
 from __future__ import annotations

@@ -16,20 +16,13 @@ from csms.stations.ports import StationRepository
 
 
 class AdministrationUnitOfWork(EventRecorder, Protocol):
-    @property
-    def stations(self) -> StationRepository: ...
-    @property
-    def station_lists(self) -> StationListRepository: ...
-    @property
-    def local_lists(self) -> LocalListRepository: ...
-    @property
-    def tokens(self) -> TokenRepository: ...
-    @property
-    def accounts(self) -> AccountRepository: ...
-    @property
-    def stands(self) -> StandRepository: ...
-    @property
-    def meters(self) -> MeterRepository: ...
+    stations: StationRepository
+    station_lists: StationListRepository
+    local_lists: LocalListRepository
+    tokens: TokenRepository
+    accounts: AccountRepository
+    stands: StandRepository
+    meters: MeterRepository
 
 
 class ReadModel(Protocol):

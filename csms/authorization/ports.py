@@ -71,18 +71,12 @@ class MailOutbox(Protocol):
 class AuthorizationUnitOfWork(EventRecorder, Protocol):
     """What the one authorization rule reads and marks (card, account, visits)."""
 
-    @property
-    def tokens(self) -> TokenRepository: ...
-    @property
-    def accounts(self) -> AccountRepository: ...
-    @property
-    def visitors(self) -> VisitorRepository: ...
-    @property
-    def visitor_passwords(self) -> VisitorPasswordRepository: ...
+    tokens: TokenRepository
+    accounts: AccountRepository
+    visitors: VisitorRepository
+    visitor_passwords: VisitorPasswordRepository
 
 
 class VisitorsUnitOfWork(AuthorizationUnitOfWork, Protocol):
-    @property
-    def stands(self) -> StandRepository: ...
-    @property
-    def mail(self) -> MailOutbox: ...
+    stands: StandRepository
+    mail: MailOutbox

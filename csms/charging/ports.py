@@ -86,9 +86,6 @@ class RemoteStartRepository(Protocol):
 
 
 class ChargingUnitOfWork(SettlementWithMailUnitOfWork, Protocol):
-    @property
-    def sessions(self) -> SessionRepository: ...
-    @property
-    def transaction_log(self) -> TransactionLog: ...
-    @property
-    def remote_starts(self) -> RemoteStartRepository: ...
+    sessions: SessionRepository
+    transaction_log: TransactionLog
+    remote_starts: RemoteStartRepository

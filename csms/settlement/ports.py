@@ -63,16 +63,11 @@ class StatementRepository(Protocol):
 
 
 class SettlementUnitOfWork(EventRecorder, Protocol):
-    @property
-    def samples(self) -> SampleRepository: ...
-    @property
-    def meters(self) -> MeterRepository: ...
-    @property
-    def signed_records(self) -> SignedRecordRepository: ...
-    @property
-    def metering(self) -> MeteringRepository: ...
-    @property
-    def statements(self) -> StatementRepository: ...
+    samples: SampleRepository
+    meters: MeterRepository
+    signed_records: SignedRecordRepository
+    metering: MeteringRepository
+    statements: StatementRepository
 
 
 class SettlementWithMailUnitOfWork(SettlementUnitOfWork, VisitorsUnitOfWork, Protocol):

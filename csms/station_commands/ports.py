@@ -42,7 +42,5 @@ class StationListRepository(Protocol):
 
 
 class LocalListsUnitOfWork(EventRecorder, Protocol):
-    @property
-    def local_lists(self) -> LocalListRepository: ...
-    @property
-    def station_lists(self) -> StationListRepository: ...
+    local_lists: LocalListRepository
+    station_lists: StationListRepository

@@ -33,9 +33,6 @@ class StationEventRepository(Protocol):
 class StationsUnitOfWork(AuthorizationUnitOfWork, Protocol):
     """Station use cases, including Authorize (the one rule of ``authorization``)."""
 
-    @property
-    def stations(self) -> StationRepository: ...
-    @property
-    def connectors(self) -> ConnectorRepository: ...
-    @property
-    def station_events(self) -> StationEventRepository: ...
+    stations: StationRepository
+    connectors: ConnectorRepository
+    station_events: StationEventRepository

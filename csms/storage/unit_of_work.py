@@ -1,9 +1,11 @@
 """The PostgreSQL unit of work: one connection, one transaction, every repository on it.
 
-It satisfies each capability's unit-of-work Protocol structurally (style.md §7). The
-repositories are made on first use (a use case touches two or three of the nineteen), and
-the events recorded during the use case are written to the outbox in one statement just
-before COMMIT; nothing is written when none were recorded, or when the use case fails.
+It satisfies each capability's unit-of-work Protocol structurally (style.md §7): each
+attribute is typed as its port (``_Lazy[SessionRepository]``), so mypy also checks that every
+repository class satisfies its port. The repositories are made on first use (a use case
+touches two or three of the nineteen), and the events recorded during the use case are
+written to the outbox in one statement just before COMMIT; nothing is written when none were
+recorded, or when the use case fails.
 """
 
 from __future__ import annotations
@@ -14,7 +16,25 @@ from typing import Any, Generic, TypeVar, overload
 
 import asyncpg
 
+from csms.authorization.ports import (
+    AccountRepository,
+    MailOutbox,
+    StandRepository,
+    TokenRepository,
+    VisitorPasswordRepository,
+    VisitorRepository,
+)
+from csms.charging.ports import RemoteStartRepository, SessionRepository, TransactionLog
 from csms.events import DomainEvent
+from csms.settlement.ports import (
+    MeteringRepository,
+    MeterRepository,
+    SampleRepository,
+    SignedRecordRepository,
+    StatementRepository,
+)
+from csms.station_commands.ports import LocalListRepository, StationListRepository
+from csms.stations.ports import ConnectorRepository, StationEventRepository, StationRepository
 from csms.storage.accounts import PostgresAccountRepository
 from csms.storage.connectors import PostgresConnectorRepository
 from csms.storage.events_outbox import write_events
@@ -61,25 +81,25 @@ class _Lazy(Generic[R]):
 class PostgresUnitOfWork:
     """The repositories of one unit of work, and the events it recorded."""
 
-    stations = _Lazy(PostgresStationRepository)
-    connectors = _Lazy(PostgresConnectorRepository)
-    station_events = _Lazy(PostgresStationEventRepository)
-    tokens = _Lazy(PostgresTokenRepository)
-    accounts = _Lazy(PostgresAccountRepository)
-    stands = _Lazy(PostgresStandRepository)
-    visitors = _Lazy(PostgresVisitorRepository)
-    visitor_passwords = _Lazy(PostgresVisitorPasswordRepository)
-    mail = _Lazy(PostgresMailOutbox)
-    local_lists = _Lazy(PostgresLocalListRepository)
-    station_lists = _Lazy(PostgresStationListRepository)
-    samples = _Lazy(PostgresSampleRepository)
-    meters = _Lazy(PostgresMeterRepository)
-    signed_records = _Lazy(PostgresSignedRecordRepository)
-    metering = _Lazy(PostgresMeteringRepository)
-    statements = _Lazy(PostgresStatementRepository)
-    sessions = _Lazy(PostgresSessionRepository)
-    transaction_log = _Lazy(PostgresTransactionLog)
-    remote_starts = _Lazy(PostgresRemoteStartRepository)
+    stations = _Lazy[StationRepository](PostgresStationRepository)
+    connectors = _Lazy[ConnectorRepository](PostgresConnectorRepository)
+    station_events = _Lazy[StationEventRepository](PostgresStationEventRepository)
+    tokens = _Lazy[TokenRepository](PostgresTokenRepository)
+    accounts = _Lazy[AccountRepository](PostgresAccountRepository)
+    stands = _Lazy[StandRepository](PostgresStandRepository)
+    visitors = _Lazy[VisitorRepository](PostgresVisitorRepository)
+    visitor_passwords = _Lazy[VisitorPasswordRepository](PostgresVisitorPasswordRepository)
+    mail = _Lazy[MailOutbox](PostgresMailOutbox)
+    local_lists = _Lazy[LocalListRepository](PostgresLocalListRepository)
+    station_lists = _Lazy[StationListRepository](PostgresStationListRepository)
+    samples = _Lazy[SampleRepository](PostgresSampleRepository)
+    meters = _Lazy[MeterRepository](PostgresMeterRepository)
+    signed_records = _Lazy[SignedRecordRepository](PostgresSignedRecordRepository)
+    metering = _Lazy[MeteringRepository](PostgresMeteringRepository)
+    statements = _Lazy[StatementRepository](PostgresStatementRepository)
+    sessions = _Lazy[SessionRepository](PostgresSessionRepository)
+    transaction_log = _Lazy[TransactionLog](PostgresTransactionLog)
+    remote_starts = _Lazy[RemoteStartRepository](PostgresRemoteStartRepository)
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn

@@ -5,7 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from csms.authorization.ports import (
+    AccountRepository,
+    MailOutbox,
+    StandRepository,
+    TokenRepository,
+    VisitorPasswordRepository,
+    VisitorRepository,
+)
+from csms.charging.ports import RemoteStartRepository, SessionRepository, TransactionLog
 from csms.events import DomainEvent
+from csms.settlement.ports import (
+    MeteringRepository,
+    MeterRepository,
+    SampleRepository,
+    SignedRecordRepository,
+    StatementRepository,
+)
+from csms.station_commands.ports import LocalListRepository, StationListRepository
+from csms.stations.ports import ConnectorRepository, StationEventRepository, StationRepository
 from tests.fakes.authorization import (
     FakeAccountRepository,
     FakeMailOutbox,
@@ -39,25 +57,25 @@ class InMemoryUnitOfWork:
     """Satisfies every capability's unit-of-work Protocol, like the PostgreSQL one."""
 
     def __init__(self, tx: Transaction) -> None:
-        self.stations = FakeStationRepository(tx)
-        self.connectors = FakeConnectorRepository(tx)
-        self.station_events = FakeStationEventRepository(tx)
-        self.tokens = FakeTokenRepository(tx)
-        self.accounts = FakeAccountRepository(tx)
-        self.stands = FakeStandRepository(tx)
-        self.visitors = FakeVisitorRepository(tx)
-        self.visitor_passwords = FakeVisitorPasswordRepository(tx)
-        self.mail = FakeMailOutbox(tx)
-        self.local_lists = FakeLocalListRepository(tx)
-        self.station_lists = FakeStationListRepository(tx)
-        self.samples = FakeSampleRepository(tx)
-        self.meters = FakeMeterRepository(tx)
-        self.signed_records = FakeSignedRecordRepository(tx)
-        self.metering = FakeMeteringRepository(tx)
-        self.statements = FakeStatementRepository(tx)
-        self.sessions = FakeSessionRepository(tx)
-        self.transaction_log = FakeTransactionLog(tx)
-        self.remote_starts = FakeRemoteStartRepository(tx)
+        self.stations: StationRepository = FakeStationRepository(tx)
+        self.connectors: ConnectorRepository = FakeConnectorRepository(tx)
+        self.station_events: StationEventRepository = FakeStationEventRepository(tx)
+        self.tokens: TokenRepository = FakeTokenRepository(tx)
+        self.accounts: AccountRepository = FakeAccountRepository(tx)
+        self.stands: StandRepository = FakeStandRepository(tx)
+        self.visitors: VisitorRepository = FakeVisitorRepository(tx)
+        self.visitor_passwords: VisitorPasswordRepository = FakeVisitorPasswordRepository(tx)
+        self.mail: MailOutbox = FakeMailOutbox(tx)
+        self.local_lists: LocalListRepository = FakeLocalListRepository(tx)
+        self.station_lists: StationListRepository = FakeStationListRepository(tx)
+        self.samples: SampleRepository = FakeSampleRepository(tx)
+        self.meters: MeterRepository = FakeMeterRepository(tx)
+        self.signed_records: SignedRecordRepository = FakeSignedRecordRepository(tx)
+        self.metering: MeteringRepository = FakeMeteringRepository(tx)
+        self.statements: StatementRepository = FakeStatementRepository(tx)
+        self.sessions: SessionRepository = FakeSessionRepository(tx)
+        self.transaction_log: TransactionLog = FakeTransactionLog(tx)
+        self.remote_starts: RemoteStartRepository = FakeRemoteStartRepository(tx)
         self._recorded: list[DomainEvent] = []
 
     def record(self, event: DomainEvent) -> None:
