@@ -6,23 +6,24 @@ with it (``app_sessions``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Final
 
 from pydantic import BaseModel
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from csms.api.error_status import guarded
-from csms.api.parsing import Moment, OptionalText, RequestBody, Text, member_of, read_body
-from csms.api.responses import reply
+from csms.api.changes import Change, ChangeRoute, PathParams
+from csms.api.parsing import Moment, OptionalText, Text, member_of
 from csms.authorization.models import AccountStatus
 
 if TYPE_CHECKING:
     from csms.administration.service import AdminService
 
 
-class AccountChange(RequestBody):
+class AccountSaved(BaseModel):
+    account_id: str
+    app_token: str
+
+
+class AccountChange(Change):
     account_id: Text
     operator_id: Text
     name: Text
@@ -31,28 +32,9 @@ class AccountChange(RequestBody):
     expires_at: Moment = None
     group_id: OptionalText = None
 
+    async def save(self, admin: AdminService, path: PathParams) -> AccountSaved:
+        app_token = await admin.set_account(**self.model_dump())
+        return AccountSaved(account_id=self.account_id, app_token=app_token)
 
-class AccountSaved(BaseModel):
-    account_id: str
-    app_token: str
 
-
-class AccountsResource:
-    def __init__(self, admin: AdminService) -> None:
-        self._admin = admin
-
-    def routes(self) -> list[Route]:
-        return [Route("/api/accounts", guarded(self.save), methods=["POST"])]
-
-    async def save(self, request: Request) -> Response:
-        body = await read_body(request, AccountChange)
-        app_token = await self._admin.set_account(
-            body.account_id,
-            body.operator_id,
-            body.name,
-            email=body.email,
-            status=body.status,
-            expires_at=body.expires_at,
-            group_id=body.group_id,
-        )
-        return reply(AccountSaved(account_id=body.account_id, app_token=app_token), 201)
+ROUTE: Final = ChangeRoute("POST", "/api/accounts", AccountChange)

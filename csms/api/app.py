@@ -14,20 +14,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from csms.api.accounts import AccountsResource
+from csms.api import accounts, cards, operators, stands
+from csms.api import visitors as registration
 from csms.api.app_sessions import AppSessionsResource
-from csms.api.cards import CardsResource
+from csms.api.changes import ChangesResource
 from csms.api.commands import CommandsResource
 from csms.api.health import HealthResource
 from csms.api.meters import MetersResource
 from csms.api.metrics import MetricsResource
-from csms.api.operators import OperatorsResource
 from csms.api.responses import error
 from csms.api.sessions import SessionsResource
-from csms.api.stands import StandsResource
 from csms.api.statements import StatementsResource
 from csms.api.stations import StationsResource
-from csms.api.visitors import VisitorsResource
 
 if TYPE_CHECKING:
     from csms.administration.ports import ReadModel
@@ -65,12 +63,9 @@ def create_app(
         StatementsResource(read_model, statements),
         MetersResource(read_model, admin),
         MetricsResource(registry),
-        OperatorsResource(admin),
-        AccountsResource(admin),
-        CardsResource(admin),
-        StandsResource(admin),
+        ChangesResource(admin, operators.ROUTE, accounts.ROUTE, cards.ROUTE, stands.ROUTE),
         AppSessionsResource(app_sessions),
-        VisitorsResource(visitors),
+        ChangesResource(visitors, registration.ROUTE),
     )
     return Starlette(
         routes=[route for resource in resources for route in resource.routes()],

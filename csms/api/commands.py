@@ -6,7 +6,8 @@ version of the message (1.6 GetConfiguration or 2.0.1 GetVariables, ...).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from pydantic import (
     BaseModel,
@@ -32,12 +33,16 @@ if TYPE_CHECKING:
 
 
 class CommandBody(BaseModel):
-    """A command's JSON body: only its own keys, each of its exact JSON type."""
+    """A command's JSON body: only its own keys, each of its exact JSON type.
+
+    ``makes`` is the core command of the same fields that the body builds.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    makes: ClassVar[Callable[..., station.StationCommand]]
 
     def command(self) -> station.StationCommand:
-        raise NotImplementedError
+        return self.makes(**self.model_dump())
 
 
 class GetConfigurationBody(CommandBody):
@@ -48,42 +53,32 @@ class GetConfigurationBody(CommandBody):
 
 
 class SetConfigurationBody(CommandBody):
+    makes = station.SetConfiguration
     key: StrictStr
     value: StrictStr
 
-    def command(self) -> station.SetConfiguration:
-        return station.SetConfiguration(self.key, self.value)
-
 
 class TriggerMessageBody(CommandBody):
+    makes = station.TriggerMessage
     message: StrictStr
     evse_id: StrictInt | None = None
 
-    def command(self) -> station.TriggerMessage:
-        return station.TriggerMessage(self.message, self.evse_id)
-
 
 class ResetBody(CommandBody):
+    makes = station.Reset
     hard: StrictBool = False
-
-    def command(self) -> station.Reset:
-        return station.Reset(self.hard)
 
 
 class UnlockConnectorBody(CommandBody):
+    makes = station.UnlockConnector
     evse_id: StrictInt
     connector_id: StrictInt = 1
 
-    def command(self) -> station.UnlockConnector:
-        return station.UnlockConnector(self.evse_id, self.connector_id)
-
 
 class ChangeAvailabilityBody(CommandBody):
+    makes = station.ChangeAvailability
     operative: StrictBool
     evse_id: StrictInt | None = None
-
-    def command(self) -> station.ChangeAvailability:
-        return station.ChangeAvailability(self.operative, self.evse_id)
 
 
 COMMANDS: Final[dict[str, type[CommandBody]]] = {

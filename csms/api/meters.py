@@ -5,23 +5,16 @@ The key (DER SubjectPublicKeyInfo or a raw point, hex) checks the meter's OCMF s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from csms.api.error_status import answers_errors, guarded
-from csms.api.parsing import (
-    Moment,
-    OptionalCount,
-    OptionalText,
-    RequestBody,
-    Text,
-    Truthy,
-    read_body,
-)
+from csms.api.changes import Change, ChangeRoute, ChangesResource, PathParams
+from csms.api.error_status import answers_errors
+from csms.api.parsing import Moment, OptionalCount, OptionalText, Text, Truthy
 from csms.api.responses import reply
 from csms.settlement.models import MeterRecord
 
@@ -30,7 +23,16 @@ if TYPE_CHECKING:
     from csms.administration.service import AdminService
 
 
-class MeterChange(RequestBody):
+class MeterSaved(BaseModel):
+    serial: str
+
+
+class KeyRegistered(BaseModel):
+    serial: str
+    key: Literal["registered"] = "registered"
+
+
+class MeterChange(Change):
     serial: Text
     maker: Text
     model: Text
@@ -45,49 +47,36 @@ class MeterChange(RequestBody):
     valid_from: Moment = None
     valid_to: Moment = None
 
-    def meter(self) -> MeterRecord:
-        return MeterRecord(**self.model_dump())
+    async def save(self, admin: AdminService, path: PathParams) -> MeterSaved:
+        await admin.set_meter(MeterRecord(**self.model_dump()))
+        return MeterSaved(serial=self.serial)
 
 
-class KeyChange(RequestBody):
+class KeyChange(Change):
     public_key: Text
+
+    async def save(self, admin: AdminService, path: PathParams) -> KeyRegistered:
+        await admin.set_meter_key(path["serial"], self.public_key)
+        return KeyRegistered(serial=path["serial"])
+
+
+SAVE_METER: Final = ChangeRoute("POST", "/api/meters", MeterChange)
+SET_KEY: Final = ChangeRoute("PUT", "/api/meters/{serial}/key", KeyChange, status=200)
 
 
 class MeterList(BaseModel):
     meters: list[MeterRecord]
 
 
-class MeterSaved(BaseModel):
-    serial: str
+class MetersResource(ChangesResource):
+    """The register of billing meters: its list, and the changes to it."""
 
-
-class KeyRegistered(BaseModel):
-    serial: str
-    key: Literal["registered"] = "registered"
-
-
-class MetersResource:
     def __init__(self, read_model: ReadModel, admin: AdminService) -> None:
+        super().__init__(admin, SAVE_METER, SET_KEY)
         self._read_model = read_model
-        self._admin = admin
 
     def routes(self) -> list[Route]:
-        return [
-            Route("/api/meters", answers_errors(self.list), methods=["GET"]),
-            Route("/api/meters", guarded(self.save), methods=["POST"]),
-            Route("/api/meters/{serial}/key", guarded(self.set_key), methods=["PUT"]),
-        ]
+        return [Route("/api/meters", answers_errors(self.list), methods=["GET"]), *super().routes()]
 
     async def list(self, request: Request) -> Response:
         return reply(MeterList(meters=await self._read_model.list_meters()))
-
-    async def save(self, request: Request) -> Response:
-        meter = (await read_body(request, MeterChange)).meter()
-        await self._admin.set_meter(meter)
-        return reply(MeterSaved(serial=meter.serial), 201)
-
-    async def set_key(self, request: Request) -> Response:
-        body = await read_body(request, KeyChange)
-        serial = request.path_params["serial"]
-        await self._admin.set_meter_key(serial, body.public_key)
-        return reply(KeyRegistered(serial=serial))

@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from csms.api.error_status import guarded
-from csms.api.parsing import RequestBody, Text, read_body
-from csms.api.responses import reply
+from csms.api.changes import Change, ChangeRoute, PathParams
+from csms.api.parsing import Text
 
 if TYPE_CHECKING:
     from csms.administration.service import AdminService
-
-
-class NewOperator(RequestBody):
-    operator_id: Text
-    name: Text
 
 
 class OperatorSaved(BaseModel):
     operator_id: str
 
 
-class OperatorsResource:
-    def __init__(self, admin: AdminService) -> None:
-        self._admin = admin
+class NewOperator(Change):
+    operator_id: Text
+    name: Text
 
-    def routes(self) -> list[Route]:
-        return [Route("/api/operators", guarded(self.add), methods=["POST"])]
+    async def save(self, admin: AdminService, path: PathParams) -> OperatorSaved:
+        await admin.add_operator(**self.model_dump())
+        return OperatorSaved(operator_id=self.operator_id)
 
-    async def add(self, request: Request) -> Response:
-        body = await read_body(request, NewOperator)
-        await self._admin.add_operator(body.operator_id, body.name)
-        return reply(OperatorSaved(operator_id=body.operator_id), 201)
+
+ROUTE: Final = ChangeRoute("POST", "/api/operators", NewOperator)

@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 from starlette.responses import JSONResponse
 
 
@@ -44,3 +44,13 @@ def reply(body: BaseModel, status: int = 200) -> ExactJSONResponse:
 
 def error(status: int, message: str) -> ExactJSONResponse:
     return reply(ErrorBody(error=message), status)
+
+
+Row = RootModel[dict[str, object]]  # a station, a session, ... as the read model gives it
+
+
+def found(row: dict[str, object] | None, what: str) -> ExactJSONResponse:
+    """A read-model row as exact JSON, or 404 ``no such WHAT`` when there is none."""
+    if row is None:
+        return error(404, f"no such {what}")
+    return reply(Row(row))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, BeforeValidator, RootModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from csms.api.error_status import BadRequest, answers_errors
 from csms.api.parsing import problem, session_id
-from csms.api.responses import error, reply
+from csms.api.responses import found, reply
 from csms.charging.models import SessionState
 
 if TYPE_CHECKING:
@@ -53,9 +53,6 @@ class SessionList(BaseModel):
     sessions: list[dict[str, object]]
 
 
-SessionRow = RootModel[dict[str, object]]  # a session (or its signed data) from the read model
-
-
 class SessionsResource:
     def __init__(self, read_model: ReadModel) -> None:
         self._read_model = read_model
@@ -76,13 +73,8 @@ class SessionsResource:
         return reply(SessionList(sessions=sessions))
 
     async def get(self, request: Request) -> Response:
-        session = await self._read_model.session(session_id(request))
-        if session is None:
-            return error(404, "no such session")
-        return reply(SessionRow(session))
+        return found(await self._read_model.session(session_id(request)), "session")
 
     async def signed_data(self, request: Request) -> Response:
-        data = await self._read_model.signed_data(session_id(request))
-        if data is None:
-            return error(404, "no such session")
-        return reply(SessionRow(data))
+        """The raw signed records and the meter's key, to check them independently."""
+        return found(await self._read_model.signed_data(session_id(request)), "session")

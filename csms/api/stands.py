@@ -2,45 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from csms.api.error_status import guarded
-from csms.api.parsing import Count, OptionalText, RequestBody, Text, Truthy, read_body
-from csms.api.responses import reply
+from csms.api.changes import Change, ChangeRoute, PathParams
+from csms.api.parsing import Count, OptionalText, Text, Truthy
 from csms.authorization.models import Stand
 
 if TYPE_CHECKING:
     from csms.administration.service import AdminService
 
 
-class NewStand(RequestBody):
+class StandSaved(BaseModel):
+    stand_id: str
+
+
+class NewStand(Change):
     stand_id: Text
     station_id: Text
     evse_id: Count
     label: OptionalText = None
     uses_passwords: Truthy = False  # visitors get a one-time keypad password
 
-    def stand(self) -> Stand:
-        return Stand(self.stand_id, self.station_id, self.evse_id, self.label, self.uses_passwords)
+    async def save(self, admin: AdminService, path: PathParams) -> StandSaved:
+        await admin.add_stand(Stand(**self.model_dump()))
+        return StandSaved(stand_id=self.stand_id)
 
 
-class StandSaved(BaseModel):
-    stand_id: str
-
-
-class StandsResource:
-    def __init__(self, admin: AdminService) -> None:
-        self._admin = admin
-
-    def routes(self) -> list[Route]:
-        return [Route("/api/stands", guarded(self.add), methods=["POST"])]
-
-    async def add(self, request: Request) -> Response:
-        stand = (await read_body(request, NewStand)).stand()
-        await self._admin.add_stand(stand)
-        return reply(StandSaved(stand_id=stand.stand_id), 201)
+ROUTE: Final = ChangeRoute("POST", "/api/stands", NewStand)

@@ -6,16 +6,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from pydantic import BaseModel, RootModel
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from csms.api.changes import Change, ChangeRoute, ChangesResource, PathParams
 from csms.api.error_status import answers_errors, guarded
-from csms.api.parsing import RequestBody, Text, read_body
-from csms.api.responses import error, reply
+from csms.api.parsing import Text
+from csms.api.responses import found, reply
 
 if TYPE_CHECKING:
     from csms.administration.ports import ReadModel
@@ -27,16 +28,22 @@ class StationList(BaseModel):
     stations: list[dict[str, object]]
 
 
-StationRow = RootModel[dict[str, object]]  # a station as the read model gives it
-
-
-class StationOperatorChange(RequestBody):
-    operator_id: Text
-
-
 class StationOperator(BaseModel):
     station_id: str
     operator_id: str
+
+
+class StationOperatorChange(Change):
+    operator_id: Text
+
+    async def save(self, admin: AdminService, path: PathParams) -> StationOperator:
+        await admin.assign_station(path["station_id"], self.operator_id)
+        return StationOperator(station_id=path["station_id"], operator_id=self.operator_id)
+
+
+SET_OPERATOR: Final = ChangeRoute(
+    "PUT", "/api/stations/{station_id}/operator", StationOperatorChange, status=200
+)
 
 
 class ListVersion(BaseModel):
@@ -44,21 +51,21 @@ class ListVersion(BaseModel):
     version: int
 
 
-class StationsResource:
+class StationsResource(ChangesResource):
+    """Stations: as the read model has them, their operator, the local list they hold."""
+
     def __init__(
         self, read_model: ReadModel, admin: AdminService, local_lists: LocalListService
     ) -> None:
+        super().__init__(admin, SET_OPERATOR)
         self._read_model = read_model
-        self._admin = admin
         self._local_lists = local_lists
 
     def routes(self) -> list[Route]:
         return [
             Route("/api/stations", answers_errors(self.list)),
             Route("/api/stations/{station_id}", answers_errors(self.get)),
-            Route(
-                "/api/stations/{station_id}/operator", guarded(self.set_operator), methods=["PUT"]
-            ),
+            *super().routes(),
             Route("/api/stations/{station_id}/local-list-version", guarded(self.list_version)),
         ]
 
@@ -66,16 +73,7 @@ class StationsResource:
         return reply(StationList(stations=await self._read_model.list_stations()))
 
     async def get(self, request: Request) -> Response:
-        station = await self._read_model.station(request.path_params["station_id"])
-        if station is None:
-            return error(404, "no such station")
-        return reply(StationRow(station))
-
-    async def set_operator(self, request: Request) -> Response:
-        body = await read_body(request, StationOperatorChange)
-        station_id = request.path_params["station_id"]
-        await self._admin.assign_station(station_id, body.operator_id)
-        return reply(StationOperator(station_id=station_id, operator_id=body.operator_id))
+        return found(await self._read_model.station(request.path_params["station_id"]), "station")
 
     async def list_version(self, request: Request) -> Response:
         station_id = request.path_params["station_id"]
