@@ -10,9 +10,9 @@ unit price, amount in integer yen), the total and the included tax, and the inpu
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Final
 
-from csms.billing.pricer import NoTariffInForce, price_session
+from csms.billing.pricer import NoTariffInForce, Quote, price_session
 from csms.settlement.models import Metering, SessionFacts, Statement, StatementStatus
 from csms.settlement.tariffs import NoTariffAssigned, TariffCatalog
 
@@ -44,17 +44,7 @@ def issue_statement(
     except (NoTariffAssigned, NoTariffInForce, ValueError) as exc:
         return _without_price(head, StatementStatus.UNPRICED, str(exc))
     return Statement(
-        status=StatementStatus.ISSUED,
-        tariff_id=quote.tariff_id,
-        tariff_version=quote.tariff_version,
-        currency=quote.currency,
-        lines=quote.lines,
-        total=quote.total,
-        tax_included=quote.tax_included,
-        tax_rate_percent=quote.tax_rate_percent,
-        waiver=quote.waiver,
-        unpriced_reason=None,
-        **head,
+        status=StatementStatus.ISSUED, unpriced_reason=None, **_price_of(quote), **head
     )
 
 
@@ -75,21 +65,27 @@ def _inputs(facts: SessionFacts, metering: Metering) -> dict[str, Any]:
     return inputs
 
 
+# An unpriced or held statement: no tariff, no lines, no total (never a price of zero).
+_NO_PRICE: Final[dict[str, Any]] = {
+    "tariff_id": None,
+    "tariff_version": None,
+    "currency": "JPY",
+    "lines": (),
+    "total": None,
+    "tax_included": None,
+    "tax_rate_percent": None,
+    "waiver": None,
+}
+
+
+def _price_of(quote: Quote) -> dict[str, Any]:
+    """A priced statement's price: the engine's quote, field for field."""
+    return {name: getattr(quote, name) for name in _NO_PRICE}
+
+
 def _without_price(head: dict[str, Any], status: StatementStatus, reason: str) -> Statement:
     """Held for review or unpriced: the reason, never a price of zero."""
-    return Statement(
-        status=status,
-        tariff_id=None,
-        tariff_version=None,
-        currency="JPY",
-        lines=(),
-        total=None,
-        tax_included=None,
-        tax_rate_percent=None,
-        waiver=None,
-        unpriced_reason=reason,
-        **head,
-    )
+    return Statement(status=status, unpriced_reason=reason, **_NO_PRICE, **head)
 
 
 def reason_code(statement: Statement) -> str | None:
