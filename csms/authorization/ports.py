@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -47,16 +48,20 @@ class VisitorRepository(Protocol):
     ) -> UUID | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class IssuedPassword:
+    """A visitor's one-time password for a station, stored as its hash."""
+
+    visitor_id: UUID
+    station_id: str
+    code_hash: str
+    issued_at: datetime
+    expires_at: datetime
+
+
 class VisitorPasswordRepository(Protocol):
     async def in_use(self, station_id: str, code_hash: str, now: datetime) -> bool: ...
-    async def add(
-        self,
-        visitor_id: UUID,
-        station_id: str,
-        code_hash: str,
-        issued_at: datetime,
-        expires_at: datetime,
-    ) -> None: ...
+    async def add(self, password: IssuedPassword) -> None: ...
     async def use(
         self, station_id: str, code_hash: str, now: datetime, *, consume: bool
     ) -> UUID | None: ...

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from csms.authorization.models import Stand, Visitor
-from csms.authorization.ports import VisitorsUnitOfWork
+from csms.authorization.ports import IssuedPassword, VisitorsUnitOfWork
 from csms.authorization.rule import password_hash
 from csms.clock import Clock
 from csms.errors import Conflict, InvalidInput, NotFound
@@ -100,7 +100,7 @@ class VisitorService:
             raise Conflict("could not issue a unique password; try again")
         expires_at = now + self._password_ttl
         await work.visitor_passwords.add(
-            visitor.visitor_id, stand.station_id, digest, now, expires_at
+            IssuedPassword(visitor.visitor_id, stand.station_id, digest, now, expires_at)
         )
         return VisitRegistered(
             visitor.visitor_id, stand.stand_id, password=code, password_expires_at=expires_at

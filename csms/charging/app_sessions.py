@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.authorization.rule import AuthorizationPolicy, authorize, make_token, normalise_token
 from csms.charging.models import SessionState
-from csms.charging.ports import ChargingUnitOfWork
+from csms.charging.ports import ChargingUnitOfWork, RemoteStartRequest
 from csms.clock import Clock
 from csms.errors import Conflict, NotFound
 from csms.ports import UnitOfWorkProvider
@@ -60,7 +60,7 @@ class AppSessionService:
             if not result.accepted:
                 return AppStartRefused(result.status)
             remote_start_id = await uow.remote_starts.add(
-                station_id, evse_id, token.value, account_id, self._clock.now()
+                RemoteStartRequest(station_id, evse_id, token.value, account_id, self._clock.now())
             )
         return await self._gateway.send(
             station_id, RemoteStart(evse_id, token.value, remote_start_id)

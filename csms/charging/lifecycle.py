@@ -29,11 +29,19 @@ from csms.charging.commands import (
     TransactionEventRecorded,
 )
 from csms.charging.models import Session, SessionState
-from csms.charging.ports import ChargingUnitOfWork
+from csms.charging.ports import (
+    ChargingUnitOfWork,
+    RemoteStartClaim,
+    SeqNoEntry,
+    SessionCompletion,
+    SessionProgress,
+    UnmatchedStop,
+)
 from csms.clock import Clock
 from csms.events import SessionEnded, SessionStarted, SessionUpdated, StopForUnknownTransaction
 from csms.ports import UnitOfWorkProvider
 from csms.settlement.measurement import end_register, energy_delivered, start_register
+from csms.settlement.ports import SampleBatch
 from csms.settlement.service import Settlement, issued_total
 from csms.settlement.signed_data import keep_signed_samples
 from csms.settlement.tariffs import TariffCatalog
@@ -133,11 +141,13 @@ class ChargingLifecycle:
         if event.id_token is not None:
             since = self._clock.now() - REMOTE_START_MATCH_WINDOW
             remote_start_id = await uow.remote_starts.claim(
-                event.station_id,
-                event.id_token.value,
-                event.remote_start_id,
-                since,
-                session.session_id,
+                RemoteStartClaim(
+                    event.station_id,
+                    event.id_token.value,
+                    event.remote_start_id,
+                    since,
+                    session.session_id,
+                )
             )
             session = replace(session, remote_start_id=remote_start_id)
         await uow.sessions.insert(session, start_key)
@@ -164,7 +174,7 @@ class ChargingLifecycle:
         change = sessions.progress(session, event, authorization)
         if change is None:  # most updates: one round trip saved
             return
-        await uow.sessions.update_progress(session.session_id, **change)
+        await uow.sessions.update_progress(session.session_id, SessionProgress(**change))
         uow.record(
             SessionUpdated(session.station_id, str(session.session_id), session.transaction_id)
         )
@@ -183,7 +193,8 @@ class ChargingLifecycle:
             meter_start = start_register(stored)
         energy_wh = energy_delivered(meter_start, meter_stop)
         await uow.sessions.complete(
-            session.session_id, event.timestamp, meter_stop, energy_wh, event.stop_reason
+            session.session_id,
+            SessionCompletion(event.timestamp, meter_stop, energy_wh, event.stop_reason),
         )
         uow.record(
             SessionEnded(
@@ -215,15 +226,18 @@ class ChargingLifecycle:
     async def _keep_unmatched(
         self, uow: ChargingUnitOfWork, event: RecordTransactionEvent, transaction_id: str
     ) -> None:
-        await uow.samples.add(event.station_id, event.evse_id, transaction_id, None, event.samples)
+        batch = SampleBatch(event.station_id, event.evse_id, transaction_id, event.samples)
+        await uow.samples.add(batch, None)
         await keep_signed_samples(uow, event.station_id, transaction_id, None, event.samples)
         await uow.transaction_log.record_unmatched_stop(
-            event.station_id,
-            transaction_id,
-            event.timestamp,
-            event.meter_stop_wh or end_register(event.samples),
-            event.stop_reason,
-            sessions.unmatched_note(event),
+            UnmatchedStop(
+                event.station_id,
+                transaction_id,
+                event.timestamp,
+                event.meter_stop_wh or end_register(event.samples),
+                event.stop_reason,
+                sessions.unmatched_note(event),
+            )
         )
         uow.record(StopForUnknownTransaction(event.station_id, transaction_id))
 
@@ -233,13 +247,15 @@ async def _fresh(
 ) -> bool:
     """Keep the event's seqNo; False when it was seen before (a replay)."""
     return await uow.transaction_log.record_event_seq(
-        event.station_id,
-        transaction_id,
-        event.seq_no or 0,
-        event.kind.value,
-        event.trigger or "",
-        event.timestamp,
-        event.offline,
+        SeqNoEntry(
+            event.station_id,
+            transaction_id,
+            event.seq_no or 0,
+            event.kind.value,
+            event.trigger or "",
+            event.timestamp,
+            event.offline,
+        )
     )
 
 
@@ -248,11 +264,8 @@ async def _store_samples(
 ) -> None:
     """Keep every sample, and every signed one also as a signed record."""
     await uow.samples.add(
-        event.station_id,
-        session.evse_id,
-        session.transaction_id,
+        SampleBatch(event.station_id, session.evse_id, session.transaction_id, event.samples),
         session.session_id,
-        event.samples,
     )
     await keep_signed_samples(
         uow, event.station_id, session.transaction_id, session.session_id, event.samples

@@ -10,7 +10,7 @@ from __future__ import annotations
 from csms.charging.commands import RecordMeterValues
 from csms.charging.ports import ChargingUnitOfWork
 from csms.ports import UnitOfWorkProvider
-from csms.settlement.ports import SampleBatcher
+from csms.settlement.ports import SampleBatch, SampleBatcher
 from csms.settlement.signed_data import (
     keep_record,
     keep_signed_samples,
@@ -28,11 +28,12 @@ class MeterValues:
 
     async def record_meter_values(self, command: RecordMeterValues) -> None:
         """Keep every sample; link it to its session when the transaction is known."""
+        batch = SampleBatch(
+            command.station_id, command.evse_id, command.transaction_id, command.samples
+        )
         if self._batcher is not None and all(x.signed_data is None for x in command.samples):
             # group commit: the batch links each sample to its session by transaction id
-            await self._batcher.add(
-                command.station_id, command.evse_id, command.transaction_id, command.samples
-            )
+            await self._batcher.add(batch)
             return
         async with self._uow(atomic=False) as uow:  # a lookup and one insert
             session = None
@@ -41,13 +42,7 @@ class MeterValues:
                     command.station_id, command.transaction_id
                 )
             session_id = session.session_id if session else None
-            await uow.samples.add(
-                command.station_id,
-                command.evse_id,
-                command.transaction_id,
-                session_id,
-                command.samples,
-            )
+            await uow.samples.add(batch, session_id)
             await keep_signed_samples(
                 uow, command.station_id, command.transaction_id, session_id, command.samples
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -12,28 +13,28 @@ from csms.ports import EventRecorder
 from csms.settlement.models import Metering, MeterRecord, MeterSample, SignedRecord, Statement
 
 
+@dataclass(frozen=True, slots=True)
+class SampleBatch:
+    """The samples of one message, with where they were measured."""
+
+    station_id: str
+    evse_id: int | None
+    transaction_id: str | None
+    samples: Sequence[MeterSample]
+
+
 class SampleRepository(Protocol):
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int | None,
-        transaction_id: str | None,
-        session_id: UUID | None,
-        samples: Sequence[MeterSample],
-    ) -> int: ...
+    async def add(self, batch: SampleBatch, session_id: UUID | None) -> int: ...
     async def of_session(self, session_id: UUID) -> list[MeterSample]: ...
 
 
 class SampleBatcher(Protocol):
-    """Stores plain (unsigned) meter values in batches; returns once they are committed."""
+    """Stores plain (unsigned) meter values in batches; returns once they are committed.
 
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int | None,
-        transaction_id: str | None,
-        samples: Sequence[MeterSample],
-    ) -> None: ...
+    Each sample is linked to the session of its station and transaction, if there is one.
+    """
+
+    async def add(self, batch: SampleBatch) -> None: ...
 
 
 class MeterRepository(Protocol):

@@ -1,11 +1,14 @@
 """What every repository shares: its connection, and row mappers built from one column list.
 
 A ``Columns`` is declared once per model: its text goes into the SELECT statements and the
-same list maps a row back to the model (style.md §7), so the two can never drift apart.
+same list maps a row back to the model (style.md §7), so the two can never drift apart. A
+``Fields`` is the write side alone: the columns a statement writes and, in the same order,
+its parameters taken from a model or a port's parameter object.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
@@ -28,6 +31,22 @@ class Repository:
 def optional(convert: Callable[[Any], E]) -> Callable[[Any], E | None]:
     """A converter for a nullable column: an empty value reads as None."""
     return lambda value: convert(value) if value else None
+
+
+class Fields(Generic[T]):
+    """Fields of a model that a statement writes, e.g. ``Fields(SeqNoEntry, "station_id, ...")``.
+
+    ``sql`` is the list (for an INSERT's columns); ``values(model)`` gives the fields in that
+    order (the statement's parameters).
+    """
+
+    def __init__(self, model: type[T], names: str) -> None:
+        self.names = tuple(name.strip() for name in names.split(","))
+        unknown = set(self.names) - {field.name for field in dataclasses.fields(model)}  # type: ignore[arg-type]
+        if unknown or len(self.names) < 2:  # attrgetter of one name gives no tuple
+            raise ValueError(f"bad field list {names!r} of {model.__name__}")
+        self.sql = ", ".join(self.names)
+        self.values: Callable[[T], tuple[Any, ...]] = operator.attrgetter(*self.names)
 
 
 class Columns(Generic[T]):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Final
-from uuid import UUID
 
-from csms.storage.base import Repository
+from csms.charging.ports import RemoteStartClaim, RemoteStartRequest
+from csms.storage.base import Fields, Repository
 
-INSERT_REMOTE_START: Final = """
-INSERT INTO remote_starts (station_id, evse_id, id_token, account_id, requested_at)
+REQUEST: Final = Fields(
+    RemoteStartRequest, "station_id, evse_id, id_token, account_id, requested_at"
+)
+# The parameters $1 to $5 of CLAIM_REMOTE_START, in order.
+CLAIM: Final = Fields(RemoteStartClaim, "station_id, id_token, remote_start_id, since, session_id")
+
+INSERT_REMOTE_START: Final = f"""
+INSERT INTO remote_starts ({REQUEST.sql})
 VALUES ($1, $2, $3, $4, $5)
-RETURNING remote_start_id"""
+RETURNING remote_start_id"""  # noqa: S608 (a constant column list)
 CLAIM_REMOTE_START: Final = """
 UPDATE remote_starts
 SET session_id = $5
@@ -28,28 +33,10 @@ RETURNING remote_start_id"""
 class PostgresRemoteStartRepository(Repository):
     __slots__ = ()
 
-    async def claim(
-        self,
-        station_id: str,
-        id_token: str,
-        remote_start_id: int | None,
-        since: datetime,
-        session_id: UUID,
-    ) -> int | None:
-        value: int | None = await self._conn.fetchval(
-            CLAIM_REMOTE_START, station_id, id_token, remote_start_id, since, session_id
-        )
+    async def claim(self, claim: RemoteStartClaim) -> int | None:
+        value: int | None = await self._conn.fetchval(CLAIM_REMOTE_START, *CLAIM.values(claim))
         return value
 
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int,
-        id_token: str,
-        account_id: str | None,
-        requested_at: datetime,
-    ) -> int:
-        value: int = await self._conn.fetchval(
-            INSERT_REMOTE_START, station_id, evse_id, id_token, account_id, requested_at
-        )
+    async def add(self, request: RemoteStartRequest) -> int:
+        value: int = await self._conn.fetchval(INSERT_REMOTE_START, *REQUEST.values(request))
         return value

@@ -10,12 +10,11 @@ answered InternalError, so the station retries; replays are ignored by the uniqu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any, Final
 
 import asyncpg
 
-from csms.settlement.models import MeterSample
+from csms.settlement.ports import SampleBatch
 from csms.storage.samples import READING
 
 # Many messages' samples, each linked to its session, in one statement.
@@ -41,20 +40,13 @@ class PostgresSampleBatcher:
         self._timer: asyncio.TimerHandle | None = None
         self._flushes: set[asyncio.Task[None]] = set()
 
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int | None,
-        transaction_id: str | None,
-        samples: Sequence[MeterSample],
-    ) -> None:
+    async def add(self, batch: SampleBatch) -> None:
         """Store the samples with the next batch; returns once that batch committed."""
-        if not samples:
+        if not batch.samples:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._rows.extend(
-            (station_id, evse_id, transaction_id, *READING.values(s)) for s in samples
-        )
+        origin = (batch.station_id, batch.evse_id, batch.transaction_id)
+        self._rows.extend((*origin, *READING.values(sample)) for sample in batch.samples)
         self._waiters.append(future)
         if len(self._rows) >= self._max_rows:
             self._start_flush()

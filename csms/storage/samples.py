@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Final
 from uuid import UUID
 
 from csms.settlement.models import MeterSample
+from csms.settlement.ports import SampleBatch
 from csms.storage.base import Columns, Repository
 
 # A plain (unsigned) sample is just its reading columns (sample_batcher.py writes those).
@@ -30,24 +30,14 @@ ORDER BY sampled_at, sample_id"""  # noqa: S608 (a constant column list)
 class PostgresSampleRepository(Repository):
     __slots__ = ()
 
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int | None,
-        transaction_id: str | None,
-        session_id: UUID | None,
-        samples: Sequence[MeterSample],
-    ) -> int:
-        if not samples:
+    async def add(self, batch: SampleBatch, session_id: UUID | None) -> int:
+        if not batch.samples:
             return 0
+        origin = (session_id, batch.station_id, batch.evse_id, batch.transaction_id)
         await self._conn.executemany(
-            INSERT_SAMPLE,
-            [
-                (session_id, station_id, evse_id, transaction_id, *SAMPLE.values(sample))
-                for sample in samples
-            ],
+            INSERT_SAMPLE, [(*origin, *SAMPLE.values(sample)) for sample in batch.samples]
         )
-        return len(samples)
+        return len(batch.samples)
 
     async def of_session(self, session_id: UUID) -> list[MeterSample]:
         return SAMPLE.many(await self._conn.fetch(SELECT_SAMPLES_OF_SESSION, session_id))

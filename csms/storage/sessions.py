@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session, SessionState
-from csms.storage.base import Columns, Repository, optional
+from csms.charging.ports import SessionCompletion, SessionProgress
+from csms.storage.base import Columns, Fields, Repository, optional
 
 SESSION: Final = Columns(
     Session,
@@ -41,12 +40,22 @@ SELECT_SESSION_BY_ID: Final = f"""
 SELECT {SESSION.sql}
 FROM sessions
 WHERE session_id = $1"""  # noqa: S608 (a constant column list)
-INSERT_SESSION: Final = """
-INSERT INTO sessions (session_id, station_id, evse_id, connector_id, transaction_id,
-                      ocpp_version, id_token, token_kind, authorization_status, started_at,
-                      meter_start_wh, state, start_key, offline, last_seq_no, visitor_id,
-                      remote_start_id, flag)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"""
+# An insert writes the start only; complete sets what a stop sets.
+STARTED_SESSION: Final = Fields(
+    Session,
+    "session_id, station_id, evse_id, connector_id, transaction_id, ocpp_version, id_token,"
+    " token_kind, authorization_status, started_at, meter_start_wh, state, offline,"
+    " last_seq_no, visitor_id, remote_start_id, flag",
+)
+INSERT_SESSION: Final = f"""
+INSERT INTO sessions ({STARTED_SESSION.sql}, start_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"""  # noqa: S608 (a constant column list)
+# The parameters $2, $3, ... of the two updates, in order.
+COMPLETION: Final = Fields(SessionCompletion, "stopped_at, meter_stop_wh, energy_wh, stop_reason")
+PROGRESS: Final = Fields(
+    SessionProgress,
+    "meter_start_wh, last_seq_no, offline, id_token, token_kind, authorization_status",
+)
 UPDATE_SESSION_COMPLETED: Final = """
 UPDATE sessions
 SET state = 'completed', stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, stop_reason = $5,
@@ -93,58 +102,12 @@ class PostgresSessionRepository(Repository):
         return SESSION.one(await self._conn.fetchrow(query, station_id, transaction_id))
 
     async def insert(self, session: Session, start_key: str | None) -> None:
+        await self._conn.execute(INSERT_SESSION, *STARTED_SESSION.values(session), start_key)
+
+    async def complete(self, session_id: UUID, completion: SessionCompletion) -> None:
         await self._conn.execute(
-            INSERT_SESSION,
-            session.session_id,
-            session.station_id,
-            session.evse_id,
-            session.connector_id,
-            session.transaction_id,
-            session.ocpp_version,
-            session.id_token,
-            session.token_kind.value if session.token_kind else None,
-            session.authorization_status.value if session.authorization_status else None,
-            session.started_at,
-            session.meter_start_wh,
-            session.state.value,
-            start_key,
-            session.offline,
-            session.last_seq_no,
-            session.visitor_id,
-            session.remote_start_id,
-            session.flag,
+            UPDATE_SESSION_COMPLETED, session_id, *COMPLETION.values(completion)
         )
 
-    async def complete(
-        self,
-        session_id: UUID,
-        stopped_at: datetime,
-        meter_stop_wh: Decimal | None,
-        energy_wh: Decimal | None,
-        stop_reason: str | None,
-    ) -> None:
-        await self._conn.execute(
-            UPDATE_SESSION_COMPLETED, session_id, stopped_at, meter_stop_wh, energy_wh, stop_reason
-        )
-
-    async def update_progress(
-        self,
-        session_id: UUID,
-        *,
-        meter_start_wh: Decimal | None,
-        last_seq_no: int | None,
-        offline: bool,
-        id_token: str | None,
-        token_kind: TokenKind | None,
-        authorization_status: TokenStatus | None,
-    ) -> None:
-        await self._conn.execute(
-            UPDATE_SESSION_PROGRESS,
-            session_id,
-            meter_start_wh,
-            last_seq_no,
-            offline,
-            id_token,
-            token_kind.value if token_kind else None,
-            authorization_status.value if authorization_status else None,
-        )
+    async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None:
+        await self._conn.execute(UPDATE_SESSION_PROGRESS, session_id, *PROGRESS.values(progress))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Final
 
-from csms.storage.base import Repository
+from csms.charging.ports import SeqNoEntry, UnmatchedStop
+from csms.storage.base import Fields, Repository
+
+SEQ_NO_ENTRY: Final = Fields(
+    SeqNoEntry,
+    "station_id, transaction_id, seq_no, event_type, trigger_reason, occurred_at, offline",
+)
+UNMATCHED_STOP: Final = Fields(
+    UnmatchedStop, "station_id, transaction_id, stopped_at, meter_stop_wh, reason, details"
+)
 
 # One round trip: record the event; if it is new, clear the gap it fills and record the
 # sequence numbers still missing below it (a replay inserts nothing and changes nothing).
-RECORD_TRANSACTION_EVENT: Final = """
+RECORD_TRANSACTION_EVENT: Final = f"""
 WITH inserted AS (
-    INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type,
-                                    trigger_reason, occurred_at, offline)
+    INSERT INTO transaction_events ({SEQ_NO_ENTRY.sql})
     VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT DO NOTHING
     RETURNING seq_no
@@ -40,58 +46,23 @@ WITH inserted AS (
     SET last_seq_no = greatest(coalesce(last_seq_no, $3), $3)
     WHERE station_id = $1 AND transaction_id = $2 AND EXISTS (SELECT 1 FROM inserted)
 )
-SELECT count(*) FROM inserted"""
-INSERT_UNMATCHED_STOP: Final = """
-INSERT INTO unmatched_stops (station_id, transaction_id, stopped_at, meter_stop_wh, reason,
-                             details)
+SELECT count(*) FROM inserted"""  # noqa: S608 (a constant column list)
+INSERT_UNMATCHED_STOP: Final = f"""
+INSERT INTO unmatched_stops ({UNMATCHED_STOP.sql})
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT DO NOTHING
-RETURNING transaction_id"""
+RETURNING transaction_id"""  # noqa: S608 (a constant column list)
 
 
 class PostgresTransactionLog(Repository):
     __slots__ = ()
 
-    async def record_event_seq(
-        self,
-        station_id: str,
-        transaction_id: str,
-        seq_no: int,
-        kind: str,
-        trigger_reason: str,
-        occurred_at: datetime,
-        offline: bool,
-    ) -> bool:
+    async def record_event_seq(self, entry: SeqNoEntry) -> bool:
         """False for a replay (the sequence number is already recorded)."""
-        inserted = await self._conn.fetchval(
-            RECORD_TRANSACTION_EVENT,
-            station_id,
-            transaction_id,
-            seq_no,
-            kind,
-            trigger_reason,
-            occurred_at,
-            offline,
-        )
+        inserted = await self._conn.fetchval(RECORD_TRANSACTION_EVENT, *SEQ_NO_ENTRY.values(entry))
         return bool(inserted)
 
-    async def record_unmatched_stop(
-        self,
-        station_id: str,
-        transaction_id: str,
-        stopped_at: datetime,
-        meter_stop_wh: Decimal | None,
-        reason: str | None,
-        payload: dict[str, object],
-    ) -> bool:
+    async def record_unmatched_stop(self, stop: UnmatchedStop) -> bool:
         """False when this stop was already recorded."""
-        inserted = await self._conn.fetchval(
-            INSERT_UNMATCHED_STOP,
-            station_id,
-            transaction_id,
-            stopped_at,
-            meter_stop_wh,
-            reason,
-            payload,
-        )
+        inserted = await self._conn.fetchval(INSERT_UNMATCHED_STOP, *UNMATCHED_STOP.values(stop))
         return inserted is not None

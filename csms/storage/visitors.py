@@ -7,11 +7,13 @@ from typing import Final
 from uuid import UUID
 
 from csms.authorization.models import Stand, Visitor
-from csms.storage.base import Columns, Repository
+from csms.authorization.ports import IssuedPassword
+from csms.storage.base import Columns, Fields, Repository
 
 VISITOR: Final = Columns(
     Visitor, "visitor_id, stand_id, name, email, payment_reference, notify, registered_at"
 )
+PASSWORD: Final = Fields(IssuedPassword, "visitor_id, station_id, code_hash, issued_at, expires_at")
 
 INSERT_VISITOR: Final = f"""
 INSERT INTO visitors ({VISITOR.sql})
@@ -62,9 +64,9 @@ SELECT_PASSWORD_IN_USE: Final = """
 SELECT 1
 FROM visitor_passwords
 WHERE station_id = $1 AND code_hash = $2 AND consumed_at IS NULL AND expires_at > $3"""  # noqa: S105
-INSERT_PASSWORD: Final = """
-INSERT INTO visitor_passwords (visitor_id, station_id, code_hash, issued_at, expires_at)
-VALUES ($1, $2, $3, $4, $5)"""  # noqa: S105
+INSERT_PASSWORD: Final = f"""
+INSERT INTO visitor_passwords ({PASSWORD.sql})
+VALUES ($1, $2, $3, $4, $5)"""  # noqa: S608 (a constant column list)
 USE_PASSWORD: Final = """
 UPDATE visitor_passwords
 SET authorized_at = coalesce(authorized_at, $3),
@@ -132,17 +134,8 @@ class PostgresVisitorPasswordRepository(Repository):
     async def in_use(self, station_id: str, code_hash: str, now: datetime) -> bool:
         return bool(await self._conn.fetchval(SELECT_PASSWORD_IN_USE, station_id, code_hash, now))
 
-    async def add(
-        self,
-        visitor_id: UUID,
-        station_id: str,
-        code_hash: str,
-        issued_at: datetime,
-        expires_at: datetime,
-    ) -> None:
-        await self._conn.execute(
-            INSERT_PASSWORD, visitor_id, station_id, code_hash, issued_at, expires_at
-        )
+    async def add(self, password: IssuedPassword) -> None:
+        await self._conn.execute(INSERT_PASSWORD, *PASSWORD.values(password))
 
     async def use(
         self, station_id: str, code_hash: str, now: datetime, *, consume: bool

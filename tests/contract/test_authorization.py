@@ -17,6 +17,7 @@ from csms.authorization.models import (
     TokenStatus,
     Visitor,
 )
+from csms.authorization.ports import IssuedPassword
 from tests.conftest import unique
 from tests.contract.builders import AT, JST, new_station
 from tests.contract.conftest import REFUSED, Provider
@@ -205,7 +206,7 @@ async def test_visits_are_possible_while_a_window_or_password_lives(
         assert await visitors.visits_possible(station_id, later, AT)
         assert not await visitors.visits_possible(station_id, later, AT + MINUTE)
         await uow.visitor_passwords.add(
-            password_visitor.visitor_id, station_id, "hash", AT, later + MINUTE
+            IssuedPassword(password_visitor.visitor_id, station_id, "hash", AT, later + MINUTE)
         )
         assert await visitors.visits_possible(station_id, later, AT + MINUTE)
 
@@ -217,7 +218,7 @@ async def test_a_password_authorizes_until_consumed_or_expired(uow_provider: Pro
     station_id, expires = stand.station_id, AT + 30 * MINUTE
     async with uow_provider() as uow:
         passwords = uow.visitor_passwords
-        await passwords.add(visitor.visitor_id, station_id, "h1", AT, expires)
+        await passwords.add(IssuedPassword(visitor.visitor_id, station_id, "h1", AT, expires))
         assert await passwords.in_use(station_id, "h1", AT)
         assert not await passwords.in_use(station_id, "h1", expires)
         assert not await passwords.in_use(station_id, "h2", AT)

@@ -10,6 +10,14 @@ import pytest
 
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import SessionState
+from csms.charging.ports import (
+    RemoteStartClaim,
+    RemoteStartRequest,
+    SeqNoEntry,
+    SessionCompletion,
+    SessionProgress,
+    UnmatchedStop,
+)
 from tests.contract.builders import AT, JST, new_session, new_station, session_of
 from tests.contract.conftest import REFUSED, Backend, Provider
 
@@ -82,14 +90,14 @@ async def test_complete_finishes_an_active_session_once(uow_provider: Provider) 
     async with uow_provider() as uow:
         await uow.sessions.complete(
             session.session_id,
-            AT + timedelta(hours=1),
-            Decimal("5000.25"),
-            Decimal("3765"),
-            "Local",
+            SessionCompletion(
+                AT + timedelta(hours=1), Decimal("5000.25"), Decimal("3765"), "Local"
+            ),
         )
     async with uow_provider() as uow:
         await uow.sessions.complete(
-            session.session_id, AT + timedelta(hours=2), Decimal(1), Decimal(1), "Remote"
+            session.session_id,
+            SessionCompletion(AT + timedelta(hours=2), Decimal(1), Decimal(1), "Remote"),
         )
         done = await uow.sessions.by_id(session.session_id)
     assert done is not None
@@ -110,22 +118,26 @@ async def test_update_progress_keeps_the_first_meter_start_and_replaces_what_is_
     async with uow_provider() as uow:
         await uow.sessions.update_progress(
             session.session_id,
-            meter_start_wh=Decimal("100.0"),
-            last_seq_no=3,
-            offline=True,
-            id_token="CARD1",
-            token_kind=TokenKind.ISO14443,
-            authorization_status=TokenStatus.ACCEPTED,
+            SessionProgress(
+                meter_start_wh=Decimal("100.0"),
+                last_seq_no=3,
+                offline=True,
+                id_token="CARD1",
+                token_kind=TokenKind.ISO14443,
+                authorization_status=TokenStatus.ACCEPTED,
+            ),
         )
     async with uow_provider() as uow:
         await uow.sessions.update_progress(
             session.session_id,
-            meter_start_wh=Decimal("200"),
-            last_seq_no=None,
-            offline=False,
-            id_token=None,
-            token_kind=None,
-            authorization_status=None,
+            SessionProgress(
+                meter_start_wh=Decimal("200"),
+                last_seq_no=None,
+                offline=False,
+                id_token=None,
+                token_kind=None,
+                authorization_status=None,
+            ),
         )
         found = await uow.sessions.by_id(session.session_id)
     assert found is not None
@@ -170,11 +182,15 @@ async def test_a_new_seq_no_is_recorded_and_a_replay_is_not(uow_provider: Provid
     station_id, transaction_id = await new_station(uow_provider), "T1"
     async with uow_provider() as uow:
         log = uow.transaction_log
-        assert await log.record_event_seq(station_id, transaction_id, 0, "Started", "X", AT, False)
-        assert not await log.record_event_seq(
-            station_id, transaction_id, 0, "Started", "X", AT, False
+        assert await log.record_event_seq(
+            SeqNoEntry(station_id, transaction_id, 0, "Started", "X", AT, False)
         )
-        assert await log.record_event_seq(station_id, "T2", 0, "Started", "X", AT, False)
+        assert not await log.record_event_seq(
+            SeqNoEntry(station_id, transaction_id, 0, "Started", "X", AT, False)
+        )
+        assert await log.record_event_seq(
+            SeqNoEntry(station_id, "T2", 0, "Started", "X", AT, False)
+        )
 
 
 async def test_gaps_below_a_new_seq_no_are_kept_until_filled(backend: Backend) -> None:
@@ -184,7 +200,9 @@ async def test_gaps_below_a_new_seq_no_are_kept_until_filled(backend: Backend) -
     async def record(seq_no: int) -> bool:
         async with backend.provider() as uow:
             return await uow.transaction_log.record_event_seq(
-                station_id, transaction_id, seq_no, "Updated", "MeterValuePeriodic", AT, False
+                SeqNoEntry(
+                    station_id, transaction_id, seq_no, "Updated", "MeterValuePeriodic", AT, False
+                )
             )
 
     assert await record(0)
@@ -201,7 +219,9 @@ async def test_a_new_seq_no_raises_the_sessions_last_seq_no(uow_provider: Provid
     async with uow_provider() as uow:
         for seq_no in (5, 2):
             await uow.transaction_log.record_event_seq(
-                session.station_id, session.transaction_id, seq_no, "Updated", "X", AT, True
+                SeqNoEntry(
+                    session.station_id, session.transaction_id, seq_no, "Updated", "X", AT, True
+                )
             )
         found = await uow.sessions.by_id(session.session_id)
     assert found is not None
@@ -215,9 +235,11 @@ async def test_an_unmatched_stop_is_kept_once(backend: Backend) -> None:
     async with backend.provider() as uow:
         log = uow.transaction_log
         assert await log.record_unmatched_stop(
-            station_id, "9", AT, Decimal("12.5"), "Local", payload
+            UnmatchedStop(station_id, "9", AT, Decimal("12.5"), "Local", payload)
         )
-        assert not await log.record_unmatched_stop(station_id, "9", AT, None, "Other", {})
+        assert not await log.record_unmatched_stop(
+            UnmatchedStop(station_id, "9", AT, None, "Other", {})
+        )
     assert await backend.probe.unmatched_stop(station_id, "9") == (
         Decimal("12.5"),
         "Local",
@@ -230,13 +252,17 @@ async def test_a_remote_start_is_claimed_by_its_id_once(uow_provider: Provider) 
     station_id = await new_station(uow_provider)
     session = await new_session(uow_provider)
     async with uow_provider() as uow:
-        first = await uow.remote_starts.add(station_id, 1, "APP1", None, AT)
-        second = await uow.remote_starts.add(station_id, 1, "APP1", None, AT)
+        first = await uow.remote_starts.add(RemoteStartRequest(station_id, 1, "APP1", None, AT))
+        second = await uow.remote_starts.add(RemoteStartRequest(station_id, 1, "APP1", None, AT))
         assert second > first
-        claim = uow.remote_starts.claim
-        assert await claim("OTHER-STATION", "APP1", first, AT, session.session_id) is None
-        assert await claim(station_id, "ANY", first, AT, session.session_id) == first
-        assert await claim(station_id, "ANY", first, AT, session.session_id) is None
+
+        async def claim(station: str, id_token: str) -> int | None:
+            named = RemoteStartClaim(station, id_token, first, AT, session.session_id)
+            return await uow.remote_starts.claim(named)
+
+        assert await claim("OTHER-STATION", "APP1") is None
+        assert await claim(station_id, "ANY") == first
+        assert await claim(station_id, "ANY") is None
 
 
 async def test_a_remote_start_without_id_is_the_latest_of_the_card_in_the_window(
@@ -247,11 +273,17 @@ async def test_a_remote_start_without_id_is_the_latest_of_the_card_in_the_window
     session = await new_session(uow_provider)
     async with uow_provider() as uow:
         starts = uow.remote_starts
-        early = await starts.add(station_id, 1, "APP1", None, AT)
-        late = await starts.add(station_id, 1, "APP1", None, AT + timedelta(seconds=10))
-        await starts.add(station_id, 1, "APP2", None, AT + timedelta(seconds=20))
-        since = AT + timedelta(seconds=5)
-        assert await starts.claim(station_id, "APP1", None, AT, session.session_id) == late
-        assert await starts.claim(station_id, "APP1", None, since, session.session_id) is None
-        assert await starts.claim(station_id, "APP1", None, AT, session.session_id) == early
-        assert await starts.claim(station_id, "APP1", None, AT, session.session_id) is None
+
+        async def add(id_token: str, seconds: int) -> int:
+            at = AT + timedelta(seconds=seconds)
+            return await starts.add(RemoteStartRequest(station_id, 1, id_token, None, at))
+
+        early = await add("APP1", 0)
+        late = await add("APP1", 10)
+        await add("APP2", 20)
+        unnamed = RemoteStartClaim(station_id, "APP1", None, AT, session.session_id)
+        later = dataclasses.replace(unnamed, since=AT + timedelta(seconds=5))
+        assert await starts.claim(unnamed) == late
+        assert await starts.claim(later) is None
+        assert await starts.claim(unnamed) == early
+        assert await starts.claim(unnamed) is None

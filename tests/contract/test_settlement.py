@@ -18,6 +18,7 @@ from csms.settlement.models import (
     SignedRecord,
     StatementStatus,
 )
+from csms.settlement.ports import SampleBatch
 from tests.contract.builders import AT, JST, new_session, new_station, statement_of
 from tests.contract.conftest import REFUSED, Backend, Provider
 
@@ -37,7 +38,7 @@ async def test_samples_read_back_exact_in_time_order(uow_provider: Provider) -> 
     samples = [reading(10, "12345.678901"), signed, reading(5, "1E+3", phase="L1")]
     async with uow_provider() as uow:
         added = await uow.samples.add(
-            session.station_id, 1, session.transaction_id, session.session_id, samples
+            SampleBatch(session.station_id, 1, session.transaction_id, samples), session.session_id
         )
         found = await uow.samples.of_session(session.session_id)
     assert added == 3
@@ -57,9 +58,9 @@ async def test_a_replayed_sample_is_stored_once(uow_provider: Provider) -> None:
     ]
     other_phase = dataclasses.replace(first, phase="L2")
     async with uow_provider() as uow:
-        args = (session.station_id, 1, session.transaction_id, session.session_id)
-        await uow.samples.add(*args, [first])
-        await uow.samples.add(*args, [*replays, other_phase])
+        origin = (session.station_id, 1, session.transaction_id)
+        await uow.samples.add(SampleBatch(*origin, [first]), session.session_id)
+        await uow.samples.add(SampleBatch(*origin, [*replays, other_phase]), session.session_id)
         found = await uow.samples.of_session(session.session_id)
     assert found == [first, other_phase]
 
@@ -69,7 +70,9 @@ async def test_the_batcher_links_samples_to_their_session_once(backend: Backend)
     session = await new_session(backend.provider)
     samples = [reading(1, "10.5"), reading(2, "20.5")]
     for _ in range(2):
-        await backend.batcher.add(session.station_id, 1, session.transaction_id, samples)
+        await backend.batcher.add(
+            SampleBatch(session.station_id, 1, session.transaction_id, samples)
+        )
     async with backend.provider() as uow:
         assert await uow.samples.of_session(session.session_id) == samples
 

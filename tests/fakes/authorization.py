@@ -14,6 +14,7 @@ from csms.authorization.models import (
     TokenStatus,
     Visitor,
 )
+from csms.authorization.ports import IssuedPassword
 from tests.fakes.store import (
     CheckViolation,
     Mail,
@@ -216,18 +217,12 @@ class FakeVisitorPasswordRepository:
             for p in self._rows.values()
         )
 
-    async def add(
-        self,
-        visitor_id: UUID,
-        station_id: str,
-        code_hash: str,
-        issued_at: datetime,
-        expires_at: datetime,
-    ) -> None:
+    async def add(self, password: IssuedPassword) -> None:
+        visitor_id = password.visitor_id
         if visitor_id in self._rows:
             raise UniqueViolation(f"visitor {visitor_id} already has a password")
         self._tx.require(self._tx.store.visitors, visitor_id, "visitor")
-        row = VisitorPassword(visitor_id, station_id, code_hash, issued_at, expires_at)
+        row = VisitorPassword(**dataclasses.asdict(password))
         self._tx.put(self._rows, visitor_id, stored(row))
 
     async def use(

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session, SessionState
+from csms.charging.ports import (
+    RemoteStartClaim,
+    RemoteStartRequest,
+    SeqNoEntry,
+    SessionCompletion,
+    SessionProgress,
+    UnmatchedStop,
+)
 from tests.fakes.store import (
     RemoteStartRow,
     SessionRow,
     Transaction,
-    TransactionEventRow,
     UniqueViolation,
-    UnmatchedStop,
     jsonb,
-    numeric,
     stored,
-    utc,
 )
 
 _MAX_GAPS_PER_EVENT = 1000  # RECORD_TRANSACTION_EVENT's LIMIT
@@ -81,54 +82,38 @@ class FakeSessionRepository:
         row = SessionRow(stored(dataclasses.replace(started, samples=())), start_key)
         self._tx.put(self._store.sessions, session.session_id, row)
 
-    async def complete(
-        self,
-        session_id: UUID,
-        stopped_at: datetime,
-        meter_stop_wh: Decimal | None,
-        energy_wh: Decimal | None,
-        stop_reason: str | None,
-    ) -> None:
+    async def complete(self, session_id: UUID, completion: SessionCompletion) -> None:
         """Complete an active session; a completed one is left as it is."""
         row = self._store.sessions.get(session_id)
         if row is None or row.session.state is not SessionState.ACTIVE:
             return
+        done = stored(completion)
         self._update(
             session_id,
             state=SessionState.COMPLETED,
-            stopped_at=utc(stopped_at),
-            meter_stop_wh=numeric(meter_stop_wh),
-            energy_wh=numeric(energy_wh),
-            stop_reason=stop_reason,
+            stopped_at=done.stopped_at,
+            meter_stop_wh=done.meter_stop_wh,
+            energy_wh=done.energy_wh,
+            stop_reason=done.stop_reason,
         )
 
-    async def update_progress(
-        self,
-        session_id: UUID,
-        *,
-        meter_start_wh: Decimal | None,
-        last_seq_no: int | None,
-        offline: bool,
-        id_token: str | None,
-        token_kind: TokenKind | None,
-        authorization_status: TokenStatus | None,
-    ) -> None:
+    async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None:
         """The first meter start is kept; a given seqNo, token or status replaces the old."""
         row = self._store.sessions.get(session_id)
         if row is None:
             return
-        old = row.session
+        old, new = row.session, stored(progress)
         self._update(
             session_id,
             meter_start_wh=old.meter_start_wh
             if old.meter_start_wh is not None
-            else numeric(meter_start_wh),
-            last_seq_no=last_seq_no if last_seq_no is not None else old.last_seq_no,
-            offline=offline,
-            id_token=id_token if id_token is not None else old.id_token,
-            token_kind=token_kind if token_kind is not None else old.token_kind,
-            authorization_status=authorization_status
-            if authorization_status is not None
+            else new.meter_start_wh,
+            last_seq_no=new.last_seq_no if new.last_seq_no is not None else old.last_seq_no,
+            offline=new.offline,
+            id_token=new.id_token if new.id_token is not None else old.id_token,
+            token_kind=new.token_kind if new.token_kind is not None else old.token_kind,
+            authorization_status=new.authorization_status
+            if new.authorization_status is not None
             else old.authorization_status,
         )
 
@@ -138,18 +123,10 @@ class FakeTransactionLog:
         self._tx = tx
         self._store = tx.store
 
-    async def record_event_seq(
-        self,
-        station_id: str,
-        transaction_id: str,
-        seq_no: int,
-        kind: str,
-        trigger_reason: str,
-        occurred_at: datetime,
-        offline: bool,
-    ) -> bool:
+    async def record_event_seq(self, entry: SeqNoEntry) -> bool:
         """False for a seqNo seen before; a new one fills its gap and records those below."""
         store = self._store
+        station_id, transaction_id, seq_no = entry.station_id, entry.transaction_id, entry.seq_no
         key = (station_id, transaction_id, seq_no)
         if key in store.transaction_events:
             return False
@@ -159,10 +136,7 @@ class FakeTransactionLog:
             if (sid, tid) == (station_id, transaction_id) and seen < seq_no
         ]
         first_missing = max(below) + 1 if below else 0
-        event = TransactionEventRow(
-            station_id, transaction_id, seq_no, kind, trigger_reason, occurred_at, offline
-        )
-        self._tx.put(store.transaction_events, key, stored(event))
+        self._tx.put(store.transaction_events, key, stored(entry))
         self._tx.delete(store.seq_no_gaps, key)
         for gap in range(first_missing, seq_no)[:_MAX_GAPS_PER_EVENT]:
             if (station_id, transaction_id, gap) not in store.seq_no_gaps:
@@ -175,23 +149,13 @@ class FakeTransactionLog:
                 self._tx.put(store.sessions, session.session_id, SessionRow(bumped, row.start_key))
         return True
 
-    async def record_unmatched_stop(
-        self,
-        station_id: str,
-        transaction_id: str,
-        stopped_at: datetime,
-        meter_stop_wh: Decimal | None,
-        reason: str | None,
-        payload: dict[str, object],
-    ) -> bool:
+    async def record_unmatched_stop(self, stop: UnmatchedStop) -> bool:
         """False when this transaction's stop was already kept."""
-        key = (station_id, transaction_id)
+        key = (stop.station_id, stop.transaction_id)
         if key in self._store.unmatched_stops:
             return False
-        stop = UnmatchedStop(
-            station_id, transaction_id, stopped_at, meter_stop_wh, reason, jsonb(payload)
-        )
-        self._tx.put(self._store.unmatched_stops, key, stored(stop))
+        kept = dataclasses.replace(stored(stop), details=jsonb(stop.details))
+        self._tx.put(self._store.unmatched_stops, key, kept)
         return True
 
 
@@ -200,48 +164,32 @@ class FakeRemoteStartRepository:
         self._tx = tx
         self._rows = tx.store.remote_starts
 
-    async def claim(
-        self,
-        station_id: str,
-        id_token: str,
-        remote_start_id: int | None,
-        since: datetime,
-        session_id: UUID,
-    ) -> int | None:
+    async def claim(self, claim: RemoteStartClaim) -> int | None:
         """The named start, or without a name the latest for this card since ``since``."""
         waiting = [
             row
             for row in self._rows.values()
-            if row.station_id == station_id
+            if row.station_id == claim.station_id
             and row.session_id is None
             and (
-                row.remote_start_id == remote_start_id
+                row.remote_start_id == claim.remote_start_id
                 or (
-                    remote_start_id is None
-                    and row.id_token == id_token
-                    and row.requested_at >= since
+                    claim.remote_start_id is None
+                    and row.id_token == claim.id_token
+                    and row.requested_at >= claim.since
                 )
             )
         ]
         if not waiting:
             return None
         claimed = max(waiting, key=lambda row: row.requested_at)
-        kept = dataclasses.replace(claimed, session_id=session_id)
+        kept = dataclasses.replace(claimed, session_id=claim.session_id)
         self._tx.put(self._rows, claimed.remote_start_id, kept)
         return claimed.remote_start_id
 
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int,
-        id_token: str,
-        account_id: str | None,
-        requested_at: datetime,
-    ) -> int:
-        self._tx.require(self._tx.store.accounts, account_id, "account")
+    async def add(self, request: RemoteStartRequest) -> int:
+        self._tx.require(self._tx.store.accounts, request.account_id, "account")
         remote_start_id = self._tx.store.next_id("remote_starts")
-        row = RemoteStartRow(
-            remote_start_id, station_id, evse_id, id_token, account_id, requested_at
-        )
+        row = RemoteStartRow(remote_start_id, **dataclasses.asdict(request))
         self._tx.put(self._rows, remote_start_id, stored(row))
         return remote_start_id

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from csms.errors import StationNotConnected
 from csms.events import DomainEvent
-from csms.settlement.models import MeterSample
+from csms.settlement.ports import SampleBatch
 from csms.station_commands.commands import CommandResult, StationCommand
 from tests.fakes.settlement import insert_sample
 from tests.fakes.store import InMemoryStore, Transaction
@@ -67,14 +67,8 @@ class FakeSampleBatcher:
         self.error: Exception | None = None
         self.calls = 0
 
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int | None,
-        transaction_id: str | None,
-        samples: Sequence[MeterSample],
-    ) -> None:
-        if not samples:
+    async def add(self, batch: SampleBatch) -> None:
+        if not batch.samples:
             return
         self.calls += 1
         if self.error is not None:
@@ -84,16 +78,16 @@ class FakeSampleBatcher:
                 row.session.session_id
                 for row in self._store.sessions.values()
                 if (row.session.station_id, row.session.transaction_id)
-                == (station_id, transaction_id)
+                == (batch.station_id, batch.transaction_id)
             ),
             None,
         )
         tx = Transaction(self._store, atomic=False)
-        for sample in samples:
+        for sample in batch.samples:
             plain = dataclasses.replace(
                 sample, signed_data=None, signing_method=None, encoding_method=None, public_key=None
             )
-            insert_sample(tx, session_id, station_id, evse_id, transaction_id, plain)
+            insert_sample(tx, batch, session_id, plain)
 
     async def close(self) -> None:
         """Nothing waits: every call was written when it returned."""

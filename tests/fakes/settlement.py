@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from uuid import UUID
@@ -17,19 +16,16 @@ from csms.settlement.models import (
     Statement,
     StatementStatus,
 )
+from csms.settlement.ports import SampleBatch
 from tests.fakes.store import CheckViolation, SampleRow, Transaction, jsonb, stored
 
 
 def insert_sample(
-    tx: Transaction,
-    session_id: UUID | None,
-    station_id: str,
-    evse_id: int | None,
-    transaction_id: str | None,
-    sample: MeterSample,
+    tx: Transaction, batch: SampleBatch, session_id: UUID | None, sample: MeterSample
 ) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING under the ``meter_samples_once`` index."""
     store = tx.store
+    station_id, evse_id, transaction_id = batch.station_id, batch.evse_id, batch.transaction_id
     sample = stored(sample)
     key = (
         station_id,
@@ -55,18 +51,11 @@ class FakeSampleRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
 
-    async def add(
-        self,
-        station_id: str,
-        evse_id: int | None,
-        transaction_id: str | None,
-        session_id: UUID | None,
-        samples: Sequence[MeterSample],
-    ) -> int:
+    async def add(self, batch: SampleBatch, session_id: UUID | None) -> int:
         """Store each sample once (a replay adds nothing); returns how many were given."""
-        for sample in samples:
-            insert_sample(self._tx, session_id, station_id, evse_id, transaction_id, sample)
-        return len(samples)
+        for sample in batch.samples:
+            insert_sample(self._tx, batch, session_id, sample)
+        return len(batch.samples)
 
     async def of_session(self, session_id: UUID) -> list[MeterSample]:
         rows = [row for row in self._tx.store.samples.values() if row.session_id == session_id]

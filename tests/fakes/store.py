@@ -21,6 +21,7 @@ from uuid import UUID
 
 from csms.authorization.models import AccountRecord, Stand, TokenRecord, Visitor
 from csms.charging.models import Session
+from csms.charging.ports import SeqNoEntry, UnmatchedStop
 from csms.events import EVENT_TYPES, DomainEvent, from_payload, to_payload
 from csms.settlement.models import Metering, MeterRecord, MeterSample, SignedRecord, Statement
 from csms.stations.models import ConnectorStatus, Station, StationEvent
@@ -165,27 +166,6 @@ class SampleRow:
     sample: MeterSample
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionEventRow:
-    station_id: str
-    transaction_id: str
-    seq_no: int
-    kind: str
-    trigger_reason: str
-    occurred_at: datetime
-    offline: bool
-
-
-@dataclass(frozen=True, slots=True)
-class UnmatchedStop:
-    station_id: str
-    transaction_id: str
-    stopped_at: datetime
-    meter_stop_wh: Decimal | None
-    reason: str | None
-    details: Any
-
-
 class InMemoryStore:
     """All data of the central system in dicts; ``events`` is what units of work committed."""
 
@@ -206,7 +186,7 @@ class InMemoryStore:
         self.sessions: dict[UUID, SessionRow] = {}
         self.samples: dict[int, SampleRow] = {}
         self.sample_keys: dict[tuple[Any, ...], int] = {}  # the meter_samples_once index
-        self.transaction_events: dict[tuple[str, str, int], TransactionEventRow] = {}
+        self.transaction_events: dict[tuple[str, str, int], SeqNoEntry] = {}
         self.seq_no_gaps: dict[tuple[str, str, int], datetime] = {}
         self.unmatched_stops: dict[tuple[str, str], UnmatchedStop] = {}
         self.statements: dict[UUID, Statement] = {}

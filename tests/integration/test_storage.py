@@ -13,6 +13,7 @@ import pytest
 from csms.charging.models import Session, SessionState
 from csms.events import SessionEnded, SessionUpdated, from_payload
 from csms.settlement.models import EnergySource, Metering, MeterSample, ReviewReason
+from csms.settlement.ports import SampleBatch
 from csms.storage.events_outbox import PostgresEventOutbox
 from csms.storage.mail import PostgresMailQueue
 from csms.storage.migrate import migrate
@@ -69,7 +70,7 @@ async def test_samples_are_deduplicated_and_numeric_stays_exact(migrated_dsn: st
         samples = [MeterSample(AT, "Energy.Active.Import.Register", Decimal("12345.678901"), "Wh")]
         for _ in range(2):
             async with uow() as work:
-                await work.samples.add(station, 1, "tx", None, samples)
+                await work.samples.add(SampleBatch(station, 1, "tx", samples), None)
         async with pool.acquire() as conn:
             values = await conn.fetch(
                 "SELECT value FROM meter_samples WHERE station_id = $1", station
@@ -108,9 +109,12 @@ async def test_sample_batches_store_each_sample_once_linked_to_its_session(
     try:
         session = await _add_session(PostgresUnitOfWorkProvider(pool), station, evse_id=1)
         batcher = PostgresSampleBatcher(pool, max_wait_s=0.005)
-        messages = [(station, 1, "7", [_energy(AT.replace(minute=i), 1000 + i)]) for i in range(40)]
+        messages = [
+            SampleBatch(station, 1, "7", [_energy(AT.replace(minute=i), 1000 + i)])
+            for i in range(40)
+        ]
         for _ in range(2):  # the second round is a replay of the same messages
-            await asyncio.gather(*(batcher.add(*m) for m in messages))
+            await asyncio.gather(*(batcher.add(m) for m in messages))
         await batcher.close()
         async with pool.acquire() as conn:
             rows = await conn.fetch(
