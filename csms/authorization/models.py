@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from csms.records import frozen
 
 
 class TokenKind(enum.StrEnum):
@@ -39,7 +40,7 @@ class AccountStatus(enum.StrEnum):
     DEACTIVATED = "deactivated"  # unused too long (seed 002: 4 months)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IdToken:
     """A presented token, value normalised (see ``authorization.normalise_token``)."""
 
@@ -47,7 +48,7 @@ class IdToken:
     kind: TokenKind = TokenKind.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AuthorizationResult:
     status: TokenStatus
     expires_at: datetime | None = None
@@ -59,7 +60,7 @@ class AuthorizationResult:
         return self.status is TokenStatus.ACCEPTED
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TokenRecord:
     id_token: str
     kind: TokenKind
@@ -71,7 +72,7 @@ class TokenRecord:
     account_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AccountRecord:
     """A member's account at one operator; its cards and app token point to it."""
 
@@ -86,7 +87,7 @@ class AccountRecord:
     created_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Stand:
     """A public stand id (seed 000 SID) for one EVSE of a station."""
 
@@ -97,7 +98,7 @@ class Stand:
     uses_passwords: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Visitor:
     """A per-use registration: name, e-mail and a payment reference, never a card number."""
 

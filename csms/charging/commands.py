@@ -9,12 +9,12 @@ None (no invented EVSE, connector or counter).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from csms.authorization.models import AuthorizationResult, IdToken
 from csms.charging.models import Session
+from csms.records import frozen
 from csms.settlement.models import MeterSample
 
 
@@ -24,7 +24,7 @@ class TransactionEventKind(enum.StrEnum):
     ENDED = "Ended"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordTransactionEvent:
     """One fact of a station's transaction (OCPP 1.6 §4.8/§4.10, 2.0.1 E01-E15).
 
@@ -52,7 +52,7 @@ class RecordTransactionEvent:
     remote_start_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TransactionEventRecorded:
     """``replayed``: the event was seen before and changed nothing; ``unmatched``: it ended a
     transaction we never saw start (kept for reconciliation)."""
@@ -65,7 +65,7 @@ class TransactionEventRecorded:
     unmatched: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordMeterValues:
     station_id: str
     evse_id: int

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
+from csms.records import frozen
 from csms.settlement.models import MeterSample
 
 
@@ -17,7 +18,7 @@ class SessionState(enum.StrEnum):
     COMPLETED = "completed"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Session:
     session_id: UUID
     station_id: str

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from csms.billing.pricer import Line
+from csms.records import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MeterSample:
     """One sampled value as the station sent it; energy is never a float.
 
@@ -44,7 +44,7 @@ class StatementStatus(enum.StrEnum):
 StatementLine = Line  # a statement line is exactly what the engine priced
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Statement:
     """A session's bill; immutable. ``corrects`` names the statement a correction replaces."""
 
@@ -66,7 +66,7 @@ class Statement:
     issued_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MeterRecord:
     """A registered billing meter (specified metering: maker, model, serial, year, class)."""
 
@@ -95,7 +95,7 @@ class MeterRecord:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SignedRecord:
     """A signed meter record as received, verbatim, with its extracted OCMF text."""
 
@@ -126,7 +126,7 @@ class ReviewReason(enum.StrEnum):
     AUTHORIZATION_REFUSED = "authorization_refused"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Metering:
     """The metering decision of a finished session, stored once with it.
 
@@ -142,7 +142,7 @@ class Metering:
     review_detail: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionFacts:
     """What settlement needs to know of a finished session (charging hands it over).
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from csms.authorization.models import AuthorizationResult
+from csms.records import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GetConfiguration:
     """1.6 GetConfiguration / 2.0.1 GetVariables. ``keys`` as ``Component.Variable`` in 2.0.1."""
 
     keys: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SetConfiguration:
     """1.6 ChangeConfiguration / 2.0.1 SetVariables."""
 
@@ -23,30 +23,30 @@ class SetConfiguration:
     value: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TriggerMessage:
     message: str
     evse_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Reset:
     hard: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UnlockConnector:
     evse_id: int
     connector_id: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ChangeAvailability:
     operative: bool
     evse_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CommandResult:
     """The station's answer: a status word where the action has one, and the full payload."""
 
@@ -55,7 +55,7 @@ class CommandResult:
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LocalListEntry:
     """One card on a local authorization list; ``authorization`` None removes it."""
 
@@ -64,7 +64,7 @@ class LocalListEntry:
     authorization: AuthorizationResult | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SendLocalList:
     """1.6 SendLocalList / 2.0.1 SendLocalList (D01, D02)."""
 
@@ -73,12 +73,12 @@ class SendLocalList:
     entries: tuple[LocalListEntry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GetLocalListVersion:
     """1.6 GetLocalListVersion / 2.0.1 GetLocalListVersion (D02)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RemoteStart:
     """1.6 RemoteStartTransaction / 2.0.1 RequestStartTransaction (F01)."""
 
@@ -87,7 +87,7 @@ class RemoteStart:
     remote_start_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RemoteStop:
     """1.6 RemoteStopTransaction / 2.0.1 RequestStopTransaction (F03)."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from csms.records import frozen
+from csms.stations.models import StationEvent
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BootStation:
     station_id: str
     ocpp_version: str
@@ -18,7 +19,7 @@ class BootStation:
     received_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StationBooted:
     """``accepted`` False means Pending: retry the boot after ``heartbeat_interval_s``."""
 
@@ -27,7 +28,7 @@ class StationBooted:
     current_time: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordStatus:
     station_id: str
     evse_id: int
@@ -37,9 +38,4 @@ class RecordStatus:
     timestamp: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class RecordStationEvent:
-    station_id: str
-    kind: str
-    occurred_at: datetime | None
-    payload: dict[str, Any]
+RecordStationEvent = StationEvent  # the command is the event as it is kept

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from csms.records import frozen
 
-@dataclass(frozen=True, slots=True)
+
+@frozen
 class Station:
     station_id: str
     vendor: str | None = None
@@ -23,7 +24,7 @@ class Station:
     security_profile: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConnectorStatus:
     station_id: str
     evse_id: int
@@ -33,7 +34,7 @@ class ConnectorStatus:
     status_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StationEvent:
     """Something a station reported that is kept for the operator (NotifyEvent, ...)."""
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
 from typing import Final
 
 from csms.ports import UnitOfWorkProvider
+from csms.records import frozen
 from csms.stations.credentials import verify_password
 from csms.stations.ports import StationsUnitOfWork
 
@@ -24,7 +24,7 @@ NOT_FOUND: Final = 404
 TOO_MANY: Final = 429
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HandshakeAttempt:
     station_id: str
     over_tls: bool
@@ -34,7 +34,7 @@ class HandshakeAttempt:
     remote_ip: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HandshakeDecision:
     accepted: bool
     status: int

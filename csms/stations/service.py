@@ -15,7 +15,7 @@ from csms.authorization.rule import AuthorizationPolicy, authorize
 from csms.clock import Clock
 from csms.ports import UnitOfWorkProvider
 from csms.stations.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
-from csms.stations.models import ConnectorStatus, Station, StationEvent
+from csms.stations.models import ConnectorStatus, Station
 from csms.stations.ports import StationsUnitOfWork
 
 
@@ -117,19 +117,18 @@ class StationService:
             await uow.stations.touch(station_id, self._clock.now())
 
     async def record_status(self, command: RecordStatus) -> None:
-        status = ConnectorStatus(
-            station_id=command.station_id,
-            evse_id=command.evse_id,
-            connector_id=command.connector_id,
-            status=command.status,
-            error_code=command.error_code,
-            status_at=command.timestamp,
+        status = ConnectorStatus(  # the report as kept: its timestamp is the status' time
+            command.station_id,
+            command.evse_id,
+            command.connector_id,
+            command.status,
+            command.error_code,
+            command.timestamp,
         )
         async with self._uow(atomic=False) as uow:
             await uow.connectors.upsert(status)
 
-    async def record_event(self, command: RecordStationEvent) -> None:
-        event = StationEvent(command.station_id, command.kind, command.occurred_at, command.payload)
+    async def record_event(self, event: RecordStationEvent) -> None:
         async with self._uow(atomic=False) as uow:
             await uow.station_events.add(event)
 
