@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
+from csms.records import frozen
 
-@dataclass(frozen=True, slots=True)
+
+@frozen
 class DomainEvent:
     """Base of every event: ``station_id`` orders delivery (None: not tied to a station)."""
 
@@ -38,7 +39,7 @@ def event(kind: str) -> Callable[[type[_Event]], type[_Event]]:
     """Make the class a frozen event dataclass stored under ``kind`` (and known by it)."""
 
     def register(cls: type[_Event]) -> type[_Event]:
-        made = dataclass(frozen=True, slots=True)(cls)
+        made = frozen(cls)
         made.kind = kind
         EVENT_TYPES[kind] = made
         return made
@@ -46,7 +47,7 @@ def event(kind: str) -> Callable[[type[_Event]], type[_Event]]:
     return register
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionEvent(DomainEvent):
     """Base of the events of one session: ours (``session_id``) and the station's id."""
 
