@@ -34,13 +34,25 @@ def exact(value: object, what: str) -> Decimal:
     return result
 
 
+def _make_exact(record: object, name: str, what: str, negative: str | None = None) -> None:
+    """In ``__post_init__``: the field ``name`` as an exact Decimal (see :func:`exact`).
+
+    ``negative``, when given, is the message (``{}``: the value) of the ``ValueError`` a
+    negative value raises.
+    """
+    value = exact(getattr(record, name), what)
+    if negative is not None and value < 0:
+        raise ValueError(negative.format(value))
+    object.__setattr__(record, name, value)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
     currency: str = JPY
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", exact(self.amount, "amount"))
+        _make_exact(self, "amount", "amount")
 
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
@@ -63,9 +75,7 @@ class Energy:
     wh: Decimal
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "wh", exact(self.wh, "energy_wh"))
-        if self.wh < 0:
-            raise ValueError(f"energy must not be negative: {self.wh} Wh")
+        _make_exact(self, "wh", "energy_wh", negative="energy must not be negative: {} Wh")
 
     @property
     def kwh(self) -> Decimal:
@@ -79,6 +89,6 @@ class Duration:
     seconds: Decimal
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "seconds", exact(self.seconds, "duration_s"))
-        if self.seconds < 0:
-            raise ValueError(f"a session cannot stop before it starts ({self.seconds} s)")
+        _make_exact(
+            self, "seconds", "duration_s", negative="a session cannot stop before it starts ({} s)"
+        )
