@@ -1,42 +1,87 @@
-"""What every version adapter shares: its services, its clock, and keeping station events."""
+"""What every version adapter shares: its services, boot, heartbeat, status, station events."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Coroutine
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from csms.charging.service import SessionService
 from csms.clock import Clock, SystemClock
-from csms.handlers.wire.codec import parse_timestamp
+from csms.handlers.routing import Handler, on
+from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.station_commands.local_lists import LocalListService
 from csms.stations import commands as station_cmd
 from csms.stations.service import StationService
+
+AfterReply = Callable[[Callable[[], Coroutine[Any, Any, Any]]], None]
+
+
+@dataclass(frozen=True)
+class AdapterServices:
+    """The core services every connection's adapter calls."""
+
+    stations: StationService
+    sessions: SessionService
+    local_lists: LocalListService | None = None
+    clock: Clock = field(default_factory=SystemClock)
 
 
 class StationAdapter:
     """Base of ``ChargePointV16`` and ``ChargePointV201``: one instance per connection."""
 
-    def __init__(
-        self,
-        station_id: str,
-        stations: StationService,
-        sessions: SessionService,
-        clock: Clock | None = None,
-        local_lists: LocalListService | None = None,
-    ) -> None:
-        self.station_id = station_id
-        self._stations = stations
-        self._sessions = sessions
-        self._clock = clock or SystemClock()
-        self._local_lists = local_lists
-        self.after_reply: Callable[[Callable[[], Coroutine[Any, Any, Any]]], None] | None = None
+    version: ClassVar[str]  # the OCPP version as the core records it, "1.6" or "2.0.1"
+    heartbeat_answer: ClassVar[Callable[..., Any]]  # the version's call_result.Heartbeat
 
-    def _after_boot(self) -> None:
-        """Once the boot is answered, bring the station's local list up to date."""
-        if self._local_lists is None or self.after_reply is None:
-            return
-        local_lists = self._local_lists
-        self.after_reply(lambda: local_lists.sync_station(self.station_id))
+    def __init__(self, station_id: str, services: AdapterServices) -> None:
+        self.station_id = station_id
+        self._stations = services.stations
+        self._sessions = services.sessions
+        self._clock = services.clock
+        self._local_lists = services.local_lists
+        self.after_reply: AfterReply | None = None
+
+    async def _boot(
+        self, vendor: str, model: str, serial_number: str | None, firmware_version: str | None
+    ) -> station_cmd.StationBooted:
+        """Record the boot; once it is answered, bring the station's local list up to date."""
+        booted = await self._stations.boot(
+            station_cmd.BootStation(
+                station_id=self.station_id,
+                ocpp_version=self.version,
+                vendor=vendor,
+                model=model,
+                serial_number=serial_number,
+                firmware_version=firmware_version,
+                received_at=self._clock.now(),
+            )
+        )
+        if self._local_lists is not None and self.after_reply is not None:
+            local_lists = self._local_lists
+            self.after_reply(lambda: local_lists.sync_station(self.station_id))
+        return booted
+
+    @on("Heartbeat")
+    async def on_heartbeat(self, **_: Any) -> Any:
+        """Heartbeat (1.6 §4.6, 2.0.1 G02): noted, answered with the current time."""
+        await self._stations.heartbeat(self.station_id)
+        return self.heartbeat_answer(current_time=format_timestamp(self._clock.now()))
+
+    async def _status(
+        self, evse_id: int, connector_id: int, status: str, error_code: str | None, at: str | None
+    ) -> None:
+        """Record a connector's status; without a time it is the time of receipt."""
+        await self._stations.record_status(
+            station_cmd.RecordStatus(
+                station_id=self.station_id,
+                evse_id=evse_id,
+                connector_id=connector_id,
+                status=status,
+                error_code=error_code,
+                timestamp=parse_timestamp(at) if at else self._clock.now(),
+            )
+        )
 
     async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:
         """Keep a notification the operator may need (firmware, diagnostics, events, ...)."""
@@ -48,3 +93,27 @@ class StationAdapter:
                 payload=payload,
             )
         )
+
+
+def keeps(
+    action: str,
+    answer: Callable[[], Any],
+    *fields: str,
+    occurred_at: str | None = None,
+    **defaults: Any,
+) -> Handler:
+    """The ``@on(action)`` handler of a notification that is only kept as a station event.
+
+    The event's payload is ``fields`` as sent, then ``defaults`` as sent or else a copy of
+    their default; ``occurred_at`` names the field that says when it happened. The answer
+    is ``answer()``.
+    """
+
+    async def keep(self: StationAdapter, **sent: Any) -> Any:
+        payload = {name: sent[name] for name in fields}
+        for name, default in defaults.items():
+            payload[name] = sent[name] if name in sent else copy.copy(default)
+        await self._record(action, sent[occurred_at] if occurred_at else None, **payload)
+        return answer()
+
+    return on(action)(keep)

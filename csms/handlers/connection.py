@@ -49,6 +49,15 @@ class _Pending:
     future: asyncio.Future[dict[str, Any]] = field(repr=False)
 
 
+@dataclass(frozen=True)
+class VersionWire:
+    """How a server speaks one OCPP version: its error spellings, its schemas, a Call's time."""
+
+    dialect: Dialect
+    schemas: Schemas
+    call_timeout_s: float
+
+
 class StationConnection:
     """Owns the websocket of one station for the lifetime of the connection."""
 
@@ -56,18 +65,15 @@ class StationConnection:
         self,
         websocket: ServerConnection,
         station_id: str,
-        dialect: Dialect,
-        schemas: Schemas,
+        wire: VersionWire,
         handlers: dict[str, Handler],
-        *,
-        call_timeout_s: float,
     ) -> None:
         self.websocket = websocket
         self.station_id = station_id
-        self.dialect = dialect
-        self._schemas = schemas
+        self.dialect = wire.dialect
+        self._schemas = wire.schemas
+        self._call_timeout_s = wire.call_timeout_s
         self._handlers = handlers
-        self._call_timeout_s = call_timeout_s
         self._calls: asyncio.Queue[object] = asyncio.Queue(_QUEUE_LIMIT)
         self._pending: dict[str, _Pending] = {}
         self._outgoing_lock = asyncio.Lock()

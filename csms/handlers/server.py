@@ -18,7 +18,8 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from csms.charging.service import SessionService
-from csms.handlers.connection import StationConnection
+from csms.handlers.adapter import AdapterServices
+from csms.handlers.connection import StationConnection, VersionWire
 from csms.handlers.gateway import LocalGateway
 from csms.handlers.handshake import (
     SUBPROTOCOLS,
@@ -82,17 +83,18 @@ class OcppServer:
         local_lists: LocalListService | None = None,
     ) -> None:
         self._options = options
-        self._stations = stations
-        self._sessions = sessions
         self._handshake = Handshake(security)
         self.registry = registry if registry is not None else ConnectionRegistry()
         self.gateway = LocalGateway(self.registry)
         if local_lists is None and local_lists_factory is not None:
             local_lists = local_lists_factory(self.gateway)
-        self.local_lists = local_lists
-        self._schemas = {name: Schemas(dialect) for name, dialect in DIALECTS.items()}
-        for name, schemas in self._schemas.items():
-            schemas.warm(actions_of(_ADAPTERS[name]))
+        self._services = AdapterServices(stations, sessions, local_lists)
+        self._wires = {
+            name: VersionWire(dialect, Schemas(dialect), options.call_timeout_s)
+            for name, dialect in DIALECTS.items()
+        }
+        for name, wire in self._wires.items():
+            wire.schemas.warm(actions_of(_ADAPTERS[name]))
         self._server: Server | None = None
         self._tls_server: Server | None = None
 
@@ -177,17 +179,9 @@ class OcppServer:
 
     def _open(self, websocket: ServerConnection, station_id: str, dialect: Dialect) -> LiveStation:
         """The version adapter and the connection that feeds it, wired to each other."""
-        adapter = _ADAPTERS[dialect.subprotocol](
-            station_id, self._stations, self._sessions, local_lists=self.local_lists
-        )
-        connection = StationConnection(
-            websocket,
-            station_id,
-            dialect,
-            self._schemas[dialect.subprotocol],
-            handlers_of(adapter),
-            call_timeout_s=self._options.call_timeout_s,
-        )
+        adapter = _ADAPTERS[dialect.subprotocol](station_id, self._services)
+        wire = self._wires[dialect.subprotocol]
+        connection = StationConnection(websocket, station_id, wire, handlers_of(adapter))
         adapter.after_reply = connection.after_reply
         return LiveStation(connection, adapter)
 
@@ -201,14 +195,14 @@ class OcppServer:
             await previous.connection.close(1000, "replaced by a new connection")
         self.registry.register(station_id, live)
         CONNECTED_STATIONS.labels(dialect.version).inc()
-        await self._stations.connected(station_id, dialect.version)
+        await self._services.stations.connected(station_id, dialect.version)
         log.info("station_connected", remote=str(websocket.remote_address))
         try:
             await live.connection.run()
         finally:
             CONNECTED_STATIONS.labels(dialect.version).dec()
             if self.registry.remove(station_id, live.connection):
-                await self._stations.disconnected(station_id)
+                await self._services.stations.disconnected(station_id)
             log.info("station_disconnected", code=websocket.close_code)
 
     # --- transition: bootstrap still passes the server as its StationGateway -----------

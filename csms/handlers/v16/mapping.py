@@ -18,6 +18,7 @@ from csms.authorization.models import AuthorizationResult, IdToken, TokenKind, T
 from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
+from csms.handlers.mapping import boot_answer, sampled_values, to_sample
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
@@ -58,24 +59,18 @@ def to_decimal(value: Any, what: str) -> Decimal:
 
 def to_samples(meter_value: list[dict[str, Any]]) -> tuple[MeterSample, ...]:
     """1.6 MeterValue list (snake_case keys) to samples; SignedData kept verbatim."""
-    samples = []
-    for entry in meter_value:
-        sampled_at = parse_timestamp(entry["timestamp"])
-        for sv in entry["sampled_value"]:
-            signed = sv.get("format") == "SignedData"
-            samples.append(
-                MeterSample(
-                    sampled_at=sampled_at,
-                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
-                    value=None if signed else to_decimal(sv["value"], "sampledValue.value"),
-                    unit=sv.get("unit", "Wh"),
-                    phase=sv.get("phase"),
-                    context=sv.get("context", "Sample.Periodic"),
-                    location=sv.get("location"),
-                    signed_data=sv["value"] if signed else None,
-                )
-            )
-    return tuple(samples)
+    return tuple(_sample(sampled_at, sv) for sampled_at, sv in sampled_values(meter_value))
+
+
+def _sample(sampled_at: datetime, sv: dict[str, Any]) -> MeterSample:
+    signed = sv.get("format") == "SignedData"
+    return to_sample(
+        sampled_at,
+        sv,
+        value=None if signed else to_decimal(sv["value"], "sampledValue.value"),
+        unit=sv.get("unit", "Wh"),
+        signed_data=sv["value"] if signed else None,
+    )
 
 
 def to_started(
@@ -107,14 +102,31 @@ def start_transaction_result(
     )
 
 
+def to_meter_values(
+    station_id: str,
+    connector_id: int,
+    meter_value: list[dict[str, Any]],
+    transaction_id: int | None = None,
+    **_: Any,
+) -> charging_cmd.RecordMeterValues:
+    """MeterValues (§4.7): connector N is EVSE N; the transaction id as text, if any."""
+    return charging_cmd.RecordMeterValues(
+        station_id=station_id,
+        evse_id=connector_id,
+        transaction_id=str(transaction_id) if transaction_id is not None else None,
+        samples=to_samples(meter_value),
+    )
+
+
 def to_ended(
     station_id: str,
     transaction_id: int,
     meter_stop: int,
     timestamp: str,
-    reason: str | None,
-    id_tag: str | None,
-    transaction_data: list[dict[str, Any]] | None,
+    reason: str | None = None,
+    id_tag: str | None = None,
+    transaction_data: list[dict[str, Any]] | None = None,
+    **_: Any,
 ) -> charging_cmd.RecordTransactionEvent:
     """StopTransaction (§4.10) as an ended event; an absent reason means Local (§7.42)."""
     return charging_cmd.RecordTransactionEvent(
@@ -130,18 +142,15 @@ def to_ended(
     )
 
 
+def stop_transaction_result(
+    recorded: charging_cmd.TransactionEventRecorded,
+) -> call_result.StopTransaction:
+    info = recorded.authorization
+    return call_result.StopTransaction(id_tag_info=from_authorization(info) if info else None)
+
+
 def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotification:
-    return call_result.BootNotification(
-        current_time=format_timestamp(booted.current_time),
-        interval=booted.heartbeat_interval_s,
-        status=enums.RegistrationStatus.accepted
-        if booted.accepted
-        else enums.RegistrationStatus.pending,
-    )
-
-
-def heartbeat_result(now: datetime) -> call_result.Heartbeat:
-    return call_result.Heartbeat(current_time=format_timestamp(now))
+    return boot_answer(booted, call_result.BootNotification, enums.RegistrationStatus)
 
 
 def to_call(command: operator_cmd.StationCommand) -> Any:

@@ -13,6 +13,7 @@ from csms.authorization.models import AuthorizationResult, IdToken, TokenKind
 from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
+from csms.handlers.mapping import boot_answer, sampled_values, to_sample
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
@@ -40,29 +41,35 @@ def from_authorization(result: AuthorizationResult) -> datatypes.IdTokenInfoType
 
 def to_samples(meter_value: list[dict[str, Any]] | None) -> tuple[MeterSample, ...]:
     """2.0.1 MeterValueType list (snake_case keys) to samples; signed values kept verbatim."""
-    samples = []
-    for entry in meter_value or []:
-        sampled_at = parse_timestamp(entry["timestamp"])
-        for sv in entry["sampled_value"]:
-            unit = sv.get("unit_of_measure") or {}
-            signed = sv.get("signed_meter_value") or {}
-            samples.append(
-                MeterSample(
-                    sampled_at=sampled_at,
-                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
-                    value=Decimal(sv["value"]),
-                    unit=unit.get("unit", "Wh"),
-                    multiplier=int(unit.get("multiplier", 0)),
-                    phase=sv.get("phase"),
-                    context=sv.get("context", "Sample.Periodic"),
-                    location=sv.get("location"),
-                    signed_data=signed.get("signed_meter_data"),
-                    signing_method=signed.get("signing_method"),
-                    encoding_method=signed.get("encoding_method"),
-                    public_key=signed.get("public_key"),
-                )
-            )
-    return tuple(samples)
+    return tuple(_sample(sampled_at, sv) for sampled_at, sv in sampled_values(meter_value or []))
+
+
+def _sample(sampled_at: datetime, sv: dict[str, Any]) -> MeterSample:
+    unit = sv.get("unit_of_measure") or {}
+    signed = sv.get("signed_meter_value") or {}
+    return to_sample(
+        sampled_at,
+        sv,
+        value=Decimal(sv["value"]),
+        unit=unit.get("unit", "Wh"),
+        multiplier=int(unit.get("multiplier", 0)),
+        signed_data=signed.get("signed_meter_data"),
+        signing_method=signed.get("signing_method"),
+        encoding_method=signed.get("encoding_method"),
+        public_key=signed.get("public_key"),
+    )
+
+
+def to_meter_values(
+    station_id: str, evse_id: int, meter_value: list[dict[str, Any]], **_: Any
+) -> charging_cmd.RecordMeterValues:
+    """MeterValues: 2.0.1 sends them outside transactions (J01), so without a transaction id."""
+    return charging_cmd.RecordMeterValues(
+        station_id=station_id,
+        evse_id=evse_id,
+        transaction_id=None,
+        samples=to_samples(meter_value),
+    )
 
 
 def to_transaction_event(
@@ -72,11 +79,13 @@ def to_transaction_event(
     trigger_reason: str,
     seq_no: int,
     transaction_info: dict[str, Any],
-    offline: bool,
-    evse: dict[str, Any] | None,
-    id_token: dict[str, Any] | None,
-    meter_value: list[dict[str, Any]] | None,
+    offline: bool = False,
+    evse: dict[str, Any] | None = None,
+    id_token: dict[str, Any] | None = None,
+    meter_value: list[dict[str, Any]] | None = None,
+    **_: Any,
 ) -> charging_cmd.RecordTransactionEvent:
+    """A TransactionEvent's fields (E01-E07, snake_case) as the neutral transaction event."""
     return charging_cmd.RecordTransactionEvent(
         station_id=station_id,
         ocpp_version=VERSION,
@@ -96,18 +105,18 @@ def to_transaction_event(
     )
 
 
-def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotification:
-    return call_result.BootNotification(
-        current_time=format_timestamp(booted.current_time),
-        interval=booted.heartbeat_interval_s,
-        status=enums.RegistrationStatusEnumType.accepted
-        if booted.accepted
-        else enums.RegistrationStatusEnumType.pending,
+def transaction_event_result(
+    recorded: charging_cmd.TransactionEventRecorded,
+) -> call_result.TransactionEvent:
+    info = recorded.authorization
+    return call_result.TransactionEvent(
+        id_token_info=from_authorization(info) if info else None,
+        total_cost=recorded.total_cost,  # a Decimal: our encoder writes it exactly
     )
 
 
-def heartbeat_result(now: datetime) -> call_result.Heartbeat:
-    return call_result.Heartbeat(current_time=format_timestamp(now))
+def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotification:
+    return boot_answer(booted, call_result.BootNotification, enums.RegistrationStatusEnumType)
 
 
 def _component_variable(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
