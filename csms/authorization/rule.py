@@ -38,6 +38,7 @@ from csms.authorization.models import (
     TokenStatus,
 )
 from csms.authorization.ports import AuthorizationUnitOfWork
+from csms.clock import Clock
 
 _SEPARATORS: Final = re.compile(r"[\s:\-]")
 BOUND_TOKEN_GRACE: Final = timedelta(minutes=15)
@@ -163,6 +164,28 @@ async def authorize(
         elif account.status is AccountStatus.VALID and inactive(account, now, policy):
             await uow.accounts.deactivate(account.account_id)
     return result
+
+
+class Authorizer:
+    """:func:`authorize` as the use cases hold it: at the clock's time, under the policy."""
+
+    def __init__(self, clock: Clock, policy: AuthorizationPolicy | None = None) -> None:
+        self._clock = clock
+        self._policy = policy or AuthorizationPolicy()
+
+    async def __call__(
+        self,
+        uow: AuthorizationUnitOfWork,
+        station_id: str,
+        evse_id: int | None,
+        token: IdToken,
+        purpose: Purpose,
+    ) -> AuthorizationResult:
+        """The one rule for this token now (see :func:`authorize` for ``purpose``)."""
+        now = self._clock.now()
+        return await authorize(
+            uow, station_id, evse_id, token, now, purpose=purpose, policy=self._policy
+        )
 
 
 async def _visit(

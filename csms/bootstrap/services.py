@@ -7,10 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from csms.administration.service import AdminService
-from csms.authorization.rule import AuthorizationPolicy
+from csms.authorization.rule import AuthorizationPolicy, Authorizer
 from csms.authorization.visitors import VisitorService
 from csms.charging.app_sessions import AppSessionService
 from csms.charging.corrections import StatementService
+from csms.charging.lifecycle import ChargingLifecycle
+from csms.charging.meter_values import MeterValues
 from csms.charging.service import SessionService
 from csms.clock import Clock
 from csms.settings import Settings
@@ -46,7 +48,9 @@ def build_services(
     batcher: SampleBatcher | None = None,
 ) -> Services:
     """Wire the capabilities; ``uow`` satisfies every capability's unit-of-work Protocol."""
-    policy = AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
+    rule = Authorizer(
+        clock, AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
+    )
     admission = None
     if settings.boot_accept_per_s:
         admission = BootAdmission(settings.boot_accept_per_s, clock)
@@ -59,19 +63,21 @@ def build_services(
             uow,
             clock,
             heartbeat_interval_s=settings.heartbeat_interval_s,
-            policy=policy,
+            rule=rule,
             admission=admission,
             heartbeat_jitter=settings.heartbeat_jitter,
         ),
         security=StationSecurity(
             uow, auto_register=settings.auto_register_stations, throttle=throttle
         ),
-        sessions=SessionService(uow, clock, catalog, policy, batcher),
+        sessions=SessionService(
+            ChargingLifecycle(uow, clock, catalog, rule), MeterValues(uow, batcher)
+        ),
         local_lists=local_lists,
         admin=AdminService(uow, local_lists),
         visitors=VisitorService(
             uow, clock, password_ttl=timedelta(seconds=settings.visitor_password_ttl_s)
         ),
-        app_sessions=AppSessionService(uow, clock, gateway, policy),
+        app_sessions=AppSessionService(uow, clock, gateway, rule),
         statements=StatementService(uow, catalog),
     )

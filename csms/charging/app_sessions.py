@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from csms.authorization.models import TokenKind, TokenStatus
-from csms.authorization.rule import AuthorizationPolicy, authorize, make_token, normalise_token
+from csms.authorization.rule import Authorizer, make_token, normalise_token
 from csms.charging.models import SessionState
 from csms.charging.ports import ChargingUnitOfWork, RemoteStartRequest
 from csms.clock import Clock
@@ -32,12 +32,12 @@ class AppSessionService:
         uow: UnitOfWorkProvider[ChargingUnitOfWork],
         clock: Clock,
         gateway: StationGateway,
-        policy: AuthorizationPolicy | None = None,
+        rule: Authorizer,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._gateway = gateway
-        self._policy = policy or AuthorizationPolicy()
+        self._rule = rule
 
     async def start(
         self, account_id: str, station_id: str, evse_id: int
@@ -48,15 +48,7 @@ class AppSessionService:
             record = await uow.tokens.get(token.value)
             if record is None or record.account_id != account_id:
                 raise NotFound(f"no account {account_id!r}")
-            result = await authorize(
-                uow,
-                station_id,
-                evse_id,
-                token,
-                self._clock.now(),
-                purpose="member",
-                policy=self._policy,
-            )
+            result = await self._rule(uow, station_id, evse_id, token, "member")
             if not result.accepted:
                 return AppStartRefused(result.status)
             remote_start_id = await uow.remote_starts.add(

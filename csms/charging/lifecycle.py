@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Final
 
 from csms.authorization.models import AuthorizationResult
-from csms.authorization.rule import AuthorizationPolicy, Purpose, authorize, mask_token
+from csms.authorization.rule import Authorizer, Purpose, mask_token
 from csms.charging import sessions
 from csms.charging.commands import (
     RecordTransactionEvent,
@@ -58,12 +58,12 @@ class ChargingLifecycle:
         uow: UnitOfWorkProvider[ChargingUnitOfWork],
         clock: Clock,
         catalog: TariffCatalog,
-        policy: AuthorizationPolicy | None = None,
+        rule: Authorizer,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._settlement = Settlement(catalog)
-        self._policy = policy or AuthorizationPolicy()
+        self._rule = rule
 
     async def record(self, event: RecordTransactionEvent) -> TransactionEventRecorded:
         """Apply one event of a transaction, exactly once."""
@@ -213,15 +213,7 @@ class ChargingLifecycle:
     ) -> AuthorizationResult | None:
         if event.id_token is None:
             return None
-        return await authorize(
-            uow,
-            event.station_id,
-            event.evse_id,
-            event.id_token,
-            self._clock.now(),
-            purpose=purpose,
-            policy=self._policy,
-        )
+        return await self._rule(uow, event.station_id, event.evse_id, event.id_token, purpose)
 
     async def _keep_unmatched(
         self, uow: ChargingUnitOfWork, event: RecordTransactionEvent, transaction_id: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from csms.authorization.rule import AuthorizationPolicy
 from csms.charging.commands import (
     RecordMeterValues,
     RecordTransactionEvent,
@@ -10,26 +9,14 @@ from csms.charging.commands import (
 )
 from csms.charging.lifecycle import ChargingLifecycle
 from csms.charging.meter_values import MeterValues
-from csms.charging.ports import ChargingUnitOfWork
-from csms.clock import Clock
-from csms.ports import UnitOfWorkProvider
-from csms.settlement.ports import SampleBatcher
-from csms.settlement.tariffs import TariffCatalog
 
 
 class SessionService:
     """One entry for the adapters: transaction events and meter values, both versions."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkProvider[ChargingUnitOfWork],
-        clock: Clock,
-        catalog: TariffCatalog,
-        policy: AuthorizationPolicy | None = None,
-        batcher: SampleBatcher | None = None,
-    ) -> None:
-        self.lifecycle = ChargingLifecycle(uow, clock, catalog, policy)
-        self._meter_values = MeterValues(uow, batcher)
+    def __init__(self, lifecycle: ChargingLifecycle, meter_values: MeterValues) -> None:
+        self.lifecycle = lifecycle
+        self._meter_values = meter_values
 
     async def record_transaction_event(
         self, event: RecordTransactionEvent

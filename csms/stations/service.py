@@ -11,7 +11,7 @@ import random
 
 from csms import events
 from csms.authorization.models import AuthorizationResult, IdToken
-from csms.authorization.rule import AuthorizationPolicy, authorize
+from csms.authorization.rule import Authorizer
 from csms.clock import Clock
 from csms.ports import UnitOfWorkProvider
 from csms.stations.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
@@ -59,14 +59,14 @@ class StationService:
         clock: Clock,
         *,
         heartbeat_interval_s: int,
-        policy: AuthorizationPolicy | None = None,
+        rule: Authorizer,
         admission: BootAdmission | None = None,
         heartbeat_jitter: float = 0.0,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._heartbeat_interval_s = heartbeat_interval_s
-        self._policy = policy or AuthorizationPolicy()
+        self._rule = rule
         self._admission = admission
         self._heartbeat_jitter = heartbeat_jitter
 
@@ -135,12 +135,4 @@ class StationService:
     async def authorize(self, station_id: str, token: IdToken) -> AuthorizationResult:
         """1.6 Authorize / 2.0.1 Authorize (no EVSE in either): the one core rule."""
         async with self._uow(atomic=False) as uow:
-            return await authorize(
-                uow,
-                station_id,
-                None,
-                token,
-                self._clock.now(),
-                purpose="authorize",
-                policy=self._policy,
-            )
+            return await self._rule(uow, station_id, None, token, "authorize")
