@@ -38,6 +38,23 @@ class Services:
     statements: StatementService
 
 
+def _station_service(
+    settings: Settings, uow: Any, clock: Clock, rule: Authorizer
+) -> StationService:
+    """Boot, heartbeat, status and Authorize; boots admitted at a rate when one is set."""
+    admission = None
+    if settings.boot_accept_per_s:
+        admission = BootAdmission(settings.boot_accept_per_s, clock)
+    return StationService(
+        uow,
+        clock,
+        heartbeat_interval_s=settings.heartbeat_interval_s,
+        rule=rule,
+        admission=admission,
+        heartbeat_jitter=settings.heartbeat_jitter,
+    )
+
+
 def build_services(
     settings: Settings,
     uow: Any,
@@ -51,22 +68,12 @@ def build_services(
     rule = Authorizer(
         clock, AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
     )
-    admission = None
-    if settings.boot_accept_per_s:
-        admission = BootAdmission(settings.boot_accept_per_s, clock)
     throttle = FailureThrottle(
         settings.handshake_failure_limit, settings.handshake_failure_window_s
     )
     local_lists = LocalListService(uow, clock, gateway, concurrency=settings.on_connect_concurrency)
     return Services(
-        stations=StationService(
-            uow,
-            clock,
-            heartbeat_interval_s=settings.heartbeat_interval_s,
-            rule=rule,
-            admission=admission,
-            heartbeat_jitter=settings.heartbeat_jitter,
-        ),
+        stations=_station_service(settings, uow, clock, rule),
         security=StationSecurity(
             uow, auto_register=settings.auto_register_stations, throttle=throttle
         ),
