@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from csms.authorization.models import AccountStatus
-from csms.cli.common import Admin, Subcommands, actions, aware, run_admin
+from csms.cli.common import Admin, Subcommands, actions, admin_command, aware
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -22,11 +22,8 @@ def add_parser(commands: Subcommands) -> None:
     add_account.add_argument("--group", help="group id (memberships, special prices)")
 
 
-def run(args: argparse.Namespace) -> int:
-    return run_admin(args, _add)
-
-
-async def _add(args: argparse.Namespace, admin: Admin) -> None:
+@admin_command
+async def run(args: argparse.Namespace, admin: Admin) -> None:
     token = await admin.service.set_account(
         args.account_id,
         args.operator,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -81,6 +82,11 @@ def run_admin(args: argparse.Namespace, action: AdminAction) -> int:
         return 0
 
     return run_with_settings(args, on_database)
+
+
+def admin_command(action: AdminAction) -> Callable[[argparse.Namespace], int]:
+    """Make ``action`` a noun's ``run``: it runs on the database of the settings."""
+    return functools.partial(run_admin, action=action)
 
 
 def print_json(value: Any) -> None:

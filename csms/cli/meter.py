@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from csms.cli.common import Admin, Subcommands, actions, print_json, run_admin
+from csms.cli.common import Admin, Subcommands, actions, admin_command, print_json
 from csms.settlement.models import MeterRecord
 from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
 
@@ -35,11 +35,8 @@ def add_parser(commands: Subcommands) -> None:
     meter.add_parser("list", help="list billing meters")
 
 
-def run(args: argparse.Namespace) -> int:
-    return run_admin(args, _meter)
-
-
-async def _meter(args: argparse.Namespace, admin: Admin) -> None:
+@admin_command
+async def run(args: argparse.Namespace, admin: Admin) -> None:
     if args.action == "add":
         await admin.service.set_meter(_from_flags(args))
         print(f"meter {args.serial} saved")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from csms.cli.common import Admin, Subcommands, actions, run_admin
+from csms.cli.common import Admin, Subcommands, actions, admin_command
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -14,10 +14,7 @@ def add_parser(commands: Subcommands) -> None:
     add_operator.add_argument("name")
 
 
-def run(args: argparse.Namespace) -> int:
-    return run_admin(args, _add)
-
-
-async def _add(args: argparse.Namespace, admin: Admin) -> None:
+@admin_command
+async def run(args: argparse.Namespace, admin: Admin) -> None:
     await admin.service.add_operator(args.operator_id, args.name)
     print(f"operator {args.operator_id} saved")

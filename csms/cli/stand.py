@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from csms.authorization.models import Stand
-from csms.cli.common import Admin, Subcommands, actions, run_admin
+from csms.cli.common import Admin, Subcommands, actions, admin_command
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -20,11 +20,8 @@ def add_parser(commands: Subcommands) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    return run_admin(args, _add)
-
-
-async def _add(args: argparse.Namespace, admin: Admin) -> None:
+@admin_command
+async def run(args: argparse.Namespace, admin: Admin) -> None:
     await admin.service.add_stand(
         Stand(args.stand_id, args.station_id, args.evse_id, args.label, args.passwords)
     )

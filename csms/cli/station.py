@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from csms.cli.common import Admin, Subcommands, actions, print_json, run_admin
+from csms.cli.common import Admin, Subcommands, actions, admin_command, print_json
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -30,11 +30,8 @@ def add_parser(commands: Subcommands) -> None:
     owner.add_argument("operator_id")
 
 
-def run(args: argparse.Namespace) -> int:
-    return run_admin(args, _station)
-
-
-async def _station(args: argparse.Namespace, admin: Admin) -> None:
+@admin_command
+async def run(args: argparse.Namespace, admin: Admin) -> None:
     if args.action == "add":
         added = await admin.service.add_station(
             args.station_id, args.password, profile=args.profile, hex_key=args.password_hex

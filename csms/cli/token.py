@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from csms.authorization.models import TokenStatus
-from csms.cli.common import Admin, Subcommands, actions, aware, print_json, run_admin
+from csms.cli.common import Admin, Subcommands, actions, admin_command, aware, print_json
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -23,11 +23,8 @@ def add_parser(commands: Subcommands) -> None:
     token.add_parser("list", help="list id tokens")
 
 
-def run(args: argparse.Namespace) -> int:
-    return run_admin(args, _token)
-
-
-async def _token(args: argparse.Namespace, admin: Admin) -> None:
+@admin_command
+async def run(args: argparse.Namespace, admin: Admin) -> None:
     if args.action == "add":
         value = await admin.service.set_token(
             args.id_token,
