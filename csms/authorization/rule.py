@@ -74,6 +74,8 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
+# A plain frozen dataclass, not ``records.frozen``: linters then know the default
+# ``AuthorizationPolicy()`` arguments below to be immutable.
 @dataclass(frozen=True, slots=True)
 class AuthorizationPolicy:
     """Operator settings of the rule. ``inactive_after_months``: seed 002 (4 months)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -23,6 +22,7 @@ from csms.authorization.rule import password_hash
 from csms.clock import Clock
 from csms.errors import Conflict, InvalidInput, NotFound
 from csms.ports import UnitOfWorkProvider
+from csms.records import frozen
 
 TOUCH_WINDOW: Final = timedelta(seconds=60)  # seed 000: 60秒以内にタッチ
 _CARD_NUMBER: Final = re.compile(r"(?:\d[ -]?){13,19}")
@@ -30,7 +30,7 @@ _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_DIGITS: Final = 6
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class VisitRegistered:
     visitor_id: uuid.UUID
     stand_id: str

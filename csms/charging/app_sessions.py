@@ -8,7 +8,6 @@ then starts is linked to the request and so records that it was started remotely
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.authorization.rule import Authorizer, make_token, normalise_token
@@ -17,11 +16,12 @@ from csms.charging.ports import ChargingUnitOfWork, RemoteStartRequest
 from csms.clock import Clock
 from csms.errors import Conflict, NotFound
 from csms.ports import UnitOfWorkProvider
+from csms.records import frozen
 from csms.station_commands.commands import CommandResult, RemoteStart, RemoteStop
 from csms.station_commands.ports import StationGateway
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AppStartRefused:
     status: TokenStatus
 
