@@ -6,9 +6,9 @@ from typing import Any
 
 from ocpp.v16 import call
 
-from simulators.client import Answer, CallHandler
+from simulators.client import Answer
 from simulators.state import Transaction, iso
-from simulators.wire import Wire
+from simulators.wire import Wire, answers
 
 ENERGY = "Energy.Active.Import.Register"
 
@@ -24,21 +24,6 @@ class V16(Wire):
     def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
         """A local list entry as (card, status); no idTagInfo means remove the card."""
         return entry["idTag"], (entry.get("idTagInfo") or {}).get("status")
-
-    def handlers(self) -> dict[str, CallHandler]:
-        """The Calls a 1.6 Central System sends that the station answers (1.6 §5)."""
-        return {
-            "ChangeAvailability": self.on_change_availability,
-            "ChangeConfiguration": self.on_change_configuration,
-            "GetConfiguration": self.on_get_configuration,
-            "GetLocalListVersion": self.on_get_local_list_version,
-            "RemoteStartTransaction": self.on_remote_start_transaction,
-            "RemoteStopTransaction": self.stop_remotely,
-            "Reset": self.on_reset,
-            "SendLocalList": self.on_send_local_list,
-            "TriggerMessage": self.on_trigger_message,
-            "UnlockConnector": self.on_unlock_connector,
-        }
 
     async def boot(self) -> dict[str, Any]:
         """BootNotification (1.6 §4.2)."""
@@ -146,6 +131,7 @@ class V16(Wire):
             ],
         }
 
+    @answers("GetConfiguration")
     async def on_get_configuration(self, payload: dict[str, Any]) -> dict[str, Any]:
         """GetConfiguration (1.6 §5.8): the asked keys (all without ``key``), unknown apart."""
         configuration = self.state.configuration
@@ -161,13 +147,20 @@ class V16(Wire):
             answer["unknownKey"] = unknown
         return await self.reply(answer)
 
+    @answers("ChangeConfiguration")
     async def on_change_configuration(self, payload: dict[str, Any]) -> dict[str, Any]:
         """ChangeConfiguration (1.6 §5.3): any key is accepted and kept."""
         self.state.configuration[payload["key"]] = payload["value"]
         return await self.reply({"status": "Accepted"})
 
+    @answers("RemoteStartTransaction")
     async def on_remote_start_transaction(self, payload: dict[str, Any]) -> Answer:
         """RemoteStartTransaction (1.6 §5.11): accepted, then StartTransaction."""
         return self.start_remotely(
             payload.get("connectorId", 1), payload["idTag"], "ISO14443", None
         )
+
+    @answers("RemoteStopTransaction")
+    async def on_remote_stop_transaction(self, payload: dict[str, Any]) -> Answer:
+        """RemoteStopTransaction (1.6 §5.12): accepted for an open session, which then ends."""
+        return await self.stop_remotely(payload)

@@ -11,9 +11,9 @@ from typing import Any
 
 from ocpp.v201 import call
 
-from simulators.client import Answer, CallHandler
+from simulators.client import Answer
 from simulators.state import Transaction, iso
-from simulators.wire import Wire
+from simulators.wire import Wire, answers
 
 # 2.0.1 folds 1.6's Preparing, Charging and Finishing into one connector status (G01)
 CONNECTOR_STATUS = {"Preparing": "Occupied", "Charging": "Occupied", "Finishing": "Occupied"}
@@ -30,21 +30,6 @@ class V201(Wire):
     def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
         """A local list entry as (card, status); no idTokenInfo means remove the card."""
         return entry["idToken"]["idToken"], (entry.get("idTokenInfo") or {}).get("status")
-
-    def handlers(self) -> dict[str, CallHandler]:
-        """The Calls a 2.0.1 CSMS sends that the station answers."""
-        return {
-            "ChangeAvailability": self.on_change_availability,
-            "GetLocalListVersion": self.on_get_local_list_version,
-            "GetVariables": self.on_get_variables,
-            "RequestStartTransaction": self.on_request_start_transaction,
-            "RequestStopTransaction": self.stop_remotely,
-            "Reset": self.on_reset,
-            "SendLocalList": self.on_send_local_list,
-            "SetVariables": self.on_set_variables,
-            "TriggerMessage": self.on_trigger_message,
-            "UnlockConnector": self.on_unlock_connector,
-        }
 
     async def boot(self) -> dict[str, Any]:
         """BootNotification after power-up (B01)."""
@@ -157,6 +142,7 @@ class V201(Wire):
             sampled["signed_meter_value"] = dcbm.signed_meter_value(signed)
         return {"timestamp": iso(self.state.clock.now()), "sampled_value": [sampled]}
 
+    @answers("GetVariables")
     async def on_get_variables(self, payload: dict[str, Any]) -> dict[str, Any]:
         """GetVariables (B06): a variable is known if it is in the configuration."""
         results = []
@@ -173,6 +159,7 @@ class V201(Wire):
             results.append(result)
         return await self.reply({"getVariableResult": results})
 
+    @answers("SetVariables")
     async def on_set_variables(self, payload: dict[str, Any]) -> dict[str, Any]:
         """SetVariables (B05): every variable is accepted and kept."""
         results = []
@@ -187,9 +174,15 @@ class V201(Wire):
             )
         return await self.reply({"setVariableResult": results})
 
+    @answers("RequestStartTransaction")
     async def on_request_start_transaction(self, payload: dict[str, Any]) -> Answer:
         """RequestStartTransaction (F01/F02): accepted, then TransactionEvent Started."""
         token = payload["idToken"]
         return self.start_remotely(
             payload.get("evseId", 1), token["idToken"], token["type"], payload["remoteStartId"]
         )
+
+    @answers("RequestStopTransaction")
+    async def on_request_stop_transaction(self, payload: dict[str, Any]) -> Answer:
+        """RequestStopTransaction (F03): accepted for an open session, which then ends."""
+        return await self.stop_remotely(payload)

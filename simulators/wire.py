@@ -1,17 +1,42 @@
 """What the 1.6 and 2.0.1 wire classes share: the socket, answer timing, remote start/stop.
 
 Each version's class has one method per message the station sends and one ``on_<action>``
-per central-system Call it answers, listed in its ``handlers()`` table (action -> method).
+per central-system Call it answers, marked ``@answers(action)``; the Calls both versions
+share are answered here.
 """
 
 from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from simulators.client import Answer, CallHandler, OcppClient
 from simulators.state import StationState, Transaction
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+_ANSWERS: Final = "_answers_call"
+
+
+def answers(action: str) -> Callable[[Method], Method]:
+    """Mark a wire method as the station's answer to the central system's Call ``action``."""
+
+    def mark(method: Method) -> Method:
+        setattr(method, _ANSWERS, action)
+        return method
+
+    return mark
+
+
+def acknowledges(action: str, status: str) -> Callable[[Wire, dict[str, Any]], Any]:
+    """A Call the station only acknowledges: ``{"status": status}``, after its reaction time."""
+
+    @answers(action)
+    async def acknowledge(self: Wire, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.reply({"status": status})
+
+    return acknowledge
 
 
 class Wire(ABC):
@@ -41,9 +66,14 @@ class Wire(ABC):
     def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
         """A local list entry as (token, status); a status of None removes the token."""
 
-    @abstractmethod
     def handlers(self) -> dict[str, CallHandler]:
-        """The central system's Calls this version answers: action -> method."""
+        """The central system's Calls this version answers: action -> its ``@answers`` method."""
+        table = {}
+        for name in dir(type(self)):
+            action = getattr(getattr(type(self), name), _ANSWERS, None)
+            if action is not None:
+                table[action] = getattr(self, name)
+        return table
 
     @abstractmethod
     async def boot(self) -> dict[str, Any]:
@@ -102,6 +132,7 @@ class Wire(ABC):
 
         return {"status": "Accepted"}, end
 
+    @answers("SendLocalList")
     async def on_send_local_list(self, payload: dict[str, Any]) -> dict[str, Any]:
         """SendLocalList (1.6 §5.15, 2.0.1 D01): a full list or differential changes."""
         changes = [self.local_list_entry(e) for e in payload.get("localAuthorizationList", [])]
@@ -110,22 +141,14 @@ class Wire(ABC):
         self.state.update_local_list(full=full, changes=changes, version=version)
         return await self.reply({"status": "Accepted"})
 
+    @answers("GetLocalListVersion")
     async def on_get_local_list_version(self, payload: dict[str, Any]) -> dict[str, Any]:
         """GetLocalListVersion (1.6 §5.10, 2.0.1 D02)."""
         return await self.reply({self.list_version_key: self.state.local_list_version})
 
-    async def on_reset(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Reset: accepted (the simulator does not reboot)."""
-        return await self.reply({"status": "Accepted"})
-
-    async def on_trigger_message(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """TriggerMessage: accepted (nothing is sent in return)."""
-        return await self.reply({"status": "Accepted"})
-
-    async def on_change_availability(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """ChangeAvailability: accepted."""
-        return await self.reply({"status": "Accepted"})
-
-    async def on_unlock_connector(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """UnlockConnector: unlocked."""
-        return await self.reply({"status": "Unlocked"})
+    # Calls only acknowledged: the simulator does not reboot, send what is triggered,
+    # change its availability or hold a lock
+    on_reset = acknowledges("Reset", "Accepted")
+    on_trigger_message = acknowledges("TriggerMessage", "Accepted")
+    on_change_availability = acknowledges("ChangeAvailability", "Accepted")
+    on_unlock_connector = acknowledges("UnlockConnector", "Unlocked")
