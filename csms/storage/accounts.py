@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Final
 
 from csms.authorization.models import AccountRecord, AccountStatus
-from csms.storage.base import Columns, Repository
+from csms.storage.base import Columns, KeyedRepository, Query, set_column
 
 ACCOUNT: Final = Columns(
     AccountRecord,
@@ -14,21 +14,14 @@ ACCOUNT: Final = Columns(
     status=AccountStatus,
 )
 
-SELECT_ACCOUNT: Final = f"""
-SELECT {ACCOUNT.sql}
-FROM accounts
-WHERE account_id = $1"""  # noqa: S608 (a constant column list)
-UPSERT_ACCOUNT: Final = """
-INSERT INTO accounts (account_id, operator_id, name, email, status, expires_at, group_id,
-                      last_used_at, created_at)
+SELECT_ACCOUNT: Final = Query(ACCOUNT, "FROM accounts", "WHERE account_id = $1")
+UPSERT_ACCOUNT: Final = f"""
+INSERT INTO accounts ({ACCOUNT.sql})
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))
 ON CONFLICT (account_id) DO UPDATE
 SET name = excluded.name, email = excluded.email, status = excluded.status,
-    expires_at = excluded.expires_at, group_id = excluded.group_id"""
-TOUCH_ACCOUNT: Final = """
-UPDATE accounts
-SET last_used_at = $2
-WHERE account_id = $1"""
+    expires_at = excluded.expires_at, group_id = excluded.group_id"""  # noqa: S608 (a constant column list)
+TOUCH_ACCOUNT: Final = set_column("accounts", "last_used_at", "account_id")
 DEACTIVATE_ACCOUNT: Final = """
 UPDATE accounts
 SET status = 'deactivated'
@@ -39,25 +32,12 @@ VALUES ($1, $2)
 ON CONFLICT (operator_id) DO UPDATE SET name = excluded.name"""
 
 
-class PostgresAccountRepository(Repository):
+class PostgresAccountRepository(KeyedRepository[AccountRecord]):
     __slots__ = ()
-
-    async def get(self, account_id: str) -> AccountRecord | None:
-        return ACCOUNT.one(await self._conn.fetchrow(SELECT_ACCOUNT, account_id))
+    by_key = SELECT_ACCOUNT
 
     async def upsert(self, account: AccountRecord) -> None:
-        await self._conn.execute(
-            UPSERT_ACCOUNT,
-            account.account_id,
-            account.operator_id,
-            account.name,
-            account.email,
-            account.status.value,
-            account.expires_at,
-            account.group_id,
-            account.last_used_at,
-            account.created_at,
-        )
+        await self._conn.execute(UPSERT_ACCOUNT, *ACCOUNT.values(account))
 
     async def touch(self, account_id: str, at: datetime) -> None:
         await self._conn.execute(TOUCH_ACCOUNT, account_id, at)

@@ -3,7 +3,9 @@
 A ``Columns`` is declared once per model: its text goes into the SELECT statements and the
 same list maps a row back to the model (style.md §7), so the two can never drift apart. A
 ``Fields`` is the write side alone: the columns a statement writes and, in the same order,
-its parameters taken from a model or a port's parameter object.
+its parameters taken from a model or a port's parameter object. A ``Query`` is a SELECT of
+a ``Columns`` with its mapping; ``KeyedRepository`` (``get`` by key) and
+``SessionRecordRepository`` (``of_session``) give the read every such repository has.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import asyncpg
 
@@ -27,6 +30,15 @@ class Repository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
+    async def _inserted(self, insert: str, *args: Any) -> bool:
+        """Run an ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: False when it kept nothing."""
+        return await self._conn.fetchval(insert, *args) is not None
+
+
+def set_column(table: str, column: str, key: str) -> str:
+    """``UPDATE table SET column = $2 WHERE key = $1``: one value of one row, by its key."""
+    return f"UPDATE {table}\nSET {column} = $2\nWHERE {key} = $1"
+
 
 def optional(convert: Callable[[Any], E]) -> Callable[[Any], E | None]:
     """A converter for a nullable column: an empty value reads as None."""
@@ -37,16 +49,23 @@ class Fields(Generic[T]):
     """Fields of a model that a statement writes, e.g. ``Fields(SeqNoEntry, "station_id, ...")``.
 
     ``sql`` is the list (for an INSERT's columns); ``values(model)`` gives the fields in that
-    order (the statement's parameters).
+    order (the statement's parameters). ``convert`` turns a field's value into the column's
+    (statement lines into their JSON, ...). Like the row mapper, ``values`` is generated.
     """
 
-    def __init__(self, model: type[T], names: str) -> None:
+    def __init__(self, model: type[T], names: str, **convert: Callable[[Any], Any]) -> None:
         self.names = tuple(name.strip() for name in names.split(","))
-        unknown = set(self.names) - {field.name for field in dataclasses.fields(model)}  # type: ignore[arg-type]
-        if unknown or len(self.names) < 2:  # attrgetter of one name gives no tuple
+        known = {field.name for field in dataclasses.fields(model)}  # type: ignore[arg-type]
+        if not known.issuperset(self.names) or not set(self.names).issuperset(convert):
             raise ValueError(f"bad field list {names!r} of {model.__name__}")
         self.sql = ", ".join(self.names)
-        self.values: Callable[[T], tuple[Any, ...]] = operator.attrgetter(*self.names)
+        items = "".join(
+            f"convert_{name}(model.{name}), " if name in convert else f"model.{name}, "
+            for name in self.names
+        )
+        namespace: dict[str, Any] = {f"convert_{n}": c for n, c in convert.items()}
+        exec(f"def values(model):\n    return ({items})\n", namespace)  # noqa: S102 (field names checked above)
+        self.values: Callable[[T], tuple[Any, ...]] = namespace["values"]
 
 
 class Columns(Generic[T]):
@@ -104,3 +123,46 @@ class Columns(Generic[T]):
 
     def __call__(self, row: Any) -> T:
         return self._map(row)
+
+
+class Query(Generic[T]):
+    """A SELECT of one model's columns and the mapping of its rows back to the model.
+
+    ``Query(STAND, "FROM stands", "WHERE stand_id = $1")``: ``sql`` is the statement, one
+    clause per line; ``one`` and ``many`` run it on a connection.
+    """
+
+    def __init__(self, columns: Columns[T], *clauses: str) -> None:
+        self.columns = columns
+        self.clauses = clauses
+        self.sql = "\n".join((f"SELECT {columns.sql}", *clauses))
+
+    def then(self, *clauses: str) -> Query[T]:
+        """The same query with more clauses (``FOR UPDATE``, ...)."""
+        return Query(self.columns, *self.clauses, *clauses)
+
+    async def one(self, conn: asyncpg.Connection, *args: Any) -> T | None:
+        return self.columns.one(await conn.fetchrow(self.sql, *args))
+
+    async def many(self, conn: asyncpg.Connection, *args: Any) -> list[T]:
+        return self.columns.many(await conn.fetch(self.sql, *args))
+
+
+class KeyedRepository(Repository, Generic[T]):
+    """An aggregate read whole by its key: ``get(key)`` runs the subclass's ``by_key``."""
+
+    __slots__ = ()
+    by_key: Query[T]
+
+    async def get(self, key: Any) -> T | None:
+        return await self.by_key.one(self._conn, key)
+
+
+class SessionRecordRepository(Repository, Generic[T]):
+    """Records kept with a session: ``of_session`` runs the subclass's ``by_session``."""
+
+    __slots__ = ()
+    by_session: Query[T]
+
+    async def of_session(self, session_id: UUID) -> list[T]:
+        return await self.by_session.many(self._conn, session_id)

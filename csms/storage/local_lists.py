@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Final
 
 from csms.authorization.models import TokenRecord
-from csms.storage.base import Repository
+from csms.storage.base import Query, Repository, set_column
 from csms.storage.tokens import TOKEN
 
 BUMP_LIST_VERSION: Final = """
@@ -23,11 +23,12 @@ INSERT_LIST_CHANGE: Final = """
 INSERT INTO local_list_changes (operator_id, version, id_token)
 VALUES ($1, $2, $3)
 ON CONFLICT DO NOTHING"""
-SELECT_VALID_TOKENS_OF_OPERATOR: Final = f"""
-SELECT {TOKEN.sql}
-FROM id_tokens
-WHERE operator_id = $1 AND status = 'Accepted' AND (expires_at IS NULL OR expires_at > $2)
-ORDER BY id_token"""  # noqa: S608 (a constant column list)
+SELECT_VALID_TOKENS_OF_OPERATOR: Final = Query(
+    TOKEN,
+    "FROM id_tokens",
+    "WHERE operator_id = $1 AND status = 'Accepted' AND (expires_at IS NULL OR expires_at > $2)",
+    "ORDER BY id_token",
+)
 # Each card changed since the version; its columns are NULL when it no longer exists.
 SELECT_TOKENS_CHANGED_SINCE: Final = f"""
 SELECT c.id_token AS listed_token, {TOKEN.select("t")}
@@ -40,19 +41,13 @@ SELECT_STATION_OPERATOR: Final = """
 SELECT operator_id
 FROM stations
 WHERE station_id = $1"""
-UPDATE_STATION_OPERATOR: Final = """
-UPDATE stations
-SET operator_id = $2
-WHERE station_id = $1"""
+UPDATE_STATION_OPERATOR: Final = set_column("stations", "operator_id", "station_id")
 SELECT_STATIONS_OF_OPERATOR: Final = """
 SELECT station_id, local_list_version
 FROM stations
 WHERE operator_id = $1
 ORDER BY station_id"""
-UPDATE_STATION_LIST_VERSION: Final = """
-UPDATE stations
-SET local_list_version = $2
-WHERE station_id = $1"""
+UPDATE_STATION_LIST_VERSION: Final = set_column("stations", "local_list_version", "station_id")
 
 
 class PostgresLocalListRepository(Repository):
@@ -70,7 +65,7 @@ class PostgresLocalListRepository(Repository):
         return value
 
     async def valid_tokens(self, operator_id: str, now: datetime) -> list[TokenRecord]:
-        return TOKEN.many(await self._conn.fetch(SELECT_VALID_TOKENS_OF_OPERATOR, operator_id, now))
+        return await SELECT_VALID_TOKENS_OF_OPERATOR.many(self._conn, operator_id, now)
 
     async def changed_since(
         self, operator_id: str, version: int

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Final
 
 from csms.settlement.models import MeterRecord
-from csms.storage.base import Columns, Repository
+from csms.storage.base import Columns, KeyedRepository, Query
 
 METER: Final = Columns(
     MeterRecord,
@@ -25,29 +25,23 @@ SET maker = excluded.maker, model = excluded.model, year = excluded.year,
     station_id = excluded.station_id, evse_id = excluded.evse_id, site = excluded.site,
     location_note = excluded.location_note, signs_ocmf = excluded.signs_ocmf,
     valid_from = excluded.valid_from, valid_to = excluded.valid_to"""  # noqa: S608 (a constant column list)
-SELECT_METER: Final = f"""
-SELECT {METER.sql}
-FROM meters
-WHERE serial = $1"""  # noqa: S608 (a constant column list)
-SELECT_METER_FOR_CONNECTOR: Final = f"""
-SELECT {METER.sql}
-FROM meters
-WHERE station_id = $1 AND evse_id = $2
-  AND (valid_from IS NULL OR valid_from <= $3) AND (valid_to IS NULL OR $3 <= valid_to)
-ORDER BY valid_from DESC NULLS LAST
-LIMIT 1"""  # noqa: S608 (a constant column list)
+SELECT_METER: Final = Query(METER, "FROM meters", "WHERE serial = $1")
+SELECT_METER_FOR_CONNECTOR: Final = Query(
+    METER,
+    "FROM meters",
+    "WHERE station_id = $1 AND evse_id = $2",
+    "  AND (valid_from IS NULL OR valid_from <= $3) AND (valid_to IS NULL OR $3 <= valid_to)",
+    "ORDER BY valid_from DESC NULLS LAST",
+    "LIMIT 1",
+)
 
 
-class PostgresMeterRepository(Repository):
+class PostgresMeterRepository(KeyedRepository[MeterRecord]):
     __slots__ = ()
+    by_key = SELECT_METER
 
     async def upsert(self, meter: MeterRecord) -> None:
         await self._conn.execute(UPSERT_METER, *METER.values(meter))
 
-    async def get(self, serial: str) -> MeterRecord | None:
-        return METER.one(await self._conn.fetchrow(SELECT_METER, serial))
-
     async def meter_for(self, station_id: str, evse_id: int, at: datetime) -> MeterRecord | None:
-        return METER.one(
-            await self._conn.fetchrow(SELECT_METER_FOR_CONNECTOR, station_id, evse_id, at)
-        )
+        return await SELECT_METER_FOR_CONNECTOR.one(self._conn, station_id, evse_id, at)

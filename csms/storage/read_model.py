@@ -10,6 +10,7 @@ import asyncpg
 from csms.authorization.models import TokenRecord
 from csms.charging.models import Session, SessionState
 from csms.settlement.models import MeterRecord, Statement
+from csms.storage.base import Query
 from csms.storage.meters import METER, PostgresMeterRepository
 from csms.storage.samples import SELECT_SAMPLES_OF_SESSION
 from csms.storage.sessions import SELECT_SESSION_BY_ID, SESSION
@@ -41,14 +42,8 @@ LEFT JOIN LATERAL (SELECT status, total
 WHERE ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR state = $2)
 ORDER BY started_at DESC
 LIMIT $3"""  # noqa: S608 (a constant column list)
-SELECT_TOKENS: Final = f"""
-SELECT {TOKEN.sql}
-FROM id_tokens
-ORDER BY id_token"""  # noqa: S608 (a constant column list)
-SELECT_METERS: Final = f"""
-SELECT {METER.sql}
-FROM meters
-ORDER BY serial"""  # noqa: S608 (a constant column list)
+SELECT_TOKENS: Final = Query(TOKEN, "FROM id_tokens", "ORDER BY id_token")
+SELECT_METERS: Final = Query(METER, "FROM meters", "ORDER BY serial")
 
 
 def jsonable_session(session: Session) -> dict[str, Any]:
@@ -90,7 +85,7 @@ class PostgresReadModel:
 
     async def station(self, station_id: str) -> dict[str, object] | None:
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(SELECT_STATION, station_id)
+            row = await conn.fetchrow(SELECT_STATION.sql, station_id)
             if row is None:
                 return None
             result = dict(row)
@@ -117,11 +112,11 @@ class PostgresReadModel:
 
     async def session(self, session_id: UUID) -> dict[str, object] | None:
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(SELECT_SESSION_BY_ID, session_id)
-            if row is None:
+            session = await SELECT_SESSION_BY_ID.one(conn, session_id)
+            if session is None:
                 return None
-            samples = await conn.fetch(SELECT_SAMPLES_OF_SESSION, session_id)
-        result = jsonable_session(SESSION(row))
+            samples = await conn.fetch(SELECT_SAMPLES_OF_SESSION.sql, session_id)
+        result = jsonable_session(session)
         result["samples"] = [dict(r) for r in samples]
         return result
 
@@ -132,10 +127,9 @@ class PostgresReadModel:
     async def signed_data(self, session_id: UUID) -> dict[str, object] | None:
         """The raw signed records of a session and its meter's key, for independent checks."""
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(SELECT_SESSION_BY_ID, session_id)
-            if row is None:
+            session = await SELECT_SESSION_BY_ID.one(conn, session_id)
+            if session is None:
                 return None
-            session = SESSION(row)
             records = await PostgresSignedRecordRepository(conn).of_session(session_id)
             meter = None
             if session.evse_id is not None:  # no connector named: no meter measured it
@@ -160,8 +154,8 @@ class PostgresReadModel:
 
     async def list_meters(self) -> list[MeterRecord]:
         async with self._pool.acquire() as conn:
-            return [METER(row) for row in await conn.fetch(SELECT_METERS)]
+            return await SELECT_METERS.many(conn)
 
     async def list_tokens(self) -> list[TokenRecord]:
         async with self._pool.acquire() as conn:
-            return [TOKEN(row) for row in await conn.fetch(SELECT_TOKENS)]
+            return await SELECT_TOKENS.many(conn)

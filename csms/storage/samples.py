@@ -7,7 +7,7 @@ from uuid import UUID
 
 from csms.settlement.models import MeterSample
 from csms.settlement.ports import SampleBatch
-from csms.storage.base import Columns, Repository
+from csms.storage.base import Columns, Query, SessionRecordRepository
 
 # A plain (unsigned) sample is just its reading columns (sample_batcher.py writes those).
 _READING_NAMES: Final = "sampled_at, measurand, value, unit, multiplier, phase, context, location"
@@ -20,15 +20,14 @@ INSERT_SAMPLE: Final = f"""
 INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {SAMPLE.sql})
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 ON CONFLICT DO NOTHING"""  # noqa: S608 (a constant column list)
-SELECT_SAMPLES_OF_SESSION: Final = f"""
-SELECT {SAMPLE.sql}
-FROM meter_samples
-WHERE session_id = $1
-ORDER BY sampled_at, sample_id"""  # noqa: S608 (a constant column list)
+SELECT_SAMPLES_OF_SESSION: Final = Query(
+    SAMPLE, "FROM meter_samples", "WHERE session_id = $1", "ORDER BY sampled_at, sample_id"
+)
 
 
-class PostgresSampleRepository(Repository):
+class PostgresSampleRepository(SessionRecordRepository[MeterSample]):
     __slots__ = ()
+    by_session = SELECT_SAMPLES_OF_SESSION
 
     async def add(self, batch: SampleBatch, session_id: UUID | None) -> int:
         if not batch.samples:
@@ -38,6 +37,3 @@ class PostgresSampleRepository(Repository):
             INSERT_SAMPLE, [(*origin, *SAMPLE.values(sample)) for sample in batch.samples]
         )
         return len(batch.samples)
-
-    async def of_session(self, session_id: UUID) -> list[MeterSample]:
-        return SAMPLE.many(await self._conn.fetch(SELECT_SAMPLES_OF_SESSION, session_id))

@@ -8,7 +8,7 @@ from uuid import UUID
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session, SessionState
 from csms.charging.ports import SessionCompletion, SessionProgress
-from csms.storage.base import Columns, Fields, Repository, optional
+from csms.storage.base import Columns, Fields, Query, Repository, optional
 
 SESSION: Final = Columns(
     Session,
@@ -21,25 +21,17 @@ SESSION: Final = Columns(
 )
 
 NEXT_TRANSACTION_ID: Final = "SELECT nextval('transaction_id_seq')::integer"
-SELECT_SESSION_BY_START_KEY: Final = f"""
-SELECT {SESSION.sql}
-FROM sessions
-WHERE station_id = $1 AND start_key = $2"""  # noqa: S608 (a constant column list)
-SELECT_SESSION_BY_TRANSACTION: Final = f"""
-SELECT {SESSION.sql}
-FROM sessions
-WHERE station_id = $1 AND transaction_id = $2"""  # noqa: S608 (a constant column list)
-SELECT_SESSION_BY_TRANSACTION_FOR_UPDATE: Final = SELECT_SESSION_BY_TRANSACTION + "\nFOR UPDATE"
-SELECT_LATEST_SESSION_OF_STATION: Final = f"""
-SELECT {SESSION.sql}
-FROM sessions
-WHERE station_id = $1
-ORDER BY started_at DESC
-LIMIT 1"""  # noqa: S608 (a constant column list)
-SELECT_SESSION_BY_ID: Final = f"""
-SELECT {SESSION.sql}
-FROM sessions
-WHERE session_id = $1"""  # noqa: S608 (a constant column list)
+SELECT_SESSION_BY_START_KEY: Final = Query(
+    SESSION, "FROM sessions", "WHERE station_id = $1 AND start_key = $2"
+)
+SELECT_SESSION_BY_TRANSACTION: Final = Query(
+    SESSION, "FROM sessions", "WHERE station_id = $1 AND transaction_id = $2"
+)
+SELECT_SESSION_BY_TRANSACTION_FOR_UPDATE: Final = SELECT_SESSION_BY_TRANSACTION.then("FOR UPDATE")
+SELECT_LATEST_SESSION_OF_STATION: Final = Query(
+    SESSION, "FROM sessions", "WHERE station_id = $1", "ORDER BY started_at DESC", "LIMIT 1"
+)
+SELECT_SESSION_BY_ID: Final = Query(SESSION, "FROM sessions", "WHERE session_id = $1")
 # An insert writes the start only; complete sets what a stop sets.
 STARTED_SESSION: Final = Fields(
     Session,
@@ -81,15 +73,13 @@ class PostgresSessionRepository(Repository):
         return value
 
     async def by_start_key(self, station_id: str, start_key: str) -> Session | None:
-        return SESSION.one(
-            await self._conn.fetchrow(SELECT_SESSION_BY_START_KEY, station_id, start_key)
-        )
+        return await SELECT_SESSION_BY_START_KEY.one(self._conn, station_id, start_key)
 
     async def by_id(self, session_id: UUID) -> Session | None:
-        return SESSION.one(await self._conn.fetchrow(SELECT_SESSION_BY_ID, session_id))
+        return await SELECT_SESSION_BY_ID.one(self._conn, session_id)
 
     async def latest_of_station(self, station_id: str) -> Session | None:
-        return SESSION.one(await self._conn.fetchrow(SELECT_LATEST_SESSION_OF_STATION, station_id))
+        return await SELECT_LATEST_SESSION_OF_STATION.one(self._conn, station_id)
 
     async def by_transaction(
         self, station_id: str, transaction_id: str, *, for_update: bool = False
@@ -99,7 +89,7 @@ class PostgresSessionRepository(Repository):
             if for_update
             else SELECT_SESSION_BY_TRANSACTION
         )
-        return SESSION.one(await self._conn.fetchrow(query, station_id, transaction_id))
+        return await query.one(self._conn, station_id, transaction_id)
 
     async def insert(self, session: Session, start_key: str | None) -> None:
         await self._conn.execute(INSERT_SESSION, *STARTED_SESSION.values(session), start_key)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from csms.authorization.models import Stand
-from csms.storage.base import Columns, Repository
+from csms.storage.base import Columns, KeyedRepository, Query
 
 STAND: Final = Columns(Stand, "stand_id, station_id, evse_id, label, uses_passwords")
 
-SELECT_STAND: Final = f"""
-SELECT {STAND.sql}
-FROM stands
-WHERE stand_id = $1"""  # noqa: S608 (a constant column list)
+SELECT_STAND: Final = Query(STAND, "FROM stands", "WHERE stand_id = $1")
 UPSERT_STAND: Final = f"""
 INSERT INTO stands ({STAND.sql})
 VALUES ($1, $2, $3, $4, $5)
@@ -21,11 +18,9 @@ SET station_id = excluded.station_id, evse_id = excluded.evse_id, label = exclud
     uses_passwords = excluded.uses_passwords"""  # noqa: S608 (a constant column list)
 
 
-class PostgresStandRepository(Repository):
+class PostgresStandRepository(KeyedRepository[Stand]):
     __slots__ = ()
-
-    async def get(self, stand_id: str) -> Stand | None:
-        return STAND.one(await self._conn.fetchrow(SELECT_STAND, stand_id))
+    by_key = SELECT_STAND
 
     async def add(self, stand: Stand) -> None:
         await self._conn.execute(UPSERT_STAND, *STAND.values(stand))

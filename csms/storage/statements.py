@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, Final
-from uuid import UUID
 
 from csms.settlement.models import Statement, StatementLine, StatementStatus
-from csms.storage.base import Columns, Repository
+from csms.storage.base import Columns, Fields, Query, SessionRecordRepository
 
 
 def line_json(line: StatementLine) -> dict[str, str]:
@@ -43,44 +42,28 @@ STATEMENT: Final = Columns(
     lines=_lines,
 )
 
-INSERT_STATEMENT: Final = """
-INSERT INTO statements (statement_id, session_id, status, corrects, correction_reason,
-                        tariff_id, tariff_version, currency, lines, total, tax_included,
-                        tax_rate_percent, waiver, unpriced_reason, inputs)
+# What an insert writes (``issued_at`` is the database's).
+ISSUED: Final = Fields(
+    Statement,
+    "statement_id, session_id, status, corrects, correction_reason, tariff_id, tariff_version,"
+    " currency, lines, total, tax_included, tax_rate_percent, waiver, unpriced_reason, inputs",
+    lines=lambda lines: [line_json(line) for line in lines],
+)
+
+INSERT_STATEMENT: Final = f"""
+INSERT INTO statements ({ISSUED.sql})
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT DO NOTHING
-RETURNING statement_id"""
-SELECT_STATEMENTS_OF_SESSION: Final = f"""
-SELECT {STATEMENT.sql}
-FROM statements
-WHERE session_id = $1
-ORDER BY issued_at, statement_id"""  # noqa: S608 (a constant column list)
+RETURNING statement_id"""  # noqa: S608 (a constant column list)
+SELECT_STATEMENTS_OF_SESSION: Final = Query(
+    STATEMENT, "FROM statements", "WHERE session_id = $1", "ORDER BY issued_at, statement_id"
+)
 
 
-class PostgresStatementRepository(Repository):
+class PostgresStatementRepository(SessionRecordRepository[Statement]):
     __slots__ = ()
+    by_session = SELECT_STATEMENTS_OF_SESSION
 
     async def add(self, statement: Statement) -> bool:
         """Insert; False when the session already has its original (a replayed stop)."""
-        inserted = await self._conn.fetchval(
-            INSERT_STATEMENT,
-            statement.statement_id,
-            statement.session_id,
-            statement.status.value,
-            statement.corrects,
-            statement.correction_reason,
-            statement.tariff_id,
-            statement.tariff_version,
-            statement.currency,
-            [line_json(line) for line in statement.lines],
-            statement.total,
-            statement.tax_included,
-            statement.tax_rate_percent,
-            statement.waiver,
-            statement.unpriced_reason,
-            statement.inputs,
-        )
-        return inserted is not None
-
-    async def of_session(self, session_id: UUID) -> list[Statement]:
-        return STATEMENT.many(await self._conn.fetch(SELECT_STATEMENTS_OF_SESSION, session_id))
+        return await self._inserted(INSERT_STATEMENT, *ISSUED.values(statement))

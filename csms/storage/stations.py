@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Final
 
 from csms.stations.models import Station
-from csms.storage.base import Columns, Repository
+from csms.storage.base import Columns, Fields, KeyedRepository, Query, set_column
 
 STATION: Final = Columns(
     Station,
@@ -15,10 +15,10 @@ STATION: Final = Columns(
     " security_profile",
 )
 
-SELECT_STATION: Final = f"""
-SELECT {STATION.sql}
-FROM stations
-WHERE station_id = $1"""  # noqa: S608 (a constant column list)
+# The parameters $2 to $6 of UPDATE_BOOT, in order ($7 is the boot time).
+BOOT: Final = Fields(Station, "vendor, model, serial_number, firmware_version, ocpp_version")
+
+SELECT_STATION: Final = Query(STATION, "FROM stations", "WHERE station_id = $1")
 INSERT_STATION: Final = """
 INSERT INTO stations (station_id, password_hash, security_profile)
 VALUES ($1, $2, $3)
@@ -42,21 +42,16 @@ SET connected = $2,
     connected_at = CASE WHEN $2 THEN $3 ELSE connected_at END,
     last_seen_at = $3
 WHERE station_id = $1"""
-UPDATE_SEEN: Final = """
-UPDATE stations
-SET last_seen_at = $2
-WHERE station_id = $1"""
+UPDATE_SEEN: Final = set_column("stations", "last_seen_at", "station_id")
 UPDATE_ALL_DISCONNECTED: Final = """
 UPDATE stations
 SET connected = false
 WHERE connected"""
 
 
-class PostgresStationRepository(Repository):
+class PostgresStationRepository(KeyedRepository[Station]):
     __slots__ = ()
-
-    async def get(self, station_id: str) -> Station | None:
-        return STATION.one(await self._conn.fetchrow(SELECT_STATION, station_id))
+    by_key = SELECT_STATION
 
     async def add(self, station_id: str, password_hash: str | None, profile: int = 0) -> bool:
         status = await self._conn.execute(INSERT_STATION, station_id, password_hash, profile)
@@ -72,16 +67,7 @@ class PostgresStationRepository(Repository):
         await self._conn.execute(UPDATE_CREDENTIALS, station_id, profile, password_hash)
 
     async def record_boot(self, station: Station, booted_at: datetime) -> None:
-        await self._conn.execute(
-            UPDATE_BOOT,
-            station.station_id,
-            station.vendor,
-            station.model,
-            station.serial_number,
-            station.firmware_version,
-            station.ocpp_version,
-            booted_at,
-        )
+        await self._conn.execute(UPDATE_BOOT, station.station_id, *BOOT.values(station), booted_at)
 
     async def set_connected(self, station_id: str, connected: bool, at: datetime) -> None:
         await self._conn.execute(UPDATE_CONNECTED, station_id, connected, at)

@@ -6,7 +6,7 @@ from typing import Final
 
 from csms.authorization.models import AccountRecord, TokenKind, TokenRecord, TokenStatus
 from csms.storage.accounts import ACCOUNT
-from csms.storage.base import Columns, Repository
+from csms.storage.base import Columns, Fields, KeyedRepository, Query
 
 TOKEN: Final = Columns(
     TokenRecord,
@@ -15,17 +15,18 @@ TOKEN: Final = Columns(
     status=TokenStatus,
 )
 
-SELECT_TOKEN: Final = f"""
-SELECT {TOKEN.sql}
-FROM id_tokens
-WHERE id_token = $1"""  # noqa: S608 (a constant column list)
-UPSERT_TOKEN: Final = """
-INSERT INTO id_tokens (id_token, kind, status, expires_at, group_id, operator_id, account_id)
+SELECT_TOKEN: Final = Query(TOKEN, "FROM id_tokens", "WHERE id_token = $1")
+# What an upsert writes (``created_at`` is the first insert's).
+UPSERTED_TOKEN: Final = Fields(
+    TokenRecord, "id_token, kind, status, expires_at, group_id, operator_id, account_id"
+)
+UPSERT_TOKEN: Final = f"""
+INSERT INTO id_tokens ({UPSERTED_TOKEN.sql})
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (id_token) DO UPDATE
 SET kind = excluded.kind, status = excluded.status, expires_at = excluded.expires_at,
     group_id = excluded.group_id, operator_id = excluded.operator_id,
-    account_id = excluded.account_id, updated_at = now()"""  # noqa: S105
+    account_id = excluded.account_id, updated_at = now()"""  # noqa: S608 (a constant column list)
 _ACCOUNT_PREFIX: Final = "a_"
 _ACCOUNT_OF_CARD: Final = ACCOUNT.mapper(_ACCOUNT_PREFIX)
 # The card, its account and the station's operator; one row even when the card is unknown.
@@ -38,23 +39,12 @@ LEFT JOIN id_tokens AS t ON t.id_token = $1
 LEFT JOIN accounts AS a ON a.account_id = t.account_id"""  # noqa: S608 (constant column lists)
 
 
-class PostgresTokenRepository(Repository):
+class PostgresTokenRepository(KeyedRepository[TokenRecord]):
     __slots__ = ()
-
-    async def get(self, id_token: str) -> TokenRecord | None:
-        return TOKEN.one(await self._conn.fetchrow(SELECT_TOKEN, id_token))
+    by_key = SELECT_TOKEN
 
     async def upsert(self, record: TokenRecord) -> None:
-        await self._conn.execute(
-            UPSERT_TOKEN,
-            record.id_token,
-            record.kind.value,
-            record.status.value,
-            record.expires_at,
-            record.group_id,
-            record.operator_id,
-            record.account_id,
-        )
+        await self._conn.execute(UPSERT_TOKEN, *UPSERTED_TOKEN.values(record))
 
     async def member_view(
         self, id_token: str, station_id: str

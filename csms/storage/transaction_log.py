@@ -64,5 +64,4 @@ class PostgresTransactionLog(Repository):
 
     async def record_unmatched_stop(self, stop: UnmatchedStop) -> bool:
         """False when this stop was already recorded."""
-        inserted = await self._conn.fetchval(INSERT_UNMATCHED_STOP, *UNMATCHED_STOP.values(stop))
-        return inserted is not None
+        return await self._inserted(INSERT_UNMATCHED_STOP, *UNMATCHED_STOP.values(stop))

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from csms.authorization.models import Stand, Visitor
 from csms.authorization.ports import IssuedPassword
-from csms.storage.base import Columns, Fields, Repository
+from csms.storage.base import Columns, Fields, KeyedRepository, Query, Repository
 
 VISITOR: Final = Columns(
     Visitor, "visitor_id, stand_id, name, email, payment_reference, notify, registered_at"
@@ -18,10 +18,7 @@ PASSWORD: Final = Fields(IssuedPassword, "visitor_id, station_id, code_hash, iss
 INSERT_VISITOR: Final = f"""
 INSERT INTO visitors ({VISITOR.sql})
 VALUES ($1, $2, $3, $4, $5, $6, $7)"""  # noqa: S608 (a constant column list)
-SELECT_VISITOR: Final = f"""
-SELECT {VISITOR.sql}
-FROM visitors
-WHERE visitor_id = $1"""  # noqa: S608 (a constant column list)
+SELECT_VISITOR: Final = Query(VISITOR, "FROM visitors", "WHERE visitor_id = $1")
 LOCK_STAND: Final = """
 SELECT 1
 FROM stands
@@ -81,14 +78,12 @@ WHERE visitor_id = (SELECT visitor_id
 RETURNING visitor_id"""  # noqa: S105
 
 
-class PostgresVisitorRepository(Repository):
+class PostgresVisitorRepository(KeyedRepository[Visitor]):
     __slots__ = ()
+    by_key = SELECT_VISITOR
 
     async def add(self, visitor: Visitor) -> None:
         await self._conn.execute(INSERT_VISITOR, *VISITOR.values(visitor))
-
-    async def get(self, visitor_id: UUID) -> Visitor | None:
-        return VISITOR.one(await self._conn.fetchrow(SELECT_VISITOR, visitor_id))
 
     async def open_window_at(self, stand_id: str, now: datetime) -> datetime | None:
         await self._conn.execute(LOCK_STAND, stand_id)  # registrations at a stand queue
