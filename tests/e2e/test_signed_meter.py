@@ -23,7 +23,7 @@ from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
 from tests.e2e.conftest import make_settings
 
-MEMBER_CARD = "012E4CD1A2B3C4D5"
+MEMBER_CARD = "012E4CD1A2B3C4E7"  # a member card of its own: other tests use unknown cards
 
 FEB_10 = datetime(2025, 2, 10, 1, 0, tzinfo=UTC)
 STATIONS = [unique("DCBM") for _ in range(24)]
