@@ -21,6 +21,7 @@ from csms.bootstrap.database import Database, open_database
 from csms.bootstrap.services import Services, build_services
 from csms.charging.app_sessions import AppSessionService
 from csms.clock import Clock, SystemClock
+from csms.handlers.adapter import AdapterServices
 from csms.handlers.gateway import LocalGateway
 from csms.handlers.handshake import tls_context
 from csms.handlers.registry import ConnectionRegistry
@@ -130,13 +131,11 @@ class CentralSystem:
         self.admin, self.visitors = services.admin, services.visitors
         self.app_sessions = services.app_sessions
         stale = await services.stations.reset_connections()
+        adapter_services = AdapterServices(
+            services.stations, services.lifecycle, services.meter_values, services.local_lists
+        )
         self.ocpp = OcppServer(
-            self._server_options(),
-            services.stations,
-            services.sessions,
-            services.security,
-            registry=registry,
-            local_lists=services.local_lists,
+            self._server_options(), adapter_services, services.security, registry
         )
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)

@@ -13,7 +13,6 @@ from csms.charging.app_sessions import AppSessionService
 from csms.charging.corrections import StatementService
 from csms.charging.lifecycle import ChargingLifecycle
 from csms.charging.meter_values import MeterValues
-from csms.charging.service import SessionService
 from csms.clock import Clock
 from csms.settings import Settings
 from csms.settlement.ports import SampleBatcher
@@ -30,7 +29,8 @@ class Services:
 
     stations: StationService
     security: StationSecurity
-    sessions: SessionService
+    lifecycle: ChargingLifecycle
+    meter_values: MeterValues
     local_lists: LocalListService
     admin: AdminService
     visitors: VisitorService
@@ -77,9 +77,8 @@ def build_services(
         security=StationSecurity(
             uow, auto_register=settings.auto_register_stations, throttle=throttle
         ),
-        sessions=SessionService(
-            ChargingLifecycle(uow, clock, catalog, rule), MeterValues(uow, batcher)
-        ),
+        lifecycle=ChargingLifecycle(uow, clock, catalog, rule),
+        meter_values=MeterValues(uow, batcher),
         local_lists=local_lists,
         admin=AdminService(uow, local_lists),
         visitors=VisitorService(

@@ -90,9 +90,11 @@ class ChargingLifecycle:
         self, uow: ChargingUnitOfWork, event: RecordTransactionEvent, start_key: str | None
     ) -> TransactionEventRecorded:
         transaction_id = event.transaction_id or ""
-        session = await uow.sessions.by_transaction(
-            event.station_id, transaction_id, for_update=True
-        )
+        session = None  # an id we just issued (start_key given) has no session yet
+        if start_key is None:
+            session = await uow.sessions.by_transaction(
+                event.station_id, transaction_id, for_update=True
+            )
         opening = session is None and event.kind is not ENDED
         authorization = await self._authorize(uow, event, "start" if opening else "member")
         if event.seq_no is not None and not await _fresh(uow, event, transaction_id):
@@ -192,9 +194,11 @@ class ChargingLifecycle:
             stored = stored or await uow.samples.of_session(session.session_id)
             meter_start = start_register(stored)
         energy_wh = energy_delivered(meter_start, meter_stop)
+        facts = sessions.facts_of(session, event.timestamp, energy_wh)
+        metering = await self._settlement.decide(uow, facts)
         await uow.sessions.complete(
             session.session_id,
-            SessionCompletion(event.timestamp, meter_stop, energy_wh, event.stop_reason),
+            SessionCompletion(event.timestamp, meter_stop, energy_wh, event.stop_reason, metering),
         )
         uow.record(
             SessionEnded(
@@ -205,8 +209,7 @@ class ChargingLifecycle:
                 stop_reason=event.stop_reason,
             )
         )
-        facts = sessions.facts_of(session, event.timestamp, energy_wh)
-        return await self._settlement.settle(uow, facts)
+        return await self._settlement.settle(uow, facts, metering)
 
     async def _authorize(
         self, uow: ChargingUnitOfWork, event: RecordTransactionEvent, purpose: Purpose

@@ -26,7 +26,7 @@ class MeterValues:
         self._uow = uow
         self._batcher = batcher
 
-    async def record_meter_values(self, command: RecordMeterValues) -> None:
+    async def record(self, command: RecordMeterValues) -> None:
         """Keep every sample; link it to its session when the transaction is known."""
         batch = SampleBatch(
             command.station_id, command.evse_id, command.transaction_id, command.samples

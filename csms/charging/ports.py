@@ -10,17 +10,20 @@ from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session
+from csms.settlement.models import Metering
 from csms.settlement.ports import SettlementWithMailUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
 class SessionCompletion:
-    """What ending a session sets: its stop time, end register, energy and stop reason."""
+    """What ending a session sets: its stop time, end register, energy and stop reason, and
+    the metering decision settlement made for it (stored with the session in one write)."""
 
     stopped_at: datetime
     meter_stop_wh: Decimal | None
     energy_wh: Decimal | None
     stop_reason: str | None
+    metering: Metering | None = None
 
 
 @dataclass(frozen=True, slots=True)

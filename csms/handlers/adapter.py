@@ -7,7 +7,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from csms.charging.service import SessionService
+from csms.charging.lifecycle import ChargingLifecycle
+from csms.charging.meter_values import MeterValues
 from csms.clock import Clock, SystemClock
 from csms.handlers.routing import Handler, on
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
@@ -23,7 +24,8 @@ class AdapterServices:
     """The core services every connection's adapter calls."""
 
     stations: StationService
-    sessions: SessionService
+    lifecycle: ChargingLifecycle
+    meter_values: MeterValues
     local_lists: LocalListService | None = None
     clock: Clock = field(default_factory=SystemClock)
 
@@ -37,7 +39,8 @@ class StationAdapter:
     def __init__(self, station_id: str, services: AdapterServices) -> None:
         self.station_id = station_id
         self._stations = services.stations
-        self._sessions = services.sessions
+        self._lifecycle = services.lifecycle
+        self._meter_values = services.meter_values
         self._clock = services.clock
         self._local_lists = services.local_lists
         self.after_reply: AfterReply | None = None

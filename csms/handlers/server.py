@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,10 +16,8 @@ import structlog
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from csms.charging.service import SessionService
 from csms.handlers.adapter import AdapterServices
 from csms.handlers.connection import StationConnection, VersionWire
-from csms.handlers.gateway import LocalGateway
 from csms.handlers.handshake import (
     SUBPROTOCOLS,
     Handshake,
@@ -36,10 +33,7 @@ from csms.handlers.v201.charge_point import ChargePointV201
 from csms.handlers.wire.dialects import DIALECTS, Dialect
 from csms.handlers.wire.schemas import Schemas
 from csms.observability import CONNECTED_STATIONS
-from csms.station_commands.commands import CommandResult, StationCommand
-from csms.station_commands.local_lists import LocalListService
 from csms.stations.security import StationSecurity
-from csms.stations.service import StationService
 
 __all__ = ["OcppServer", "ServerOptions", "tls_context"]  # tls_context: bootstrap's import
 
@@ -65,30 +59,20 @@ class ServerOptions:
 
 
 class OcppServer:
-    """Runs the websocket listeners and one :class:`StationConnection` per station.
-
-    ``local_lists_factory`` and the ``is_connected``/``send`` methods remain while
-    ``bootstrap`` still uses the server as its gateway; use ``gateway`` instead.
-    """
+    """Runs the websocket listeners and one :class:`StationConnection` per station; the
+    stations' live connections are in ``registry``, reached by ``LocalGateway``."""
 
     def __init__(
         self,
         options: ServerOptions,
-        stations: StationService,
-        sessions: SessionService,
+        services: AdapterServices,
         security: StationSecurity,
-        local_lists_factory: Callable[[LocalGateway], LocalListService] | None = None,
-        *,
-        registry: ConnectionRegistry | None = None,
-        local_lists: LocalListService | None = None,
+        registry: ConnectionRegistry,
     ) -> None:
         self._options = options
         self._handshake = Handshake(security)
-        self.registry = registry if registry is not None else ConnectionRegistry()
-        self.gateway = LocalGateway(self.registry)
-        if local_lists is None and local_lists_factory is not None:
-            local_lists = local_lists_factory(self.gateway)
-        self._services = AdapterServices(stations, sessions, local_lists)
+        self.registry = registry
+        self._services = services
         self._wires = {
             name: VersionWire(dialect, Schemas(dialect), options.call_timeout_s)
             for name, dialect in DIALECTS.items()
@@ -204,13 +188,3 @@ class OcppServer:
             if self.registry.remove(station_id, live.connection):
                 await self._services.stations.disconnected(station_id)
             log.info("station_disconnected", code=websocket.close_code)
-
-    # --- transition: bootstrap still passes the server as its StationGateway -----------
-
-    def is_connected(self, station_id: str) -> bool:
-        """Delegates to ``gateway``; remove once bootstrap passes ``gateway``."""
-        return self.gateway.is_connected(station_id)
-
-    async def send(self, station_id: str, command: StationCommand) -> CommandResult:
-        """Delegates to ``gateway``; remove once bootstrap passes ``gateway``."""
-        return await self.gateway.send(station_id, command)

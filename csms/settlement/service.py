@@ -32,12 +32,15 @@ class Settlement:
     def __init__(self, catalog: TariffCatalog) -> None:
         self._catalog = catalog
 
+    async def decide(self, uow: SettlementUnitOfWork, facts: SessionFacts) -> Metering:
+        """The finished session's metering decision; the caller stores it with the session
+        (``SessionCompletion.metering``: one write with the session's end)."""
+        return hold_if_refused(await measure(uow, facts), facts)
+
     async def settle(
-        self, uow: SettlementWithMailUnitOfWork, facts: SessionFacts
+        self, uow: SettlementWithMailUnitOfWork, facts: SessionFacts, metering: Metering
     ) -> Decimal | None:
-        """Price the finished session once; returns the total when a statement was issued."""
-        metering = hold_if_refused(await measure(uow, facts), facts)
-        await uow.metering.save(facts.session_id, metering)
+        """Issue the statement once; returns the total when a statement was issued."""
         statement = issue_statement(self._catalog, facts, metering)
         if not await uow.statements.add(statement):  # one original per session
             return await issued_total(uow, facts.session_id)

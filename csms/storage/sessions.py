@@ -9,6 +9,7 @@ from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session, SessionState
 from csms.charging.ports import SessionCompletion, SessionProgress
 from csms.storage.base import Columns, Fields, Query, Repository, optional
+from csms.storage.metering import metering_json
 
 SESSION: Final = Columns(
     Session,
@@ -43,7 +44,11 @@ INSERT_SESSION: Final = f"""
 INSERT INTO sessions ({STARTED_SESSION.sql}, start_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"""  # noqa: S608 (a constant column list)
 # The parameters $2, $3, ... of the two updates, in order.
-COMPLETION: Final = Fields(SessionCompletion, "stopped_at, meter_stop_wh, energy_wh, stop_reason")
+COMPLETION: Final = Fields(
+    SessionCompletion,
+    "stopped_at, meter_stop_wh, energy_wh, stop_reason, metering",
+    metering=lambda metering: metering_json(metering) if metering is not None else None,
+)
 PROGRESS: Final = Fields(
     SessionProgress,
     "meter_start_wh, last_seq_no, offline, id_token, token_kind, authorization_status",
@@ -51,7 +56,7 @@ PROGRESS: Final = Fields(
 UPDATE_SESSION_COMPLETED: Final = """
 UPDATE sessions
 SET state = 'completed', stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, stop_reason = $5,
-    updated_at = now()
+    metering = coalesce($6, metering), updated_at = now()
 WHERE session_id = $1 AND state = 'active'"""
 UPDATE_SESSION_PROGRESS: Final = """
 UPDATE sessions

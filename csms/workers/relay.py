@@ -30,7 +30,10 @@ class EventRelay:
         outbox: EventOutbox,
         subscribers: Sequence[Subscriber] = (),
         async_subscribers: Sequence[AsyncSubscriber] = (),
+        *,
+        mark_interval_s: float = 0.5,
     ) -> None:
+        self._mark_interval_s = mark_interval_s
         self._outbox = outbox
         self._subscribers = list(subscribers)
         self._async_subscribers = list(async_subscribers)
@@ -63,7 +66,11 @@ class EventRelay:
 
     async def close(self) -> None:
         if self._flushing is not None:
-            await self._flushing
+            self._flushing.cancel()
+            await asyncio.gather(self._flushing, return_exceptions=True)
+        if self._delivered:  # what was delivered since the last mark
+            await self._outbox.mark_delivered(self._delivered)
+            self._delivered = []
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
@@ -88,6 +95,8 @@ class EventRelay:
 
     async def _mark_delivered(self) -> None:
         try:
+            # one UPDATE per interval, not per commit: a crash redelivers at most that much
+            await asyncio.sleep(self._mark_interval_s)
             while self._delivered:
                 batch, self._delivered = self._delivered, []
                 await self._outbox.mark_delivered(batch)

@@ -15,6 +15,7 @@ from csms.charging.ports import (
     SessionProgress,
     UnmatchedStop,
 )
+from tests.fakes.settlement import FakeMeteringRepository
 from tests.fakes.store import (
     RemoteStartRow,
     SessionRow,
@@ -96,6 +97,8 @@ class FakeSessionRepository:
             energy_wh=done.energy_wh,
             stop_reason=done.stop_reason,
         )
+        if completion.metering is not None:  # the same UPDATE writes the metering column
+            await FakeMeteringRepository(self._tx).save(session_id, completion.metering)
 
     async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None:
         """The first meter start is kept; a given seqNo, token or status replaces the old."""

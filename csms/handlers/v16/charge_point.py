@@ -63,20 +63,20 @@ class ChargePointV16(StationAdapter):
     async def on_start_transaction(
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
     ) -> call_result.StartTransaction:
-        recorded = await self._sessions.record_transaction_event(
+        recorded = await self._lifecycle.record(
             mapping.to_started(self.station_id, connector_id, id_tag, meter_start, timestamp)
         )
         return mapping.start_transaction_result(recorded)
 
     @on("MeterValues")
     async def on_meter_values(self, **fields: Any) -> call_result.MeterValues:
-        await self._sessions.record_meter_values(mapping.to_meter_values(self.station_id, **fields))
+        await self._meter_values.record(mapping.to_meter_values(self.station_id, **fields))
         return call_result.MeterValues()
 
     @on("StopTransaction")
     async def on_stop_transaction(self, **fields: Any) -> call_result.StopTransaction:
         ended = mapping.to_ended(self.station_id, **fields)
-        return mapping.stop_transaction_result(await self._sessions.record_transaction_event(ended))
+        return mapping.stop_transaction_result(await self._lifecycle.record(ended))
 
     @on("DataTransfer")
     async def on_data_transfer(
@@ -85,7 +85,7 @@ class ChargePointV16(StationAdapter):
         """Signed meter records (OCMF) some DC chargers send this way are kept; others are
         logged as station events and answered UnknownVendorId."""
         if data is not None and carries_ocmf(data):
-            await self._sessions.record_signed_data(self.station_id, data, "DataTransfer")
+            await self._meter_values.record_signed_data(self.station_id, data, "DataTransfer")
             return call_result.DataTransfer(status=enums.DataTransferStatus.accepted)
         await self._record(
             "DataTransfer", None, vendor_id=vendor_id, message_id=message_id, data=data

@@ -47,13 +47,11 @@ class ChargePointV201(StationAdapter):
     @on("TransactionEvent")
     async def on_transaction_event(self, **fields: Any) -> call_result.TransactionEvent:
         event = mapping.to_transaction_event(self.station_id, **fields)
-        return mapping.transaction_event_result(
-            await self._sessions.record_transaction_event(event)
-        )
+        return mapping.transaction_event_result(await self._lifecycle.record(event))
 
     @on("MeterValues")
     async def on_meter_values(self, **fields: Any) -> call_result.MeterValues:
-        await self._sessions.record_meter_values(mapping.to_meter_values(self.station_id, **fields))
+        await self._meter_values.record(mapping.to_meter_values(self.station_id, **fields))
         return call_result.MeterValues()
 
     # notifications only kept as station events (N07, B07, A04, L01, N01, P01)

@@ -70,9 +70,9 @@ def event_201(kind: TransactionEventKind, seq_no: int, **facts: object) -> Recor
 
 async def test_a_retried_16_start_gets_the_same_transaction_id(core: Core) -> None:
     """The same StartTransaction twice: one session, the first transaction id again."""
-    sessions = core.services.sessions
-    first = await sessions.record_transaction_event(start_16())
-    again = await sessions.record_transaction_event(start_16())
+    sessions = core.services.lifecycle
+    first = await sessions.record(start_16())
+    again = await sessions.record(start_16())
     assert again.replayed
     assert again.transaction_id == first.transaction_id
     assert len(core.store.sessions) == 1
@@ -82,11 +82,11 @@ async def test_a_retried_16_start_gets_the_same_transaction_id(core: Core) -> No
 
 async def test_a_finished_session_gets_exactly_one_statement(core: Core) -> None:
     """Stop twice: one completed session, one issued statement, the retry replayed."""
-    sessions = core.services.sessions
-    started = await sessions.record_transaction_event(start_16())
+    sessions = core.services.lifecycle
+    started = await sessions.record(start_16())
     assert started.transaction_id is not None
-    ended = await sessions.record_transaction_event(stop_16(started.transaction_id))
-    again = await sessions.record_transaction_event(stop_16(started.transaction_id))
+    ended = await sessions.record(stop_16(started.transaction_id))
+    again = await sessions.record(stop_16(started.transaction_id))
     statements = list(core.store.statements.values())
     assert [s.status for s in statements] == [StatementStatus.ISSUED]
     assert statements[0].inputs["energy_wh"] == "3000"
@@ -98,21 +98,21 @@ async def test_a_finished_session_gets_exactly_one_statement(core: Core) -> None
 
 async def test_a_replayed_201_event_changes_nothing(core: Core) -> None:
     """A seqNo seen before is answered again and stores nothing new."""
-    sessions = core.services.sessions
+    sessions = core.services.lifecycle
     token = IdToken(MEMBER, TokenKind.ISO14443)
     begin = event_201(
         STARTED, 0, evse_id=1, id_token=token, samples=(register(1000, "Transaction.Begin"),)
     )
-    await sessions.record_transaction_event(begin)
+    await sessions.record(begin)
     samples_before = len(core.store.samples)
-    replay = await sessions.record_transaction_event(begin)
+    replay = await sessions.record(begin)
     assert replay.replayed
     assert len(core.store.samples) == samples_before
     end = event_201(
         ENDED, 1, stop_reason="EVDisconnected", samples=(register(2500, "Transaction.End"),)
     )
-    first = await sessions.record_transaction_event(end)
-    second = await sessions.record_transaction_event(end)
+    first = await sessions.record(end)
+    second = await sessions.record(end)
     assert second.replayed
     assert first.total_cost == second.total_cost is not None
     assert len(core.store.statements) == 1
@@ -120,7 +120,7 @@ async def test_a_replayed_201_event_changes_nothing(core: Core) -> None:
 
 async def test_missing_facts_stay_missing(core: Core) -> None:
     """A 2.0.1 Started without EVSE opens a session whose EVSE and connector are unknown."""
-    result = await core.services.sessions.record_transaction_event(event_201(STARTED, 0))
+    result = await core.services.lifecycle.record(event_201(STARTED, 0))
     assert result.session is not None
     assert (result.session.evse_id, result.session.connector_id) == (None, None)
     assert result.session.id_token is None
@@ -128,7 +128,7 @@ async def test_missing_facts_stay_missing(core: Core) -> None:
 
 async def test_an_end_for_an_unknown_transaction_is_kept(core: Core) -> None:
     """No session is invented; the stop is kept for reconciliation and said as an event."""
-    result = await core.services.sessions.record_transaction_event(stop_16("999"))
+    result = await core.services.lifecycle.record(stop_16("999"))
     assert result.unmatched
     assert not core.store.sessions
     assert (STATION, "999") in core.store.unmatched_stops
@@ -137,11 +137,11 @@ async def test_an_end_for_an_unknown_transaction_is_kept(core: Core) -> None:
 
 async def test_meter_values_after_the_end_never_reopen_the_session(core: Core) -> None:
     """Late samples are stored with the finished session, which stays completed."""
-    sessions = core.services.sessions
-    started = await sessions.record_transaction_event(start_16())
+    sessions = core.services.lifecycle
+    started = await sessions.record(start_16())
     assert started.transaction_id is not None
-    await sessions.record_transaction_event(stop_16(started.transaction_id))
-    await sessions.record_meter_values(
+    await sessions.record(stop_16(started.transaction_id))
+    await core.services.meter_values.record(
         RecordMeterValues(STATION, 1, started.transaction_id, (register(4100, "Sample.Periodic"),))
     )
     (row,) = core.store.sessions.values()
@@ -152,12 +152,12 @@ async def test_meter_values_after_the_end_never_reopen_the_session(core: Core) -
 async def test_a_refused_card_is_answered_and_its_session_held(core: Core) -> None:
     """An unknown card is answered Invalid; if the station charges anyway, the statement is
     held for review with reason authorization_refused, never billed silently."""
-    sessions = core.services.sessions
-    started = await sessions.record_transaction_event(start_16(token="UNKNOWNCARD00001"))
+    sessions = core.services.lifecycle
+    started = await sessions.record(start_16(token="UNKNOWNCARD00001"))
     assert started.authorization is not None
     assert started.authorization.status is TokenStatus.INVALID
     assert started.transaction_id is not None
-    ended = await sessions.record_transaction_event(stop_16(started.transaction_id))
+    ended = await sessions.record(stop_16(started.transaction_id))
     (statement,) = core.store.statements.values()
     assert statement.status is StatementStatus.NEEDS_REVIEW
     assert statement.total is None
@@ -167,12 +167,10 @@ async def test_a_refused_card_is_answered_and_its_session_held(core: Core) -> No
 
 async def test_an_unassigned_station_is_unpriced_not_free(core: Core) -> None:
     """No tariff applies: an unpriced statement with the reason, never a zero."""
-    sessions = core.services.sessions
-    started = await sessions.record_transaction_event(start_16(UNPRICED_STATION))
+    sessions = core.services.lifecycle
+    started = await sessions.record(start_16(UNPRICED_STATION))
     assert started.transaction_id is not None
-    await sessions.record_transaction_event(
-        replace(stop_16(started.transaction_id), station_id=UNPRICED_STATION)
-    )
+    await sessions.record(replace(stop_16(started.transaction_id), station_id=UNPRICED_STATION))
     (statement,) = core.store.statements.values()
     assert statement.status is StatementStatus.UNPRICED
     assert statement.total is None
@@ -181,10 +179,10 @@ async def test_an_unassigned_station_is_unpriced_not_free(core: Core) -> None:
 
 async def test_events_follow_the_session_in_order(core: Core) -> None:
     """Started, ended and the statement are recorded as events, in that order."""
-    sessions = core.services.sessions
-    started = await sessions.record_transaction_event(start_16())
+    sessions = core.services.lifecycle
+    started = await sessions.record(start_16())
     assert started.transaction_id is not None
-    await sessions.record_transaction_event(stop_16(started.transaction_id))
+    await sessions.record(stop_16(started.transaction_id))
     kinds = [e.kind for e in core.store.events if e.station_id == STATION]
     order = [k for k in kinds if k in ("session_started", "session_ended", "statement_issued")]
     assert order == ["session_started", "session_ended", "statement_issued"]
@@ -192,10 +190,10 @@ async def test_events_follow_the_session_in_order(core: Core) -> None:
 
 async def test_a_correction_refers_to_the_statement_it_corrects(core: Core) -> None:
     """A correction is a new statement through the same path; the original stays."""
-    sessions = core.services.sessions
-    started = await sessions.record_transaction_event(start_16())
+    sessions = core.services.lifecycle
+    started = await sessions.record(start_16())
     assert started.transaction_id is not None
-    ended = await sessions.record_transaction_event(stop_16(started.transaction_id))
+    ended = await sessions.record(stop_16(started.transaction_id))
     assert ended.session is not None
     correction = await core.services.statements.correct(ended.session.session_id, "checked")
     original = next(s for s in core.store.statements.values() if s.corrects is None)
