@@ -149,7 +149,6 @@ class CentralSystem:
         delivered = await relay.deliver_pending()
         if delivered:
             log.info("outbox_events_redelivered", count=delivered)
-        relay.start()
         self._stack.push_async_callback(relay.close)
         return relay
 

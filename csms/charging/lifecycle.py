@@ -107,8 +107,8 @@ class ChargingLifecycle:
             return TransactionEventRecorded(transaction_id, authorization, False, None, None, True)
         if session is None:
             session = await self._open(uow, event, transaction_id, authorization, start_key)
-        else:
-            await self._progress(uow, session, event, authorization)
+        elif session.state is SessionState.ACTIVE:  # a finished session's facts stay as they are
+            session = await self._progress(uow, session, event, authorization)
         await _store_samples(uow, event, session)
         return await self._end_if_ended(uow, session, event, authorization)
 
@@ -171,21 +171,23 @@ class ChargingLifecycle:
         session: Session,
         event: RecordTransactionEvent,
         authorization: AuthorizationResult | None,
-    ) -> None:
-        """Record what an event adds to the session: a start register, a token, offline."""
+    ) -> Session:
+        """Record what an event adds to the session (a start register, a token, offline);
+        returns the session as it is now, for an end in the same event."""
         change = sessions.progress(session, event, authorization)
         if change is None:  # most updates: one round trip saved
-            return
+            return session
         await uow.sessions.update_progress(session.session_id, SessionProgress(**change))
         uow.record(
             SessionUpdated(session.station_id, str(session.session_id), session.transaction_id)
         )
+        return sessions.progressed(session, change)
 
     async def _end(
         self, uow: ChargingUnitOfWork, session: Session, event: RecordTransactionEvent
     ) -> Decimal | None:
         stored = None
-        meter_stop = event.meter_stop_wh or end_register(event.samples)
+        meter_stop = sessions.stated_or_read(event.meter_stop_wh, end_register(event.samples))
         if meter_stop is None:  # the end carried no register: use the last one stored
             stored = await uow.samples.of_session(session.session_id)
             meter_stop = end_register(stored)
@@ -229,7 +231,7 @@ class ChargingLifecycle:
                 event.station_id,
                 transaction_id,
                 event.timestamp,
-                event.meter_stop_wh or end_register(event.samples),
+                sessions.stated_or_read(event.meter_stop_wh, end_register(event.samples)),
                 event.stop_reason,
                 sessions.unmatched_note(event),
             )

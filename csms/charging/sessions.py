@@ -6,6 +6,7 @@ No I/O: the lifecycle (``charging.lifecycle``) reads and writes; these decide.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -50,7 +51,7 @@ def new_session(
         authorization_status=authorization.status if authorization else None,
         started_at=event.timestamp,
         stopped_at=None,
-        meter_start_wh=event.meter_start_wh or start_register(event.samples),
+        meter_start_wh=stated_or_read(event.meter_start_wh, start_register(event.samples)),
         meter_stop_wh=None,
         energy_wh=None,
         stop_reason=None,
@@ -60,6 +61,19 @@ def new_session(
         visitor_id=authorization.visitor_id if authorization else None,
         flag=start_flag(authorization, offline=event.offline) if authorization else None,
     )
+
+
+def stated_or_read(stated: Decimal | None, read: Decimal | None) -> Decimal | None:
+    """A register the station stated outright wins over one read from samples; a stated 0 Wh
+    (many 1.6 chargers start at ``meterStart`` 0) is a register like any other."""
+    return stated if stated is not None else read
+
+
+def progressed(session: Session, change: dict[str, Any]) -> Session:
+    """The session as ``change`` (from :func:`progress`) leaves it: None keeps a value."""
+    kept = {name: value for name, value in change.items() if value is not None}
+    kept.pop("last_seq_no", None)
+    return replace(session, **kept)
 
 
 def progress(
@@ -72,7 +86,7 @@ def progress(
     """
     meter_start = session.meter_start_wh
     if meter_start is None:
-        meter_start = event.meter_start_wh or start_register(event.samples)
+        meter_start = stated_or_read(event.meter_start_wh, start_register(event.samples))
     token = event.id_token if session.id_token is None else None
     changes = (
         meter_start != session.meter_start_wh

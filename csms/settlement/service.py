@@ -17,6 +17,7 @@ from csms.authorization.ports import VisitorsUnitOfWork
 from csms.events import StatementIssued
 from csms.settlement.metering import hold_if_refused, measure, meter_needs_checking
 from csms.settlement.models import (
+    EnergySource,
     Metering,
     ReviewReason,
     SessionFacts,
@@ -49,6 +50,22 @@ class Settlement:
             await _notify_visitor(uow, facts.visitor_id, statement.total)
         return statement.total if statement.status is StatementStatus.ISSUED else None
 
+    @staticmethod
+    async def _measure_again(
+        uow: SettlementUnitOfWork, facts: SessionFacts, held: Metering | None
+    ) -> Metering:
+        """Verify a held session's signed records again (its meter's key may be known now).
+
+        A session once measured by a signed meter is never billed from the charger's register:
+        if the meter's record no longer covers it (moved, re-dated, no longer signing), it
+        stays held as it was.
+        """
+        metering = hold_if_refused(await measure(uow, facts), facts)
+        signed = EnergySource.SIGNED_METER
+        if held is not None and held.source is signed and metering.source is not signed:
+            return held
+        return metering
+
     async def correct(
         self,
         uow: SettlementWithMailUnitOfWork,
@@ -59,9 +76,9 @@ class Settlement:
         """A new statement for ``current``; None when another correction came first."""
         metering = await uow.metering.of_session(facts.session_id)
         if metering is None or meter_needs_checking(metering):
-            metering = await measure(uow, facts)  # still held unless the records verify now
+            metering = await self._measure_again(uow, facts, metering)
             await uow.metering.save(facts.session_id, metering)
-        metering = _operator_decides(metering)
+        metering = _operator_decides(metering, current)
         correction = issue_statement(
             self._catalog,
             facts,
@@ -75,9 +92,11 @@ class Settlement:
         return correction
 
 
-def _operator_decides(metering: Metering) -> Metering:
-    """An operator's correction of a refused-token hold is the decision to bill it."""
-    if metering.review_reason is ReviewReason.AUTHORIZATION_REFUSED:
+def _operator_decides(metering: Metering, current: Statement) -> Metering:
+    """Correcting a statement that showed a refused-token hold is the operator's decision to
+    bill it; a refusal the operator has not been shown yet stays held."""
+    shown = current.inputs.get("review_reason") == ReviewReason.AUTHORIZATION_REFUSED.value
+    if shown and metering.review_reason is ReviewReason.AUTHORIZATION_REFUSED:
         return replace(metering, review_reason=None, review_detail=None)
     return metering
 

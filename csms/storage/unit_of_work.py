@@ -118,7 +118,13 @@ class PostgresUnitOfWork:
 
 
 class PostgresUnitOfWorkProvider:
-    """``async with provider() as uow:`` commits on a clean exit, rolls back on an error."""
+    """``async with provider() as uow:`` commits on a clean exit, rolls back on an error.
+
+    With ``atomic=False`` there is no transaction: each statement commits on its own and the
+    recorded events are written by one more statement after the use case, so a crash between
+    the two can lose those events (the use cases that run so record at most a boot or a
+    local-list outcome: facts a station repeats).
+    """
 
     def __init__(
         self,

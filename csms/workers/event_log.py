@@ -52,8 +52,11 @@ def _session_ended(event: Any) -> None:
 
 
 def _statement_issued(event: Any) -> None:
-    STATEMENTS_ISSUED.labels(event.status).inc()
     where = _ids(event, "session_id")
+    if event.correction:  # the counters count sessions' original statements, as they always did
+        log.info("statement_corrected", **where, status=event.status, total=event.total)
+        return
+    STATEMENTS_ISSUED.labels(event.status).inc()
     if event.status == "needs_review":
         STATEMENTS_HELD.labels(event.reason_code).inc()
         log.warning("statement_held", **where, review_reason=event.reason_code, reason=event.reason)

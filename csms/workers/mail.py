@@ -1,7 +1,9 @@
 """The mail worker: sends what use cases put in the mail outbox (seeds 000 and 004).
 
 Sending is a log line for now (no mail relay is configured here); each message is marked
-sent once handed over, so a restart never sends one twice nor loses one.
+sent right after it was handed over, so none is lost, and one handed over just before a
+crash may be sent again (at least once). One mail worker per database: with several nodes,
+the read needs ``FOR UPDATE SKIP LOCKED`` first.
 """
 
 from __future__ import annotations

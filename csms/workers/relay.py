@@ -11,7 +11,8 @@ subscribers must be idempotent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 
 import structlog
 
@@ -21,26 +22,25 @@ from csms.ports import EventOutbox
 log = structlog.get_logger(__name__)
 
 Subscriber = Callable[[DomainEvent], None]
-AsyncSubscriber = Callable[[DomainEvent], Awaitable[None]]
 
 
 class EventRelay:
+    """Hands committed events to the subscribers (plain functions: metrics, logs; a
+    subscriber that does I/O should queue its own work) and marks them delivered."""
+
     def __init__(
         self,
         outbox: EventOutbox,
         subscribers: Sequence[Subscriber] = (),
-        async_subscribers: Sequence[AsyncSubscriber] = (),
         *,
         mark_interval_s: float = 0.5,
     ) -> None:
-        self._mark_interval_s = mark_interval_s
         self._outbox = outbox
         self._subscribers = list(subscribers)
-        self._async_subscribers = list(async_subscribers)
+        self._mark_interval_s = mark_interval_s
         self._delivered: list[int] = []
-        self._queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
+        self._closing = asyncio.Event()
         self._flushing: asyncio.Task[None] | None = None
-        self._worker: asyncio.Task[None] | None = None
 
     def publish(self, committed: Sequence[tuple[int, DomainEvent]]) -> None:
         """Deliver events just committed; called by the unit of work after COMMIT."""
@@ -60,20 +60,14 @@ class EventRelay:
             total += len(pending)
         return total
 
-    def start(self) -> None:
-        if self._async_subscribers and self._worker is None:
-            self._worker = asyncio.get_running_loop().create_task(self._run_async())
-
     async def close(self) -> None:
+        """Mark what was delivered so far (a mark in progress is finished, not cut)."""
+        self._closing.set()
         if self._flushing is not None:
-            self._flushing.cancel()
-            await asyncio.gather(self._flushing, return_exceptions=True)
-        if self._delivered:  # what was delivered since the last mark
+            await self._flushing
+        if self._delivered:
             await self._outbox.mark_delivered(self._delivered)
             self._delivered = []
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
 
     def _deliver(self, event: DomainEvent) -> None:
         for subscriber in self._subscribers:
@@ -81,22 +75,12 @@ class EventRelay:
                 subscriber(event)
             except Exception:  # a subscriber's bug must not fail the use case
                 log.exception("event_subscriber_failed", kind=event.kind)
-        if self._async_subscribers:
-            self._queue.put_nowait(event)
-
-    async def _run_async(self) -> None:
-        while True:
-            event = await self._queue.get()
-            for subscriber in self._async_subscribers:
-                try:
-                    await subscriber(event)
-                except Exception:
-                    log.exception("event_subscriber_failed", kind=event.kind)
 
     async def _mark_delivered(self) -> None:
+        """One UPDATE per interval, not per commit: a crash redelivers at most that much."""
         try:
-            # one UPDATE per interval, not per commit: a crash redelivers at most that much
-            await asyncio.sleep(self._mark_interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self._mark_interval_s)
             while self._delivered:
                 batch, self._delivered = self._delivered, []
                 await self._outbox.mark_delivered(batch)
