@@ -95,6 +95,8 @@ class ServerProcess:
             "CSMS_LOG_LEVEL": "warning",
             "CSMS_OCPP_PING_INTERVAL_S": "0",
             "CSMS_DATABASE_POOL_SIZE": "20",
+            "CSMS_DEV_MODE": "true",  # the load's stations are registered as they connect
+            "CSMS_PUBLIC_PORT": "0",
         }
         env |= self.env
         self.log_path = self.data_dir / "server.log"

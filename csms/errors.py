@@ -3,6 +3,8 @@
 CsmsError
 ├── UnknownStation          a station that is not registered (refused at the handshake)
 ├── InvalidInput            a message that is well-formed but impossible (bad unit, ...)
+├── NotFound, Conflict      the API's 404 and 409 (also: another operator's resource is 404)
+├── Forbidden               the caller may not do this (a viewer's change, another tenant's id)
 └── StationCommandError     an operator call to a station did not get an answer
     ├── StationNotConnected
     ├── StationTimeout
@@ -32,6 +34,10 @@ class NotFound(CsmsError):
 
 class Conflict(CsmsError):
     """API: 409."""
+
+
+class Forbidden(CsmsError):
+    """API: 403. The caller is known but its role or operator does not allow this."""
 
 
 class StationCommandError(CsmsError):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
+from limits import parse as parse_rate
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -37,10 +38,18 @@ class Settings(BaseSettings):
     port: int = Field(default=9000, ge=0, le=65535)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
+    # --- public visitor listener (seed 000 registration page backend) ---
+    public_host: str = "127.0.0.1"
+    public_port: int = Field(default=8081, ge=0, le=65535)
+    public_rate_per_address: str = "10/minute"
+    public_rate_per_stand: str = "6/minute"
+    public_forwarded_allow_ips: str = ""  # empty: X-Forwarded-For is never trusted
+    # --- end public visitor listener ---
     database_url: SecretStr | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
     database_pool_size: int = Field(default=10, ge=1, le=100)
-    dev_mode: bool | None = None
+    dev_mode: bool = False
+    api_cors_origins: tuple[str, ...] = ()
     heartbeat_interval_s: int = Field(default=300, ge=10, le=86400)
     ocpp_max_frame_bytes: int = Field(default=256 * 1024, ge=4096, le=16 * 1024 * 1024)
     ocpp_ping_interval_s: float = Field(default=30.0, ge=0)
@@ -74,6 +83,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// DSN")
         return value
 
+    @field_validator("public_rate_per_address", "public_rate_per_stand")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        """One rate in the ``limits`` notation (``10/minute``), at least one request."""
+        try:
+            rate = parse_rate(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate like '10/minute': {value!r}") from exc
+        if rate.amount < 1 or ";" in value or "," in value:
+            raise ValueError(f"one rate of at least 1 request, like '10/minute': {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _tls_needs_a_certificate(self) -> Settings:
         if self.tls_port is not None and (self.tls_cert_file is None or self.tls_key_file is None):
@@ -87,14 +108,10 @@ class Settings(BaseSettings):
 
     @property
     def auto_register_stations(self) -> bool:
-        """Development mode: unknown stations are registered on connect.
-
-        On by default only with the embedded database; off whenever a DSN is given,
-        unless ``dev_mode`` says otherwise explicitly.
-        """
-        if self.dev_mode is not None:
-            return self.dev_mode
-        return self.uses_embedded_database
+        """Development mode: unknown stations are registered on connect, and stations
+        without credentials are accepted. Only when asked for (``dev_mode``, ``--demo``),
+        never implied by the embedded database."""
+        return self.dev_mode
 
     @classmethod
     def settings_customise_sources(

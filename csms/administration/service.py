@@ -2,13 +2,17 @@
 
 Every card change bumps its operator's local-list version and pushes the change to the
 operator's connected stations (local_lists.py).
+
+Tenancy: a change made with ``scope=OPERATOR_ID`` (an operator's API key) may only touch that
+operator's accounts, cards, stands and meters; another operator's are answered as if they did
+not exist (NotFound), so ids cannot be probed, and naming another operator is Forbidden.
+``scope=None`` is an admin's change.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Final
 
 from csms.administration.ports import AdministrationUnitOfWork
 from csms.authorization.models import (
@@ -19,15 +23,13 @@ from csms.authorization.models import (
     TokenRecord,
     TokenStatus,
 )
-from csms.authorization.rule import normalise_token
-from csms.errors import InvalidInput, NotFound
+from csms.authorization.rule import new_app_id_tag, normalise_token
+from csms.errors import Forbidden, InvalidInput, NotFound
 from csms.meter.verify import OcmfVerificationError, check_public_key
 from csms.ports import UnitOfWorkProvider
 from csms.settlement.models import MeterRecord
 from csms.station_commands.local_lists import LocalListService
 from csms.stations.credentials import hash_password
-
-MAX_1_6_ID_TAG: Final = 20  # 1.6 idTag is CiString20: app tokens must fit
 
 
 class AdminService:
@@ -94,27 +96,34 @@ class AdminService:
         status: AccountStatus = AccountStatus.VALID,
         expires_at: datetime | None = None,
         group_id: str | None = None,
-    ) -> str:
-        """Add or change a member account; its app token (for app starts) is the account id.
+        scope: str | None = None,
+    ) -> bool:
+        """Add or change a member account; True when it was added.
 
-        Returns the app token.
+        A new account gets its app's id tag (its Central token): a random value, never the
+        account id, so knowing an account id does not let anyone charge on it. The app's
+        credential, the app token, is issued by ``AccessService.issue_app_token``.
         """
-        app_token = normalise_token(account_id)
-        if not app_token or len(app_token) > MAX_1_6_ID_TAG:
-            raise InvalidInput(f"an account id has 1-{MAX_1_6_ID_TAG} characters")
+        if not account_id or len(account_id) > 64:
+            raise InvalidInput("an account id has 1-64 characters")
+        _within(scope, operator_id)
         account = AccountRecord(
             account_id, operator_id, name, email, status, expires_at, group_id, None, None
         )
         async with self._uow() as uow:
+            previous = await uow.accounts.get(account_id)
+            if previous is not None and scope is not None and previous.operator_id != scope:
+                raise NotFound(f"no account {account_id!r}")
             await uow.accounts.upsert(account)
+            app_tag = await uow.tokens.app_tag_of(account_id)
         await self.set_token(
-            app_token,
+            app_tag or new_app_id_tag(),
             TokenStatus.ACCEPTED,
             kind=TokenKind.CENTRAL,
             operator_id=operator_id,
             account_id=account_id,
         )
-        return app_token
+        return previous is None
 
     async def set_token(
         self,
@@ -126,9 +135,16 @@ class AdminService:
         group_id: str | None = None,
         operator_id: str | None = None,
         account_id: str | None = None,
+        scope: str | None = None,
     ) -> str:
-        """Add or change a card; returns its normal form. Pushes local lists."""
+        """Add or change a card; returns its normal form. Pushes local lists.
+
+        With a ``scope`` the card is that operator's (``operator_id`` defaults to it).
+        """
         value = normalise_token(id_token)
+        if scope is not None:
+            _within(scope, operator_id)
+            operator_id = scope
         if not value or len(value) > 36:
             raise InvalidInput("an id token has 1-36 characters")
         if status not in (TokenStatus.ACCEPTED, TokenStatus.BLOCKED, TokenStatus.EXPIRED):
@@ -138,6 +154,8 @@ class AdminService:
         )
         async with self._uow() as uow:
             previous = await uow.tokens.get(value)
+            if scope is not None:
+                await _card_within(uow, scope, value, previous, account_id)
             await uow.tokens.upsert(record)
             operators = {operator_id, previous.operator_id if previous else None} - {None}
             for operator in operators:
@@ -147,16 +165,20 @@ class AdminService:
                 await self._local_lists.sync_operator(str(operator))
         return value
 
-    async def add_stand(self, stand: Stand) -> None:
+    async def add_stand(self, stand: Stand, *, scope: str | None = None) -> None:
         """A public stand id (seed 000 SID) for one EVSE of a registered station."""
         if not stand.stand_id:
             raise InvalidInput("a stand needs an id")
         async with self._uow() as uow:
             if await uow.stations.get(stand.station_id) is None:
                 raise NotFound(f"no station {stand.station_id!r}")
+            await _station_within(uow, scope, stand.station_id)
+            existing = await uow.stands.get(stand.stand_id)
+            if existing is not None:
+                await _station_within(uow, scope, existing.station_id, f"stand {stand.stand_id!r}")
             await uow.stands.add(stand)
 
-    async def set_meter(self, meter: MeterRecord) -> None:
+    async def set_meter(self, meter: MeterRecord, *, scope: str | None = None) -> None:
         """Register or change a billing meter; a key must be a readable EC public key."""
         if not meter.serial or not meter.maker or not meter.model:
             raise InvalidInput("a meter needs a serial, a maker and a model")
@@ -164,18 +186,27 @@ class AdminService:
             raise InvalidInput("a meter measures a station's EVSE: give both or neither")
         if meter.public_key:
             _checked_key(meter.public_key)
+        if scope is not None and meter.station_id is None:
+            raise Forbidden("an operator key registers meters of its own stations only")
         async with self._uow() as uow:
             if meter.station_id and await uow.stations.get(meter.station_id) is None:
                 raise NotFound(f"no station {meter.station_id!r}")
+            await _station_within(uow, scope, meter.station_id)
+            existing = await uow.meters.get(meter.serial)
+            if existing is not None:
+                await _meter_within(uow, scope, existing)
             await uow.meters.upsert(meter)
 
-    async def set_meter_key(self, serial: str, public_key: str) -> None:
+    async def set_meter_key(
+        self, serial: str, public_key: str, *, scope: str | None = None
+    ) -> None:
         """Register a meter's public key (an operator step: the seeds do not give keys)."""
         _checked_key(public_key)
         async with self._uow() as uow:
             meter = await uow.meters.get(serial)
             if meter is None:
                 raise NotFound(f"no meter {serial!r}")
+            await _meter_within(uow, scope, meter)
             await uow.meters.upsert(dataclasses.replace(meter, public_key=public_key.strip()))
 
 
@@ -184,3 +215,45 @@ def _checked_key(text: str) -> None:
         check_public_key(text)
     except OcmfVerificationError as exc:
         raise InvalidInput(f"public key: {exc}") from exc
+
+
+def _within(scope: str | None, operator_id: str | None) -> None:
+    """An operator key names no other operator."""
+    if scope is not None and operator_id is not None and operator_id != scope:
+        raise Forbidden(f"this key acts only within operator {scope!r}")
+
+
+async def _station_within(
+    uow: AdministrationUnitOfWork, scope: str | None, station_id: str | None, what: str = ""
+) -> None:
+    """Another operator's station (or what belongs to it) is answered as not found."""
+    if scope is None or station_id is None:
+        return
+    if await uow.station_lists.operator_of(station_id) != scope:
+        raise NotFound(f"no {what or f'station {station_id!r}'}")
+
+
+async def _meter_within(
+    uow: AdministrationUnitOfWork, scope: str | None, meter: MeterRecord
+) -> None:
+    if scope is None:
+        return
+    if meter.station_id is None:
+        raise NotFound(f"no meter {meter.serial!r}")
+    await _station_within(uow, scope, meter.station_id, f"meter {meter.serial!r}")
+
+
+async def _card_within(
+    uow: AdministrationUnitOfWork,
+    scope: str,
+    id_token: str,
+    previous: TokenRecord | None,
+    account_id: str | None,
+) -> None:
+    """A card of another operator, or of no operator, is not this operator's to change."""
+    if previous is not None and previous.operator_id != scope:
+        raise NotFound(f"no card {id_token!r}")
+    if account_id is not None:
+        account = await uow.accounts.get(account_id)
+        if account is None or account.operator_id != scope:
+            raise NotFound(f"no account {account_id!r}")

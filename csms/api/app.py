@@ -2,37 +2,48 @@
 
 Framework: Starlette (docs/adr/0003-http-api-starlette.md). Bad input gets a 4xx with a
 message; domain errors map to statuses in one table (``error_status.ERROR_STATUS``).
+Every ``/api`` request passes the access control (``access_control.AccessControl``: key,
+JSON body, audit) and every ``/api`` route its permission check (``policy.guard``), both
+applied here so that no resource can leave them out. CORS is off unless origins are listed.
+The visitors' pages are another app on another listener (``public.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from csms.api import accounts, cards, operators, stands
-from csms.api import visitors as registration
+from csms.api import cards, operators, stands
+from csms.api.access_control import AccessControl
+from csms.api.accounts import AccountsResource
 from csms.api.app_sessions import AppSessionsResource
+from csms.api.audit import AuditResource
 from csms.api.changes import ChangesResource
 from csms.api.commands import CommandsResource
 from csms.api.health import HealthResource
 from csms.api.meters import MetersResource
 from csms.api.metrics import MetricsResource
+from csms.api.policy import guard
 from csms.api.responses import error
 from csms.api.sessions import SessionsResource
 from csms.api.statements import StatementsResource
 from csms.api.stations import StationsResource
 
 if TYPE_CHECKING:
+    from csms.access.service import AccessService
     from csms.administration.ports import ReadModel
     from csms.administration.service import AdminService
-    from csms.authorization.visitors import VisitorService
     from csms.charging.app_sessions import AppSessionService
     from csms.charging.corrections import StatementService
+    from csms.clock import Clock
     from csms.station_commands.local_lists import LocalListService
     from csms.station_commands.ports import StationGateway
 
@@ -50,24 +61,43 @@ def create_app(
     statements: StatementService,
     *,
     admin: AdminService,
-    visitors: VisitorService,
+    access: AccessService,
+    clock: Clock,
     app_sessions: AppSessionService,
     local_lists: LocalListService,
+    cors_origins: Sequence[str] = (),
+    serve_metrics: bool = True,
 ) -> Starlette:
-    """Build the API; dependencies come in as ports, nothing is global."""
+    """Build the API; dependencies come in as ports, nothing is global.
+
+    ``/metrics`` is served here unless it has its own listener (``serve_metrics=False``).
+    """
     resources = (
         HealthResource(read_model),
         StationsResource(read_model, admin, local_lists),
-        CommandsResource(gateway),
+        CommandsResource(gateway, read_model),
         SessionsResource(read_model),
         StatementsResource(read_model, statements),
         MetersResource(read_model, admin),
-        MetricsResource(registry),
-        ChangesResource(admin, operators.ROUTE, accounts.ROUTE, cards.ROUTE, stands.ROUTE),
+        ChangesResource(admin, operators.ROUTE, cards.ROUTE, stands.ROUTE),
+        AccountsResource(admin, access),
         AppSessionsResource(app_sessions),
-        ChangesResource(visitors, registration.ROUTE),
+        AuditResource(access),
+        *((MetricsResource(registry),) if serve_metrics else ()),
     )
+    middleware = [Middleware(AccessControl, access=access, clock=clock)]
+    if cors_origins:  # outermost, so that preflights are answered before access control
+        middleware.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(cors_origins),
+                allow_methods=["GET", "POST", "PUT"],
+                allow_headers=["Authorization", "Content-Type"],
+            ),
+        )
     return Starlette(
-        routes=[route for resource in resources for route in resource.routes()],
+        routes=[guard(route) for resource in resources for route in resource.routes()],
+        middleware=middleware,
         exception_handlers={HTTPException: _http_error},
     )

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from csms.api.commands import CommandAnswer
 from csms.api.error_status import guarded
 from csms.api.parsing import Count, RequestBody, Text, read_body, session_id
+from csms.api.policy import scope_of
 from csms.api.responses import error, reply
 from csms.charging.app_sessions import AppStartRefused
 
@@ -44,7 +45,10 @@ class AppSessionsResource:
     async def start(self, request: Request) -> Response:
         body = await read_body(request, AppStart)
         result = await self._app_sessions.start(
-            request.path_params["account_id"], body.station_id, body.evse_id
+            request.path_params["account_id"],
+            body.station_id,
+            body.evse_id,
+            scope=scope_of(request),
         )
         if isinstance(result, AppStartRefused):
             return error(403, f"the account may not charge here: {result.status}")
@@ -52,6 +56,6 @@ class AppSessionsResource:
 
     async def stop(self, request: Request) -> Response:
         result = await self._app_sessions.stop(
-            request.path_params["account_id"], session_id(request)
+            request.path_params["account_id"], session_id(request), scope=scope_of(request)
         )
         return reply(CommandAnswer(result))

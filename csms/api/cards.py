@@ -27,8 +27,8 @@ class CardChange(Change):
     operator_id: OptionalText = None
     account_id: OptionalText = None
 
-    async def save(self, admin: AdminService, path: PathParams) -> CardSaved:
-        return CardSaved(id_token=await admin.set_token(**self.model_dump()))
+    async def save(self, admin: AdminService, path: PathParams, scope: str | None) -> CardSaved:
+        return CardSaved(id_token=await admin.set_token(**self.model_dump(), scope=scope))
 
 
 ROUTE: Final = ChangeRoute("POST", "/api/cards", CardChange)

@@ -2,6 +2,8 @@
 
 The body's model says how it is saved (``Change.save``); a ``ChangeRoute`` says where it is
 sent and with which status it is answered. Failures are answered as ``guarded`` answers them.
+On the operator API a change is saved within the caller's operator (``scope``, None for an
+admin); the service applies it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ PathParams = Mapping[str, Any]
 class Change(RequestBody):
     """A request body that is one change to the core."""
 
-    async def save(self, service: Any, path: PathParams) -> BaseModel:
-        """Make the change with ``service`` (the path's ids in ``path``); what was saved."""
+    async def save(self, service: Any, path: PathParams, scope: str | None) -> BaseModel:
+        """Make the change with ``service`` (the path's ids in ``path``) within ``scope``."""
         raise NotImplementedError
 
 
@@ -42,7 +44,10 @@ class ChangeRoute:
     def route(self, service: object) -> Route:
         async def endpoint(request: Request) -> Response:
             change = await read_body(request, self.body)
-            return reply(await change.save(service, request.path_params), self.status)
+            principal = request.scope.get("csms.principal")
+            scope = principal.scope if principal is not None else None
+            saved = await change.save(service, request.path_params, scope)
+            return reply(saved, self.status)
 
         return Route(self.path, guarded(endpoint), methods=[self.method])
 

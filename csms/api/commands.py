@@ -25,10 +25,12 @@ from starlette.routing import Route
 
 from csms.api.error_status import BadRequest, answers_errors
 from csms.api.parsing import problem
+from csms.api.policy import scope_of
 from csms.api.responses import error, reply
 from csms.station_commands import commands as station
 
 if TYPE_CHECKING:
+    from csms.administration.ports import ReadModel
     from csms.station_commands.ports import StationGateway
 
 
@@ -108,8 +110,9 @@ async def command_body(request: Request, name: str, model: type[CommandBody]) ->
 
 
 class CommandsResource:
-    def __init__(self, gateway: StationGateway) -> None:
+    def __init__(self, gateway: StationGateway, read_model: ReadModel) -> None:
         self._gateway = gateway
+        self._read_model = read_model
 
     def routes(self) -> list[Route]:
         return [
@@ -126,5 +129,8 @@ class CommandsResource:
         if model is None:
             return error(404, f"unknown command {name!r}; known: {sorted(COMMANDS)}")
         body = await command_body(request, name, model)
-        result = await self._gateway.send(request.path_params["station_id"], body.command())
+        station_id = request.path_params["station_id"]
+        if await self._read_model.station(station_id, scope_of(request)) is None:
+            return error(404, "no such station")  # another operator's is not found either
+        result = await self._gateway.send(station_id, body.command())
         return reply(CommandAnswer(result))

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from csms.api.changes import Change, ChangeRoute, ChangesResource, PathParams
 from csms.api.error_status import answers_errors
 from csms.api.parsing import Moment, OptionalCount, OptionalText, Text, Truthy
+from csms.api.policy import scope_of
 from csms.api.responses import reply
 from csms.settlement.models import MeterRecord
 
@@ -47,16 +48,16 @@ class MeterChange(Change):
     valid_from: Moment = None
     valid_to: Moment = None
 
-    async def save(self, admin: AdminService, path: PathParams) -> MeterSaved:
-        await admin.set_meter(MeterRecord(**self.model_dump()))
+    async def save(self, admin: AdminService, path: PathParams, scope: str | None) -> MeterSaved:
+        await admin.set_meter(MeterRecord(**self.model_dump()), scope=scope)
         return MeterSaved(serial=self.serial)
 
 
 class KeyChange(Change):
     public_key: Text
 
-    async def save(self, admin: AdminService, path: PathParams) -> KeyRegistered:
-        await admin.set_meter_key(path["serial"], self.public_key)
+    async def save(self, admin: AdminService, path: PathParams, scope: str | None) -> KeyRegistered:
+        await admin.set_meter_key(path["serial"], self.public_key, scope=scope)
         return KeyRegistered(serial=path["serial"])
 
 
@@ -79,4 +80,4 @@ class MetersResource(ChangesResource):
         return [Route("/api/meters", answers_errors(self.list), methods=["GET"]), *super().routes()]
 
     async def list(self, request: Request) -> Response:
-        return reply(MeterList(meters=await self._read_model.list_meters()))
+        return reply(MeterList(meters=await self._read_model.list_meters(scope_of(request))))

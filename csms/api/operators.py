@@ -21,7 +21,9 @@ class NewOperator(Change):
     operator_id: Text
     name: Text
 
-    async def save(self, admin: AdminService, path: PathParams) -> OperatorSaved:
+    async def save(
+        self, admin: AdminService, path: PathParams, scope: str | None
+    ) -> OperatorSaved:  # admin keys only (policy.PERMISSIONS)
         await admin.add_operator(**self.model_dump())
         return OperatorSaved(operator_id=self.operator_id)
 

@@ -101,7 +101,9 @@ def problem(exc: ValidationError) -> str:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object, or BadRequest saying why not."""
+    """The request's JSON object (no body at all reads as ``{}``), or BadRequest saying why not."""
+    if not await request.body():
+        return {}
     try:
         body = await request.json()
     except ValueError as exc:

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from csms.api.error_status import BadRequest, answers_errors
 from csms.api.parsing import problem, session_id
+from csms.api.policy import scope_of
 from csms.api.responses import found, reply
 from csms.charging.models import SessionState
 
@@ -69,12 +70,17 @@ class SessionsResource:
             query = SessionFilter.model_validate(dict(request.query_params))
         except ValidationError as exc:
             raise BadRequest(problem(exc)) from exc
-        sessions = await self._read_model.list_sessions(query.station_id, query.state, query.limit)
+        sessions = await self._read_model.list_sessions(
+            query.station_id, query.state, query.limit, scope_of(request)
+        )
         return reply(SessionList(sessions=sessions))
 
     async def get(self, request: Request) -> Response:
-        return found(await self._read_model.session(session_id(request)), "session")
+        return found(
+            await self._read_model.session(session_id(request), scope_of(request)), "session"
+        )
 
     async def signed_data(self, request: Request) -> Response:
         """The raw signed records and the meter's key, to check them independently."""
-        return found(await self._read_model.signed_data(session_id(request)), "session")
+        signed = await self._read_model.signed_data(session_id(request), scope_of(request))
+        return found(signed, "session")

@@ -25,8 +25,8 @@ class NewStand(Change):
     label: OptionalText = None
     uses_passwords: Truthy = False  # visitors get a one-time keypad password
 
-    async def save(self, admin: AdminService, path: PathParams) -> StandSaved:
-        await admin.add_stand(Stand(**self.model_dump()))
+    async def save(self, admin: AdminService, path: PathParams, scope: str | None) -> StandSaved:
+        await admin.add_stand(Stand(**self.model_dump()), scope=scope)
         return StandSaved(stand_id=self.stand_id)
 
 

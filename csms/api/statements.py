@@ -20,7 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from csms.api.error_status import BadRequest, answers_errors
-from csms.api.parsing import session_id, session_id_of
+from csms.api.parsing import json_object, session_id, session_id_of
+from csms.api.policy import scope_of
 from csms.api.responses import error, reply
 from csms.settlement.models import Statement
 
@@ -67,9 +68,9 @@ class StatementsResource:
     async def current(self, request: Request) -> Response:
         """The session's current statement; earlier ones it corrects are listed under history."""
         wanted = session_id(request)
-        statements = await self._read_model.statements(wanted)
+        statements = await self._read_model.statements(wanted, scope_of(request))
         if not statements:
-            if await self._read_model.session(wanted) is None:
+            if await self._read_model.session(wanted, scope_of(request)) is None:
                 return error(404, "no such session")
             return error(404, "this session has no statement yet (it has not finished)")
         return reply(CurrentStatement(current=statements[-1], history=statements[:-1]))
@@ -77,11 +78,13 @@ class StatementsResource:
     async def correct(self, request: Request) -> Response:
         """Issue a correction: the session is priced again; the old statement stays."""
         try:
-            body = CorrectionRequest.model_validate(await request.json())
-        except ValueError as exc:  # not JSON, or a pydantic ValidationError
+            body = CorrectionRequest.model_validate(await json_object(request))
+        except (ValueError, BadRequest) as exc:  # not JSON, or a pydantic ValidationError
             raise BadRequest(_CORRECTION_USAGE) from exc
         wanted = session_id_of(request)
         if wanted is None:
             raise BadRequest(_CORRECTION_USAGE)
+        if await self._read_model.session(wanted, scope_of(request)) is None:
+            return error(404, "no such session")
         correction = await self._statements.correct(wanted, body.reason)
         return reply(StatementBody(correction), 201)

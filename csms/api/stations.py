@@ -16,7 +16,8 @@ from starlette.routing import Route
 from csms.api.changes import Change, ChangeRoute, ChangesResource, PathParams
 from csms.api.error_status import answers_errors, guarded
 from csms.api.parsing import Text
-from csms.api.responses import found, reply
+from csms.api.policy import scope_of
+from csms.api.responses import error, found, reply
 
 if TYPE_CHECKING:
     from csms.administration.ports import ReadModel
@@ -36,7 +37,9 @@ class StationOperator(BaseModel):
 class StationOperatorChange(Change):
     operator_id: Text
 
-    async def save(self, admin: AdminService, path: PathParams) -> StationOperator:
+    async def save(
+        self, admin: AdminService, path: PathParams, scope: str | None
+    ) -> StationOperator:  # admin keys only (policy.PERMISSIONS)
         await admin.assign_station(path["station_id"], self.operator_id)
         return StationOperator(station_id=path["station_id"], operator_id=self.operator_id)
 
@@ -70,12 +73,17 @@ class StationsResource(ChangesResource):
         ]
 
     async def list(self, request: Request) -> Response:
-        return reply(StationList(stations=await self._read_model.list_stations()))
+        return reply(StationList(stations=await self._read_model.list_stations(scope_of(request))))
 
     async def get(self, request: Request) -> Response:
-        return found(await self._read_model.station(request.path_params["station_id"]), "station")
+        station = await self._read_model.station(
+            request.path_params["station_id"], scope_of(request)
+        )
+        return found(station, "station")
 
     async def list_version(self, request: Request) -> Response:
         station_id = request.path_params["station_id"]
+        if await self._read_model.station(station_id, scope_of(request)) is None:
+            return error(404, "no such station")
         version = await self._local_lists.station_version(station_id)
         return reply(ListVersion(station_id=station_id, version=version))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
@@ -218,3 +219,15 @@ def mask_token(id_token: str) -> str:
     """
     digest = hashlib.sha256(id_token.encode()).hexdigest()[:6]
     return f"…{id_token[-4:]}#{digest}"
+
+
+_APP_TAG_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I
+
+
+def new_app_id_tag() -> str:
+    """The id tag a member's app starts send to the station: ``APP`` and 17 random characters.
+
+    It fits 1.6's CiString20 idTag, carries 85 random bits and is not the account id, so
+    knowing an account id never lets anyone charge on it.
+    """
+    return "APP" + "".join(secrets.choice(_APP_TAG_ALPHABET) for _ in range(17))

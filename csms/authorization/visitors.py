@@ -1,8 +1,10 @@
 """Visitors: per-use registration at a stand (seed 000) or a password site (seed 004).
 
-* A registration at a card-touch stand opens a 60-second window; the first card presented
-  there inside it is bound to this visit (authorization.py). While a window is open, a
-  second registration at the same stand is refused with a clear message.
+* A registration at a card-touch stand opens a 60-second window (seed 000: 60秒以内にタッチ);
+  the first card presented there inside it is bound to this visit (authorization.py). One
+  window is open per stand at a time: while it is open, a second registration at the same
+  stand is refused (``StandBusy``, with the seconds until it closes) and nothing extends or
+  replaces the open window, so nobody can keep a stand for themselves by registering again.
 * A registration at a password site issues a numeric one-time password instead, valid for
   a configurable time, good for one session.
 Name, e-mail and a payment reference are kept; card numbers never are.
@@ -10,6 +12,7 @@ Name, e-mail and a payment reference are kept; card numbers never are.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import uuid
@@ -28,6 +31,25 @@ TOUCH_WINDOW: Final = timedelta(seconds=60)  # seed 000: 60秒以内にタッチ
 _CARD_NUMBER: Final = re.compile(r"(?:\d[ -]?){13,19}")
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_DIGITS: Final = 6
+
+
+class UnknownStand(NotFound):
+    """No stand has this id (the public page answers it like a busy stand: no hint)."""
+
+    def __init__(self, stand_id: str) -> None:
+        super().__init__(f"no stand {stand_id!r}")
+        self.stand_id = stand_id
+
+
+class StandBusy(Conflict):
+    """Another visitor's touch window is open at the stand; it closes in ``wait_s`` seconds."""
+
+    def __init__(self, stand_id: str, wait_s: int) -> None:
+        super().__init__(
+            f"another visitor is registering at stand {stand_id}; try again in {wait_s} s"
+        )
+        self.stand_id = stand_id
+        self.wait_s = wait_s
 
 
 @frozen
@@ -63,14 +85,19 @@ class VisitorService:
     async def register(
         self, stand_id: str, name: str, email: str, payment_reference: str, *, notify: bool
     ) -> VisitRegistered:
-        """Register a visitor at a stand: a touch window, or a one-time password."""
+        """Register a visitor at a stand: a touch window, or a one-time password.
+
+        Seed 000: the visitor then touches any FeliCa card within 60 s (60秒以内にタッチ).
+        Raises ``UnknownStand``, or ``StandBusy`` while another visitor's window is open there
+        (the open window is never extended or replaced).
+        """
         _validate(name, email, payment_reference)
         now = self._clock.now()
         visitor_id = uuid.uuid4()
         async with self._uow() as uow:
             stand = await uow.stands.get(stand_id)
             if stand is None:
-                raise NotFound(f"no stand {stand_id!r}")
+                raise UnknownStand(stand_id)
             visitor = Visitor(
                 visitor_id, stand_id, name.strip(), email, payment_reference, notify, now
             )
@@ -79,10 +106,7 @@ class VisitorService:
                 return await self._issue_password(uow, visitor, stand, now)
             busy_until = await uow.visitors.open_window_at(stand_id, now)
             if busy_until is not None:
-                wait_s = max(int((busy_until - now).total_seconds()) + 1, 1)
-                raise Conflict(
-                    f"another visitor is registering at stand {stand_id}; try again in {wait_s} s"
-                )
+                raise StandBusy(stand_id, max(math.ceil((busy_until - now).total_seconds()), 1))
             await uow.visitors.add(visitor)
             closes_at = now + TOUCH_WINDOW
             await uow.visitors.open_window(visitor_id, stand, now, closes_at)

@@ -14,8 +14,10 @@ import asyncpg
 import structlog
 import uvicorn
 
+from csms.access.service import AccessService
 from csms.administration.service import AdminService
 from csms.api.app import create_app
+from csms.api.public import PublicLimits, create_public_app
 from csms.authorization.visitors import VisitorService
 from csms.bootstrap.database import Database, open_database
 from csms.bootstrap.services import Services, build_services
@@ -71,12 +73,16 @@ class CentralSystem:
         self.database: Database | None = None
         self.ocpp: OcppServer | None = None
         self.admin: AdminService | None = None
+        self.access: AccessService | None = None
         self.visitors: VisitorService | None = None
         self.app_sessions: AppSessionService | None = None
         self.catalog: TariffCatalog | None = None
         self._api: _ApiServer | None = None
         self._api_task: asyncio.Task[None] | None = None
         self._api_socket: socket.socket | None = None
+        self._public: _ApiServer | None = None  # the visitors' own listener (seed 000)
+        self._public_task: asyncio.Task[None] | None = None
+        self._public_socket: socket.socket | None = None
 
     @property
     def ocpp_port(self) -> int:
@@ -87,6 +93,12 @@ class CentralSystem:
     def api_port(self) -> int:
         assert self._api_socket is not None
         return int(self._api_socket.getsockname()[1])
+
+    @property
+    def public_port(self) -> int:
+        """The public listener's port (the visitor registration page's backend)."""
+        assert self._public_socket is not None
+        return int(self._public_socket.getsockname()[1])
 
     async def __aenter__(self) -> CentralSystem:
         try:
@@ -129,6 +141,7 @@ class CentralSystem:
             batcher=self._start_batcher(pool),
         )
         self.admin, self.visitors = services.admin, services.visitors
+        self.access = services.access
         self.app_sessions = services.app_sessions
         stale = await services.stations.reset_connections()
         adapter_services = AdapterServices(
@@ -140,6 +153,7 @@ class CentralSystem:
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)
         await self._start_api(PostgresReadModel(pool), gateway, services)
+        await self._start_public(services.visitors)
         self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
         self._log_started(stale)
 
@@ -188,6 +202,7 @@ class CentralSystem:
             ocpp_port=self.ocpp_port,
             ocpp_tls_port=self.ocpp.tls_port,
             api_port=self.api_port,
+            public_port=self.public_port,
             database="embedded" if self.database.embedded else "external",
             development_mode=self.settings.auto_register_stations,
             stations_marked_disconnected=stale,
@@ -213,13 +228,15 @@ class CentralSystem:
     ) -> None:
         app = create_app(
             read_model,
-            gateway,
+            services.gateway,
             REGISTRY,
             services.statements,
             admin=services.admin,
-            visitors=services.visitors,
+            access=services.access,
+            clock=self.clock,
             app_sessions=services.app_sessions,
             local_lists=services.local_lists,
+            cors_origins=self.settings.api_cors_origins,
         )
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self._api = _ApiServer(config)
@@ -239,3 +256,44 @@ class CentralSystem:
             await self._api_task
         if self._api_socket is not None:
             self._api_socket.close()
+
+    # --- the public listener (visitor registration, seed 000) ---
+
+    async def _start_public(self, visitors: VisitorService) -> None:
+        """The visitor route on its own socket, apart from the operator API, rate-limited.
+
+        Seed 000: a visitor registers at a stand, then touches a FeliCa card within 60 s. The
+        limits protect the database, the mail outbox and the stands from floods; the client
+        address is the socket's peer unless ``public_forwarded_allow_ips`` names a proxy.
+        """
+        settings = self.settings
+        limits = PublicLimits(settings.public_rate_per_address, settings.public_rate_per_stand)
+        trusted = settings.public_forwarded_allow_ips
+        config = uvicorn.Config(
+            create_public_app(visitors, limits),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            proxy_headers=bool(trusted),  # uvicorn's default trusts 127.0.0.1's X-Forwarded-For
+            forwarded_allow_ips=trusted or None,
+        )
+        self._public = _ApiServer(config)
+        self._public_socket = _listening_socket(settings.public_host, settings.public_port)
+        self._public_task = asyncio.create_task(self._public.serve(sockets=[self._public_socket]))
+        self._stack.push_async_callback(self._stop_public)
+        while not self._public.started:
+            if self._public_task.done():
+                await self._public_task
+                raise RuntimeError("the public listener stopped during start-up")
+            await asyncio.sleep(0.01)
+        log.info("public_listening", host=settings.public_host, port=self.public_port)
+
+    async def _stop_public(self) -> None:
+        if self._public is not None and self._public_task is not None:
+            self._public.should_exit = True
+            await self._public_task
+        if self._public_socket is not None:
+            self._public_socket.close()
+
+    # --- end of the public listener ---

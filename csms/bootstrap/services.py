@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from csms.access.audited_gateway import AuditedGateway
+from csms.access.service import AccessService
 from csms.administration.service import AdminService
 from csms.authorization.rule import AuthorizationPolicy, Authorizer
 from csms.authorization.visitors import VisitorService
@@ -36,6 +38,8 @@ class Services:
     visitors: VisitorService
     app_sessions: AppSessionService
     statements: StatementService
+    access: AccessService
+    gateway: StationGateway  # every command through it is audited
 
 
 def _station_service(
@@ -64,7 +68,12 @@ def build_services(
     *,
     batcher: SampleBatcher | None = None,
 ) -> Services:
-    """Wire the capabilities; ``uow`` satisfies every capability's unit-of-work Protocol."""
+    """Wire the capabilities; ``uow`` satisfies every capability's unit-of-work Protocol.
+
+    Every command to a station goes through the audited ``gateway`` (csms.access).
+    """
+    access = AccessService(uow, clock)
+    gateway = AuditedGateway(gateway, access, clock)
     rule = Authorizer(
         clock, AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
     )
@@ -86,4 +95,6 @@ def build_services(
         ),
         app_sessions=AppSessionService(uow, clock, gateway, rule),
         statements=StatementService(uow, catalog),
+        access=access,
+        gateway=gateway,
     )

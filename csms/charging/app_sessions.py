@@ -1,7 +1,9 @@
 """App start and stop (seed 002 第18条): a member starts and stops charging from the app.
 
 The start is 1.6 RemoteStartTransaction / 2.0.1 RequestStartTransaction with the account's
-app token; the caller gets the station's answer (or a time-out). The session the station
+app id tag (its Central token, a random value: not the account id and not the app's secret
+token); the caller gets the station's answer (or a time-out). ``scope`` is the operator of
+an operator's key: another operator's account is answered as not found. The session the station
 then starts is linked to the request and so records that it was started remotely.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from csms.authorization.models import TokenKind, TokenStatus
-from csms.authorization.rule import Authorizer, make_token, normalise_token
+from csms.authorization.rule import Authorizer, make_token
 from csms.charging.models import SessionState
 from csms.charging.ports import ChargingUnitOfWork, RemoteStartRequest
 from csms.clock import Clock
@@ -40,14 +42,15 @@ class AppSessionService:
         self._rule = rule
 
     async def start(
-        self, account_id: str, station_id: str, evse_id: int
+        self, account_id: str, station_id: str, evse_id: int, *, scope: str | None = None
     ) -> CommandResult | AppStartRefused:
         """Authorize the account (the same rule as a card) and ask the station to start."""
-        token = make_token(account_id, TokenKind.CENTRAL)
         async with self._uow() as uow:
-            record = await uow.tokens.get(token.value)
-            if record is None or record.account_id != account_id:
+            tag = await uow.tokens.app_tag_of(account_id)
+            record = await uow.tokens.get(tag) if tag else None
+            if record is None or (scope is not None and record.operator_id != scope):
                 raise NotFound(f"no account {account_id!r}")
+            token = make_token(record.id_token, TokenKind.CENTRAL)
             result = await self._rule(uow, station_id, evse_id, token, "member")
             if not result.accepted:
                 return AppStartRefused(result.status)
@@ -58,11 +61,17 @@ class AppSessionService:
             station_id, RemoteStart(evse_id, token.value, remote_start_id)
         )
 
-    async def stop(self, account_id: str, session_id: uuid.UUID) -> CommandResult:
+    async def stop(
+        self, account_id: str, session_id: uuid.UUID, *, scope: str | None = None
+    ) -> CommandResult:
         """Ask the station to stop the account's own active session."""
         async with self._uow() as uow:
+            tag = await uow.tokens.app_tag_of(account_id)
+            record = await uow.tokens.get(tag) if tag else None
             session = await uow.sessions.by_id(session_id)
-        if session is None or session.id_token != normalise_token(account_id):
+        if record is not None and scope is not None and record.operator_id != scope:
+            record = None
+        if session is None or record is None or session.id_token != record.id_token:
             raise NotFound(f"no session {session_id} of account {account_id!r}")
         if session.state is not SessionState.ACTIVE:
             raise Conflict("the session has already ended")

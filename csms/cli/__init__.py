@@ -1,4 +1,4 @@
-"""The operator CLI: ``csms serve``, ``csms station ...``, ``csms token ...``, ``csms quote``.
+"""The operator CLI: ``csms serve``, ``csms station ...``, ``csms api-key ...``, ``csms quote``.
 
 One module per noun; ``COMMANDS`` maps each noun to its ``add_parser`` and ``run``, in the
 order ``csms --help`` lists them. Every command that needs the database reads the same
@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Final, NamedTuple
 
-from csms.cli import account, meter, ocmf, operator, quote, serve, stand, station, token
+from csms.cli import account, api_key, meter, ocmf, operator, quote, serve, stand, station, token
 from csms.cli.common import Subcommands
 
 __all__ = ["COMMANDS", "main"]
@@ -25,6 +25,7 @@ class Noun(NamedTuple):
 COMMANDS: Final[dict[str, Noun]] = {
     "serve": Noun(serve.add_parser, serve.run),
     "station": Noun(station.add_parser, station.run),
+    "api-key": Noun(api_key.add_parser, api_key.run),
     "operator": Noun(operator.add_parser, operator.run),
     "account": Noun(account.add_parser, account.run),
     "stand": Noun(stand.add_parser, stand.run),

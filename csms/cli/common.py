@@ -18,8 +18,10 @@ from typing import Any, NamedTuple, TypeAlias
 
 from pydantic import ValidationError
 
+from csms.access.service import AccessService
 from csms.administration.service import AdminService
 from csms.bootstrap import open_database
+from csms.clock import SystemClock
 from csms.errors import CsmsError
 from csms.observability import configure_logging
 from csms.settings import Settings, load_settings
@@ -30,10 +32,11 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class Admin(NamedTuple):
-    """The operator's tools on an open database: changes and the read model."""
+    """The operator's tools on an open database: changes, the read model, API keys."""
 
     service: AdminService
     read_model: PostgresReadModel
+    access: AccessService
 
 
 AdminAction = Callable[[argparse.Namespace, Admin], Awaitable[None]]
@@ -52,6 +55,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         port=getattr(args, "port", None),
         api_host=getattr(args, "api_host", None),
         api_port=getattr(args, "api_port", None),
+        public_host=getattr(args, "public_host", None),
+        public_port=getattr(args, "public_port", None),
     )
 
 
@@ -77,8 +82,13 @@ def run_admin(args: argparse.Namespace, action: AdminAction) -> int:
 
     async def on_database(settings: Settings) -> int:
         async with open_database(settings) as database:
-            admin = AdminService(PostgresUnitOfWorkProvider(database.pool))
-            await action(args, Admin(admin, PostgresReadModel(database.pool)))
+            uow = PostgresUnitOfWorkProvider(database.pool)
+            tools = Admin(
+                AdminService(uow),
+                PostgresReadModel(database.pool),
+                AccessService(uow, SystemClock()),
+            )
+            await action(args, tools)
         return 0
 
     return run_with_settings(args, on_database)

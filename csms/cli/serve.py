@@ -1,4 +1,10 @@
-"""``csms serve``: run the central system until SIGTERM or SIGINT; ``--demo`` adds demo cards."""
+"""``csms serve``: run the central system until SIGTERM or SIGINT.
+
+``--demo`` turns development mode on (unknown stations are registered when they connect),
+adds demo cards and tariff assignments, and creates a demo admin API key that it prints
+with the URLs. Without it nothing is implied: development mode is off unless
+``CSMS_DEV_MODE=true`` asks for it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import signal
 
 import structlog
 
+from csms.access.models import Role
 from csms.authorization.models import TokenStatus
 from csms.bootstrap import CentralSystem
 from csms.cli.common import Subcommands, run_with_settings
@@ -21,6 +28,7 @@ DEMO_CARDS = {
 }
 
 DEMO_ASSIGNMENTS = TARIFFS_DIR.parent / "demo-assignments.json"
+DEMO_KEY_PREFIX = "demo-admin-"
 
 DEMO_PRICED_STATIONS = [
     "DEMO-AC-00000",
@@ -37,9 +45,13 @@ def add_parser(commands: Subcommands) -> None:
     serve.add_argument("--port", type=int, help="OCPP websocket port (default 9000)")
     serve.add_argument("--api-host", help="HTTP API address (default 127.0.0.1)")
     serve.add_argument("--api-port", type=int, help="HTTP API port (default 8080)")
+    serve.add_argument("--public-host", help="visitor pages' address (default 127.0.0.1)")
+    serve.add_argument("--public-port", type=int, help="visitor pages' port (default 8081)")
     serve.add_argument("--database-url", dest="serve_database_url", help=argparse.SUPPRESS)
     serve.add_argument(
-        "--demo", action="store_true", help="also register demo cards (see README quick start)"
+        "--demo",
+        action="store_true",
+        help="development mode with demo cards and a demo admin key (README quick start)",
     )
 
 
@@ -56,12 +68,39 @@ async def _serve(settings: Settings, *, demo: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if demo and settings.tariff_assignments is None:
-        settings = settings.model_copy(update={"tariff_assignments": DEMO_ASSIGNMENTS})
+    if demo:
+        update: dict[str, object] = {"dev_mode": True}
+        if settings.tariff_assignments is None:
+            update["tariff_assignments"] = DEMO_ASSIGNMENTS
+        settings = settings.model_copy(update=update)
     async with CentralSystem(settings) as system:
         if demo:
             await _add_demo_cards(system, settings)
+            _print_demo_key(system, settings, await _new_demo_key(system))
         await stop.wait()
+
+
+async def _new_demo_key(system: CentralSystem) -> str:
+    """A fresh demo admin key; the demo keys of earlier runs are revoked."""
+    assert system.access is not None
+    for key in await system.access.keys():
+        if key.name.startswith(DEMO_KEY_PREFIX) and key.revoked_at is None:
+            await system.access.revoke_key(key.name)
+    name = f"{DEMO_KEY_PREFIX}{system.clock.now():%Y%m%d%H%M%S%f}"
+    return await system.access.create_key(name, Role.ADMIN)
+
+
+def _print_demo_key(system: CentralSystem, settings: Settings, key: str) -> None:
+    api = f"http://{settings.api_host}:{system.api_port}"
+    print(
+        f"\ncsms demo: admin API key (development only; revoked at the next --demo start):\n"
+        f"  export CSMS_API_KEY={key}\n"
+        f'  curl -H "Authorization: Bearer $CSMS_API_KEY" {api}/api/sessions\n'
+        f"  OCPP: ws://{settings.host}:{system.ocpp_port}/ocpp/{{station_id}}   "
+        f"visitors: http://{settings.public_host}:{system.public_port}/public/stands/"
+        f"{{stand_id}}/visits\n",
+        flush=True,
+    )
 
 
 async def _add_demo_cards(system: CentralSystem, settings: Settings) -> None:

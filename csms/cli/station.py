@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from csms.cli.common import Admin, Subcommands, actions, admin_command, print_json
 
@@ -37,6 +38,13 @@ async def run(args: argparse.Namespace, admin: Admin) -> None:
             args.station_id, args.password, profile=args.profile, hex_key=args.password_hex
         )
         print(f"station {args.station_id} {'added' if added else 'updated'}")
+        if not args.password and args.profile in (None, 0):
+            print(
+                f"csms: warning: station {args.station_id} has no credentials (profile 0): it "
+                "can connect only while development mode is on; give it --password or "
+                "--profile 3 (client certificate)",
+                file=sys.stderr,
+            )
     elif args.action == "operator":
         await admin.service.assign_station(args.station_id, args.operator_id)
         print(f"station {args.station_id} belongs to {args.operator_id}")

@@ -138,8 +138,6 @@ class Handshake:
         )
         if not decision.accepted:
             return refuse(decision.reason, HTTPStatus(decision.status), remote, station_id)
-        if decision.registered_now:
-            log.info("station_auto_registered", station_id=station_id)
         log.info(
             "handshake_accepted", station_id=station_id, how=decision.reason, remote=str(remote)
         )

@@ -71,6 +71,7 @@ class OcppServer:
     ) -> None:
         self._options = options
         self._handshake = Handshake(security)
+        self._security = security
         self.registry = registry
         self._services = services
         self._wires = {
@@ -157,6 +158,8 @@ class OcppServer:
             if subprotocol not in _ADAPTERS:
                 await close_without_subprotocol(websocket)
                 return
+            if await self._security.register_connected(station_id):
+                log.info("station_auto_registered")
             dialect = DIALECTS[subprotocol]
             with structlog.contextvars.bound_contextvars(ocpp_version=dialect.version):
                 await self._serve_station(websocket, station_id, dialect)

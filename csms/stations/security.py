@@ -39,11 +39,10 @@ class HandshakeDecision:
     accepted: bool
     status: int
     reason: str
-    registered_now: bool = False
 
     @classmethod
-    def ok(cls, reason: str, *, registered_now: bool = False) -> HandshakeDecision:
-        return cls(True, 101, reason, registered_now)
+    def ok(cls, reason: str) -> HandshakeDecision:
+        return cls(True, 101, reason)
 
     @classmethod
     def refuse(cls, status: int, reason: str) -> HandshakeDecision:
@@ -95,13 +94,14 @@ class StationSecurity:
         return decision
 
     async def _decide(self, attempt: HandshakeAttempt) -> HandshakeDecision:
-        async with self._uow(atomic=False) as uow:  # a read, at most one insert
+        async with self._uow(atomic=False) as uow:  # one read
             credentials = await uow.stations.credentials(attempt.station_id)
-            if credentials is None:
-                if not self._auto_register:
-                    return HandshakeDecision.refuse(NOT_FOUND, "unknown station")
-                await uow.stations.add(attempt.station_id, None)
-                return HandshakeDecision.ok("development mode: registered", registered_now=True)
+        if credentials is None:
+            if not self._auto_register:
+                return HandshakeDecision.refuse(NOT_FOUND, "unknown station")
+            # Registered by ``register_connected`` once the connection is open, so a
+            # handshake that fails later (no common subprotocol) leaves no row.
+            return HandshakeDecision.ok("development mode: unknown station")
         profile, password_hash = credentials
         if profile == 0:
             if self._auto_register:
@@ -118,6 +118,16 @@ class StationSecurity:
         if profile == 3:
             return self._certificate(attempt)
         return await self._basic(attempt, password_hash)
+
+    async def register_connected(self, station_id: str) -> bool:
+        """Development mode: register a station whose connection is open; True if it is new.
+
+        Outside development mode a station is registered by an operator, never here.
+        """
+        if not self._auto_register:
+            return False
+        async with self._uow(atomic=False) as uow:
+            return await uow.stations.add(station_id, None)
 
     @staticmethod
     def _certificate(attempt: HandshakeAttempt) -> HandshakeDecision:

@@ -1,4 +1,8 @@
-"""Queries for the operator API over the pool; plain dicts of core values, or core models."""
+"""Queries for the operator API over the pool; plain dicts of core values, or core models.
+
+Tenancy is in the queries: every read takes ``scope``, the operator whose data the caller
+may see (None: every operator), and a row outside it is not found, as if it did not exist.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,17 @@ from csms.storage.statements import PostgresStatementRepository
 from csms.storage.stations import SELECT_STATION
 from csms.storage.tokens import TOKEN
 
+_OF_OPERATOR: Final = "station_id IN (SELECT station_id FROM stations WHERE operator_id = {})"
 SELECT_STATIONS: Final = """
-SELECT station_id, vendor, model, serial_number, firmware_version, ocpp_version, connected,
-       connected_at, last_seen_at, last_boot_at, created_at, security_profile
+SELECT station_id, operator_id, vendor, model, serial_number, firmware_version, ocpp_version,
+       connected, connected_at, last_seen_at, last_boot_at, created_at, security_profile
 FROM stations
+WHERE ($1::text IS NULL OR operator_id = $1)
 ORDER BY station_id"""
+SELECT_SCOPED_STATION: Final = SELECT_STATION.then("  AND ($2::text IS NULL OR operator_id = $2)")
+SELECT_SCOPED_SESSION: Final = SELECT_SESSION_BY_ID.then(
+    f"  AND ($2::text IS NULL OR {_OF_OPERATOR.format('$2')})"
+)
 SELECT_CONNECTORS_OF_STATION: Final = """
 SELECT evse_id, connector_id, status, error_code, status_at
 FROM connectors
@@ -40,10 +50,18 @@ LEFT JOIN LATERAL (SELECT status, total
                    ORDER BY issued_at DESC
                    LIMIT 1) AS latest ON true
 WHERE ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR state = $2)
+  AND ($4::text IS NULL OR {_OF_OPERATOR.format("$4")})
 ORDER BY started_at DESC
 LIMIT $3"""  # noqa: S608 (a constant column list)
-SELECT_TOKENS: Final = Query(TOKEN, "FROM id_tokens", "ORDER BY id_token")
-SELECT_METERS: Final = Query(METER, "FROM meters", "ORDER BY serial")
+SELECT_TOKENS: Final = Query(
+    TOKEN, "FROM id_tokens", "WHERE ($1::text IS NULL OR operator_id = $1)", "ORDER BY id_token"
+)
+SELECT_METERS: Final = Query(
+    METER,
+    "FROM meters",
+    f"WHERE ($1::text IS NULL OR {_OF_OPERATOR.format('$1')})",
+    "ORDER BY serial",
+)
 
 
 def jsonable_session(session: Session) -> dict[str, Any]:
@@ -79,13 +97,13 @@ class PostgresReadModel:
         async with self._pool.acquire() as conn:
             return bool(await conn.fetchval("SELECT true"))
 
-    async def list_stations(self) -> list[dict[str, object]]:
+    async def list_stations(self, scope: str | None = None) -> list[dict[str, object]]:
         async with self._pool.acquire() as conn:
-            return [dict(row) for row in await conn.fetch(SELECT_STATIONS)]
+            return [dict(row) for row in await conn.fetch(SELECT_STATIONS, scope)]
 
-    async def station(self, station_id: str) -> dict[str, object] | None:
+    async def station(self, station_id: str, scope: str | None = None) -> dict[str, object] | None:
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(SELECT_STATION.sql, station_id)
+            row = await conn.fetchrow(SELECT_SCOPED_STATION.sql, station_id, scope)
             if row is None:
                 return None
             result = dict(row)
@@ -95,11 +113,15 @@ class PostgresReadModel:
             return result
 
     async def list_sessions(
-        self, station_id: str | None, state: SessionState | None, limit: int
+        self,
+        station_id: str | None,
+        state: SessionState | None,
+        limit: int,
+        scope: str | None = None,
     ) -> list[dict[str, object]]:
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
-                SELECT_SESSIONS, station_id, state.value if state else None, limit
+                SELECT_SESSIONS, station_id, state.value if state else None, limit, scope
             )
         return [
             {
@@ -110,9 +132,9 @@ class PostgresReadModel:
             for row in rows
         ]
 
-    async def session(self, session_id: UUID) -> dict[str, object] | None:
+    async def session(self, session_id: UUID, scope: str | None = None) -> dict[str, object] | None:
         async with self._pool.acquire() as conn:
-            session = await SELECT_SESSION_BY_ID.one(conn, session_id)
+            session = await SELECT_SCOPED_SESSION.one(conn, session_id, scope)
             if session is None:
                 return None
             samples = await conn.fetch(SELECT_SAMPLES_OF_SESSION.sql, session_id)
@@ -120,14 +142,22 @@ class PostgresReadModel:
         result["samples"] = [dict(r) for r in samples]
         return result
 
-    async def statements(self, session_id: UUID) -> list[Statement]:
+    async def statements(self, session_id: UUID, scope: str | None = None) -> list[Statement]:
+        """The session's statements, oldest first; none when the session is out of scope."""
         async with self._pool.acquire() as conn:
+            if (
+                scope is not None
+                and await SELECT_SCOPED_SESSION.one(conn, session_id, scope) is None
+            ):
+                return []
             return await PostgresStatementRepository(conn).of_session(session_id)
 
-    async def signed_data(self, session_id: UUID) -> dict[str, object] | None:
+    async def signed_data(
+        self, session_id: UUID, scope: str | None = None
+    ) -> dict[str, object] | None:
         """The raw signed records of a session and its meter's key, for independent checks."""
         async with self._pool.acquire() as conn:
-            session = await SELECT_SESSION_BY_ID.one(conn, session_id)
+            session = await SELECT_SCOPED_SESSION.one(conn, session_id, scope)
             if session is None:
                 return None
             records = await PostgresSignedRecordRepository(conn).of_session(session_id)
@@ -152,10 +182,10 @@ class PostgresReadModel:
             ],
         }
 
-    async def list_meters(self) -> list[MeterRecord]:
+    async def list_meters(self, scope: str | None = None) -> list[MeterRecord]:
         async with self._pool.acquire() as conn:
-            return await SELECT_METERS.many(conn)
+            return await SELECT_METERS.many(conn, scope)
 
-    async def list_tokens(self) -> list[TokenRecord]:
+    async def list_tokens(self, scope: str | None = None) -> list[TokenRecord]:
         async with self._pool.acquire() as conn:
-            return await SELECT_TOKENS.many(conn)
+            return await SELECT_TOKENS.many(conn, scope)

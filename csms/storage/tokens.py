@@ -27,6 +27,12 @@ ON CONFLICT (id_token) DO UPDATE
 SET kind = excluded.kind, status = excluded.status, expires_at = excluded.expires_at,
     group_id = excluded.group_id, operator_id = excluded.operator_id,
     account_id = excluded.account_id, updated_at = now()"""  # noqa: S608 (a constant column list)
+SELECT_APP_TAG: Final = """
+SELECT id_token
+FROM id_tokens
+WHERE account_id = $1 AND kind = 'Central'
+ORDER BY created_at
+LIMIT 1"""
 _ACCOUNT_PREFIX: Final = "a_"
 _ACCOUNT_OF_CARD: Final = ACCOUNT.mapper(_ACCOUNT_PREFIX)
 # The card, its account and the station's operator; one row even when the card is unknown.
@@ -45,6 +51,11 @@ class PostgresTokenRepository(KeyedRepository[TokenRecord]):
 
     async def upsert(self, record: TokenRecord) -> None:
         await self._conn.execute(UPSERT_TOKEN, *UPSERTED_TOKEN.values(record))
+
+    async def app_tag_of(self, account_id: str) -> str | None:
+        """The id tag the account's app starts send (its Central token)."""
+        found: str | None = await self._conn.fetchval(SELECT_APP_TAG, account_id)
+        return found
 
     async def member_view(
         self, id_token: str, station_id: str

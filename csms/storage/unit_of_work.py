@@ -3,7 +3,7 @@
 It satisfies each capability's unit-of-work Protocol structurally (style.md §7): each
 attribute is typed as its port (``_Lazy[SessionRepository]``), so mypy also checks that every
 repository class satisfies its port. The repositories are made on first use (a use case
-touches two or three of the nineteen), and the events recorded during the use case are
+touches two or three of the twenty-two), and the events recorded during the use case are
 written to the outbox in one statement just before COMMIT; nothing is written when none were
 recorded, or when the use case fails.
 """
@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import asyncpg
 
+from csms.access.ports import ApiKeyRepository, AppTokenRepository, AuditRepository
 from csms.authorization.ports import (
     AccountRepository,
     MailOutbox,
@@ -35,6 +36,11 @@ from csms.settlement.ports import (
 )
 from csms.station_commands.ports import LocalListRepository, StationListRepository
 from csms.stations.ports import ConnectorRepository, StationEventRepository, StationRepository
+from csms.storage.access import (
+    PostgresApiKeyRepository,
+    PostgresAppTokenRepository,
+    PostgresAuditRepository,
+)
 from csms.storage.accounts import PostgresAccountRepository
 from csms.storage.connectors import PostgresConnectorRepository
 from csms.storage.events_outbox import write_events
@@ -100,6 +106,9 @@ class PostgresUnitOfWork:
     sessions = _Lazy[SessionRepository](PostgresSessionRepository)
     transaction_log = _Lazy[TransactionLog](PostgresTransactionLog)
     remote_starts = _Lazy[RemoteStartRepository](PostgresRemoteStartRepository)
+    api_keys = _Lazy[ApiKeyRepository](PostgresApiKeyRepository)
+    app_tokens = _Lazy[AppTokenRepository](PostgresAppTokenRepository)
+    audit = _Lazy[AuditRepository](PostgresAuditRepository)
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn

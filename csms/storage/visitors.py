@@ -24,12 +24,13 @@ SELECT 1
 FROM stands
 WHERE stand_id = $1
 FOR UPDATE"""
+# Any untouched window that has not closed by the caller's clock, also one opened "after" it:
+# a registration reads its clock before it waits for the stand's lock, so the window another
+# registration opened meanwhile may carry a later opened_at (seed 000: one window a stand).
 SELECT_OPEN_WINDOW_AT_STAND: Final = """
-SELECT closes_at
+SELECT max(closes_at)
 FROM touch_windows
-WHERE stand_id = $1 AND touched_at IS NULL AND opened_at <= $2 AND $2 < closes_at
-ORDER BY opened_at
-LIMIT 1"""
+WHERE stand_id = $1 AND touched_at IS NULL AND $2 < closes_at"""
 INSERT_WINDOW: Final = """
 INSERT INTO touch_windows (visitor_id, stand_id, station_id, evse_id, opened_at, closes_at)
 VALUES ($1, $2, $3, $4, $5, $6)"""
@@ -86,6 +87,12 @@ class PostgresVisitorRepository(KeyedRepository[Visitor]):
         await self._conn.execute(INSERT_VISITOR, *VISITOR.values(visitor))
 
     async def open_window_at(self, stand_id: str, now: datetime) -> datetime | None:
+        """When the stand's open window closes (None: no window is open).
+
+        Locks the stand's row until the transaction ends: registrations at a stand queue, and
+        each sees the window the one before it opened (READ COMMITTED: a fresh snapshot per
+        statement), so two at once never open two windows.
+        """
         await self._conn.execute(LOCK_STAND, stand_id)  # registrations at a stand queue
         value: datetime | None = await self._conn.fetchval(
             SELECT_OPEN_WINDOW_AT_STAND, stand_id, now

@@ -18,7 +18,7 @@ from csms.bootstrap import CentralSystem
 from simulators.scenario import run_session
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import api_client, make_settings
 
 MEMBER_CARD = "BILLINGMEMBER01"
 
@@ -182,7 +182,7 @@ async def test_replayed_stop_issues_no_second_statement_and_api_shows_it(
     session_id = await db.fetchval(
         "SELECT session_id FROM sessions WHERE station_id = $1", station_id
     )
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{billing_system.api_port}") as api:
+    async with api_client(billing_system) as api:
         body = (await api.get(f"/api/sessions/{session_id}/statement")).json()
         listed = (await api.get("/api/sessions", params={"station_id": station_id})).json()
     assert body["status"] == "unpriced"  # this station id has no assignment
@@ -229,7 +229,7 @@ async def test_a_correction_is_a_new_statement_that_refers_to_the_old(
     session_id = await db.fetchval(
         "SELECT session_id FROM sessions WHERE station_id = $1", station.station_id
     )
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{billing_system.api_port}") as api:
+    async with api_client(billing_system) as api:
         original = (await api.get(f"/api/sessions/{session_id}/statement")).json()
         created = await api.post(
             f"/api/sessions/{session_id}/statement/corrections",

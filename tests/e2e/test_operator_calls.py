@@ -13,7 +13,7 @@ import pytest
 from csms.bootstrap import CentralSystem
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import api_client, make_settings
 
 
 async def wait_for_lock_waiter(db: asyncpg.Connection) -> None:
@@ -106,9 +106,19 @@ async def test_operator_commands_reach_the_station(
 async def test_command_errors_map_to_http_statuses(
     connect_station: Any, api: httpx.AsyncClient
 ) -> None:
-    """Not connected 409, station CallError 502, unknown command 404, bad body 400."""
+    """Unregistered 404, not connected 409, station CallError 502, unknown command 404, bad
+    body 400."""
     missing = await api.post("/api/stations/nobody/commands/reset", json={})
-    assert missing.status_code == 409
+    assert missing.status_code == 404
+    gone = await connect_station("1.6")
+    await gone.close()
+    for _ in range(100):
+        offline = await api.post(f"/api/stations/{gone.station_id}/commands/reset", json={})
+        if offline.status_code != 200:
+            break
+        await asyncio.sleep(0.02)
+    assert offline.status_code == 409
+    assert "not connected" in offline.json()["error"]
     station = await connect_station("2.0.1")
     del station.client.handlers["Reset"]
     rejected = await api.post(f"/api/stations/{station.station_id}/commands/reset", json={})
@@ -121,7 +131,9 @@ async def test_command_errors_map_to_http_statuses(
     )
     assert bad.status_code == 400
     not_json = await api.post(
-        f"/api/stations/{station.station_id}/commands/reset", content=b"{oops"
+        f"/api/stations/{station.station_id}/commands/reset",
+        content=b"{oops",
+        headers={"Content-Type": "application/json"},
     )
     assert not_json.status_code == 400
     bad_key = await api.post(
@@ -139,7 +151,7 @@ async def test_a_silent_station_times_out_with_504(migrated_dsn: str) -> None:
         )
         await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
         try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.api_port}") as api:
+            async with api_client(system) as api:
                 response = await api.post(
                     f"/api/stations/{station.station_id}/commands/reset", json={}
                 )

@@ -28,7 +28,10 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-async def _read_until(stream: asyncio.StreamReader, event: str) -> dict[str, Any]:
+async def _read_until(
+    stream: asyncio.StreamReader, event: str, printed: list[str] | None = None
+) -> dict[str, Any]:
+    """The JSON log line of ``event``; lines that are not JSON go to ``printed``."""
     while True:
         line = await stream.readline()
         if not line:
@@ -36,9 +39,21 @@ async def _read_until(stream: asyncio.StreamReader, event: str) -> dict[str, Any
         try:
             record = json.loads(line)
         except ValueError:
+            if printed is not None:
+                printed.append(line.decode())
             continue
         if record.get("event") == event:
             return dict(record)
+
+
+async def _demo_key(stream: asyncio.StreamReader) -> str:
+    """The admin key ``serve --demo`` prints (``export CSMS_API_KEY=...``)."""
+    while True:
+        line = (await stream.readline()).decode()
+        if not line:
+            raise AssertionError("server exited before printing its demo key")
+        if "export CSMS_API_KEY=" in line:
+            return line.split("=", 1)[1].strip()
 
 
 async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -> None:
@@ -56,6 +71,8 @@ async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -
         "0",
         "--api-port",
         "0",
+        "--public-port",
+        "0",
         env=_env(data_dir),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -65,6 +82,7 @@ async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -
         async with asyncio.timeout(60):
             started = await _read_until(server.stdout, "central_system_started")
             await _read_until(server.stdout, "demo_ready")  # demo cards are in place
+            key = await _demo_key(server.stdout)
         assert started["database"] == "embedded"
         assert started["development_mode"] is True
         url = f"ws://127.0.0.1:{started['ocpp_port']}/ocpp"
@@ -95,7 +113,9 @@ async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -
             s["station_id"] for s in json.loads(listing.stdout)
         }
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{started['api_port']}") as api:
-            sessions = (await api.get("/api/sessions")).json()["sessions"]
+            assert (await api.get("/api/sessions")).status_code == 401
+            answer = await api.get("/api/sessions", headers={"Authorization": f"Bearer {key}"})
+            sessions = answer.json()["sessions"]
         priced = {(s["ocpp_version"], s["energy_wh"], s["total"]) for s in sessions}
         # 15 min: AC 6 kW -> 1500 Wh, 132 yen (emp-normal block); DC 50 kW -> 12500 Wh,
         # 275 + 55 x 10 = 825 yen (emp-quick-50kw)

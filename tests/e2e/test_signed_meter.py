@@ -21,7 +21,7 @@ from csms.bootstrap import CentralSystem
 from simulators.dcbm import Dcbm
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import api_client, make_settings
 
 MEMBER_CARD = "012E4CD1A2B3C4E7"  # a member card of its own: other tests use unknown cards
 
@@ -86,7 +86,7 @@ class Rig:
 
 @pytest.fixture
 async def rig(system: CentralSystem) -> AsyncIterator[Rig]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.api_port}") as api:
+    async with api_client(system) as api:
         yield Rig(system, api)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 import trustme
 from websockets.exceptions import InvalidStatus
@@ -16,7 +15,7 @@ from websockets.exceptions import InvalidStatus
 from csms.bootstrap import CentralSystem
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
-from tests.e2e.conftest import make_settings
+from tests.e2e.conftest import api_client, make_settings
 
 PASSWORD = "a-station-key-of-24-b!"  # 22 bytes
 
@@ -167,7 +166,7 @@ async def test_failed_handshakes_are_counted_and_throttled(migrated_dsn: str) ->
         for _ in range(3):
             assert await refused(system, station_id, password="wrong-password-1234") == 401
         assert await refused(system, station_id, password=PASSWORD) == 429
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.api_port}") as own:
+        async with api_client(system) as own:
             metrics = (await own.get("/metrics")).text
     assert 'csms_handshakes_refused_total{reason="Unauthorized"}' in metrics
     assert 'csms_handshakes_refused_total{reason="Too Many Requests"}' in metrics

@@ -10,6 +10,7 @@ from csms.authorization.models import (
     AccountRecord,
     AccountStatus,
     Stand,
+    TokenKind,
     TokenRecord,
     TokenStatus,
     Visitor,
@@ -48,6 +49,14 @@ class FakeTokenRepository:
         created_at = current.created_at if current else self._tx.now()
         kept = stored(dataclasses.replace(record, created_at=created_at))
         self._tx.put(self._store.tokens, record.id_token, kept)
+
+    async def app_tag_of(self, account_id: str) -> str | None:
+        tags = [
+            t
+            for t in self._store.tokens.values()
+            if t.account_id == account_id and t.kind is TokenKind.CENTRAL
+        ]
+        return tags[0].id_token if tags else None  # an account has one Central tag
 
     async def member_view(
         self, id_token: str, station_id: str

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
+from csms.access.models import ApiKey, AuditEntry
 from csms.authorization.models import AccountRecord, Stand, TokenRecord, Visitor
 from csms.charging.models import Session
 from csms.charging.ports import SeqNoEntry, UnmatchedStop
@@ -193,6 +194,9 @@ class InMemoryStore:
         self.meters: dict[str, MeterRecord] = {}
         self.signed_records: dict[int, SignedRecord] = {}
         self.metering: dict[UUID, Metering] = {}
+        self.api_keys: dict[str, tuple[ApiKey, str]] = {}  # name -> key, secret digest
+        self.app_token_digests: dict[str, str] = {}  # account id -> digest
+        self.audit: dict[int, AuditEntry] = {}
         self.events: list[DomainEvent] = []
         self.delivered_events: set[int] = set()  # 1-based positions in ``events``
         self.transaction_ids = itertools.count(1)  # transaction_id_seq

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from csms.access.ports import ApiKeyRepository, AppTokenRepository, AuditRepository
 from csms.authorization.ports import (
     AccountRepository,
     MailOutbox,
@@ -24,6 +25,11 @@ from csms.settlement.ports import (
 )
 from csms.station_commands.ports import LocalListRepository, StationListRepository
 from csms.stations.ports import ConnectorRepository, StationEventRepository, StationRepository
+from tests.fakes.access import (
+    FakeApiKeyRepository,
+    FakeAppTokenRepository,
+    FakeAuditRepository,
+)
 from tests.fakes.authorization import (
     FakeAccountRepository,
     FakeMailOutbox,
@@ -76,6 +82,9 @@ class InMemoryUnitOfWork:
         self.sessions: SessionRepository = FakeSessionRepository(tx)
         self.transaction_log: TransactionLog = FakeTransactionLog(tx)
         self.remote_starts: RemoteStartRepository = FakeRemoteStartRepository(tx)
+        self.api_keys: ApiKeyRepository = FakeApiKeyRepository(tx)
+        self.app_tokens: AppTokenRepository = FakeAppTokenRepository(tx)
+        self.audit: AuditRepository = FakeAuditRepository(tx)
         self._recorded: list[DomainEvent] = []
 
     def record(self, event: DomainEvent) -> None:

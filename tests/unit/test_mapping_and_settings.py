@@ -68,13 +68,16 @@ def test_v201_signed_meter_value_and_multiplier_are_kept() -> None:
     assert samples[0].value == Decimal(12)
 
 
-def test_development_mode_follows_the_database_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On by default with the embedded database, off with a DSN, explicit wins."""
+def test_development_mode_only_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off by default, also with the embedded database; on only when asked for."""
     monkeypatch.delenv("CSMS_DEV_MODE", raising=False)
     monkeypatch.delenv("CSMS_DATABASE_URL", raising=False)
-    assert Settings().auto_register_stations is True
+    assert Settings().uses_embedded_database
+    assert Settings().auto_register_stations is False
     assert Settings(database_url="postgresql://x@h/db").auto_register_stations is False
-    assert Settings(database_url="postgresql://x@h/db", dev_mode=True).auto_register_stations
+    assert Settings(dev_mode=True).auto_register_stations
+    monkeypatch.setenv("CSMS_DEV_MODE", "true")
+    assert Settings().auto_register_stations
 
 
 def test_bad_settings_fail_fast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
