@@ -122,8 +122,9 @@ class AccessControl:
             action=f"{scope['method']} {path}",
             target=path,
             station_id=station.group(1) if station else None,
-            # A station's owner is looked up when stored; else the caller's operator.
-            operator_id=None if station else principal.operator_id,
+            # The caller's operator (a probe of another tenant's id stays the caller's row);
+            # an admin's call on a station belongs to the station's owner (looked up).
+            operator_id=principal.operator_id,
             outcome=str(status),
             answer=answer,
             error=str(failure) if failure is not None else None,

@@ -17,6 +17,7 @@ from csms.api.responses import error
 from csms.errors import (
     Conflict,
     CsmsError,
+    Forbidden,
     InvalidInput,
     NotFound,
     StationNotConnected,
@@ -28,6 +29,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 ERROR_STATUS: Final[tuple[tuple[type[CsmsError], int], ...]] = (
     (InvalidInput, 400),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (StationNotConnected, 409),

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import structlog
 import uvicorn
+from starlette.applications import Starlette
 
 from csms.access.service import AccessService
 from csms.administration.service import AdminService
@@ -74,6 +75,7 @@ class CentralSystem:
         self.ocpp: OcppServer | None = None
         self.admin: AdminService | None = None
         self.access: AccessService | None = None
+        self.api_app: Starlette | None = None  # its routes: the access tests walk them
         self.visitors: VisitorService | None = None
         self.app_sessions: AppSessionService | None = None
         self.catalog: TariffCatalog | None = None
@@ -238,6 +240,7 @@ class CentralSystem:
             local_lists=services.local_lists,
             cors_origins=self.settings.api_cors_origins,
         )
+        self.api_app = app
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self._api = _ApiServer(config)
         self._api_socket = _listening_socket(self.settings.api_host, self.settings.api_port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import websockets
@@ -13,15 +14,20 @@ from websockets.exceptions import InvalidStatus
 from tests.conftest import unique
 
 
-async def test_station_offering_no_ocpp_subprotocol_is_closed(ws_url: str) -> None:
-    """No common subprotocol: handshake without Sec-WebSocket-Protocol, then closed (1002)."""
-    async with websockets.connect(f"{ws_url}/{unique('NOPROTO')}", subprotocols=["ocpp1.5"]) as ws:  # type: ignore[list-item]
+async def test_station_offering_no_ocpp_subprotocol_is_closed(
+    ws_url: str, db: asyncpg.Connection
+) -> None:
+    """No common subprotocol: handshake without Sec-WebSocket-Protocol, then closed (1002);
+    even in development mode such a station is not registered."""
+    station_id = unique("NOPROTO")
+    async with websockets.connect(f"{ws_url}/{station_id}", subprotocols=["ocpp1.5"]) as ws:  # type: ignore[list-item]
         assert ws.subprotocol is None
         async with asyncio.timeout(5):
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await ws.recv()
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1002
+    assert await db.fetchval("SELECT count(*) FROM stations WHERE station_id = $1", station_id) == 0
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 from csms.bootstrap import CentralSystem
 from simulators.scenario import run_station
@@ -128,6 +131,38 @@ async def test_serve_on_embedded_postgres_runs_sessions_and_stops_on_sigterm() -
     finally:
         if server.returncode is None:
             server.kill()
+            await server.wait()
+
+
+async def test_serve_without_demo_refuses_unknown_stations_and_keeps_no_row() -> None:
+    """Production defaults with the embedded database: no development mode, so an unknown
+    station id is refused at the handshake (404) and leaves no station row."""
+    root = Path(tempfile.mkdtemp(prefix="csms-prod-"))
+    os.chmod(root, 0o755)
+    data_dir = root / "data"
+    ports = ["--port", "0", "--api-port", "0", "--public-port", "0"]
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "csms", "serve", *ports,
+        env=_env(data_dir), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert server.stdout is not None
+    try:
+        async with asyncio.timeout(60):
+            started = await _read_until(server.stdout, "central_system_started")
+        assert started["database"] == "embedded"
+        assert started["development_mode"] is False
+        url = f"ws://127.0.0.1:{started['ocpp_port']}/ocpp/UNKNOWN-STATION-1"
+        with pytest.raises(InvalidStatus) as refused:
+            await websockets.connect(url, subprotocols=[Subprotocol("ocpp1.6")])
+        assert refused.value.response.status_code == 404
+        listing = subprocess.run(
+            [sys.executable, "-m", "csms", "station", "list"],
+            env=_env(data_dir), capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        assert json.loads(listing.stdout) == []
+    finally:
+        server.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
             await server.wait()
 
 

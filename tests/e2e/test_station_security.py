@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -95,6 +96,33 @@ async def test_profile_1_basic_auth(secure_system: CentralSystem) -> None:
     station = await connect(secure_system, station_id, password=PASSWORD)
     assert "currentTime" in await station.boot()
     await station.close()
+
+
+async def test_an_unauthenticated_second_connection_does_not_close_the_first(
+    secure_system: CentralSystem,
+) -> None:
+    """A second socket for a station must authenticate before it may replace the first."""
+    station_id = await add(secure_system, 1)
+    first = await connect(secure_system, station_id, password=PASSWORD)
+    try:
+        await first.boot()
+        assert await refused(secure_system, station_id) == 401
+        assert await refused(secure_system, station_id, password="wrong-password-1234") == 401
+        assert (await first.heartbeat())["currentTime"]  # the first socket still serves
+        assert secure_system.ocpp is not None
+        live = secure_system.ocpp.registry.get(station_id)
+        assert live is not None
+        second = await connect(secure_system, station_id, password=PASSWORD)
+        try:
+            for _ in range(200):  # the server serves it once the handshake is done
+                if secure_system.ocpp.registry.get(station_id) is not live:
+                    break
+                await asyncio.sleep(0.01)
+            assert secure_system.ocpp.registry.get(station_id) is not live  # it took over
+        finally:
+            await second.close()
+    finally:
+        await first.close()
 
 
 async def test_profile_1_hex_key_in_both_forms(secure_system: CentralSystem) -> None:
