@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=100)
     dev_mode: bool = False
     api_cors_origins: tuple[str, ...] = ()
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
     heartbeat_interval_s: int = Field(default=300, ge=10, le=86400)
     ocpp_max_frame_bytes: int = Field(default=256 * 1024, ge=4096, le=16 * 1024 * 1024)
     ocpp_ping_interval_s: float = Field(default=30.0, ge=0)

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any
 
 import asyncpg
 import structlog
-import uvicorn
 from starlette.applications import Starlette
 
 from csms.access.service import AccessService
 from csms.administration.service import AdminService
 from csms.api.app import create_app
+from csms.api.metrics import create_metrics_app
 from csms.api.public import PublicLimits, create_public_app
 from csms.authorization.visitors import VisitorService
 from csms.bootstrap.database import Database, open_database
+from csms.bootstrap.http_listener import HttpListener
 from csms.bootstrap.services import Services, build_services
 from csms.charging.app_sessions import AppSessionService
 from csms.clock import Clock, SystemClock
@@ -46,24 +46,6 @@ from csms.workers.relay import EventRelay
 log = structlog.get_logger(__name__)
 
 
-class _ApiServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: the central system owns SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[no-untyped-def]
-        yield
-
-
-def _listening_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
-
-
 class CentralSystem:
     """The running central system: ``async with CentralSystem(settings) as cs: ...``."""
 
@@ -79,12 +61,9 @@ class CentralSystem:
         self.visitors: VisitorService | None = None
         self.app_sessions: AppSessionService | None = None
         self.catalog: TariffCatalog | None = None
-        self._api: _ApiServer | None = None
-        self._api_task: asyncio.Task[None] | None = None
-        self._api_socket: socket.socket | None = None
-        self._public: _ApiServer | None = None  # the visitors' own listener (seed 000)
-        self._public_task: asyncio.Task[None] | None = None
-        self._public_socket: socket.socket | None = None
+        self._api: HttpListener | None = None
+        self._public: HttpListener | None = None  # the visitors' own listener (seed 000)
+        self._metrics: HttpListener | None = None  # only with a metrics_port of its own
 
     @property
     def ocpp_port(self) -> int:
@@ -93,14 +72,19 @@ class CentralSystem:
 
     @property
     def api_port(self) -> int:
-        assert self._api_socket is not None
-        return int(self._api_socket.getsockname()[1])
+        assert self._api is not None
+        return self._api.port
 
     @property
     def public_port(self) -> int:
         """The public listener's port (the visitor registration page's backend)."""
-        assert self._public_socket is not None
-        return int(self._public_socket.getsockname()[1])
+        assert self._public is not None
+        return self._public.port
+
+    @property
+    def metrics_port(self) -> int:
+        """``/metrics``' own port, or the API's when it has none."""
+        return self._metrics.port if self._metrics is not None else self.api_port
 
     async def __aenter__(self) -> CentralSystem:
         try:
@@ -225,9 +209,16 @@ class CentralSystem:
 
         self._stack.push_async_callback(stop)
 
+    async def _listen(self, listener: HttpListener) -> HttpListener:
+        await listener.start()
+        self._stack.push_async_callback(listener.stop)
+        return listener
+
     async def _start_api(
         self, read_model: PostgresReadModel, gateway: LocalGateway, services: Services
     ) -> None:
+        settings = self.settings
+        own_metrics = settings.metrics_port is not None
         app = create_app(
             read_model,
             services.gateway,
@@ -238,29 +229,18 @@ class CentralSystem:
             clock=self.clock,
             app_sessions=services.app_sessions,
             local_lists=services.local_lists,
-            cors_origins=self.settings.api_cors_origins,
+            cors_origins=settings.api_cors_origins,
+            serve_metrics=not own_metrics,
         )
         self.api_app = app
-        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
-        self._api = _ApiServer(config)
-        self._api_socket = _listening_socket(self.settings.api_host, self.settings.api_port)
-        self._api_task = asyncio.create_task(self._api.serve(sockets=[self._api_socket]))
-        self._stack.push_async_callback(self._stop_api)
-        while not self._api.started:
-            if self._api_task.done():
-                await self._api_task
-                raise RuntimeError("the HTTP API stopped during start-up")
-            await asyncio.sleep(0.01)
-        log.info("api_listening", host=self.settings.api_host, port=self.api_port)
-
-    async def _stop_api(self) -> None:
-        if self._api is not None and self._api_task is not None:
-            self._api.should_exit = True
-            await self._api_task
-        if self._api_socket is not None:
-            self._api_socket.close()
-
-    # --- the public listener (visitor registration, seed 000) ---
+        self._api = await self._listen(
+            HttpListener("api", app, settings.api_host, settings.api_port)
+        )
+        if settings.metrics_port is not None:
+            metrics = create_metrics_app(REGISTRY)
+            self._metrics = await self._listen(
+                HttpListener("metrics", metrics, settings.metrics_host, settings.metrics_port)
+            )
 
     async def _start_public(self, visitors: VisitorService) -> None:
         """The visitor route on its own socket, apart from the operator API, rate-limited.
@@ -272,31 +252,13 @@ class CentralSystem:
         settings = self.settings
         limits = PublicLimits(settings.public_rate_per_address, settings.public_rate_per_stand)
         trusted = settings.public_forwarded_allow_ips
-        config = uvicorn.Config(
+        listener = HttpListener(
+            "public",
             create_public_app(visitors, limits),
-            log_config=None,
-            access_log=False,
-            lifespan="off",
+            settings.public_host,
+            settings.public_port,
             server_header=False,
             proxy_headers=bool(trusted),  # uvicorn's default trusts 127.0.0.1's X-Forwarded-For
             forwarded_allow_ips=trusted or None,
         )
-        self._public = _ApiServer(config)
-        self._public_socket = _listening_socket(settings.public_host, settings.public_port)
-        self._public_task = asyncio.create_task(self._public.serve(sockets=[self._public_socket]))
-        self._stack.push_async_callback(self._stop_public)
-        while not self._public.started:
-            if self._public_task.done():
-                await self._public_task
-                raise RuntimeError("the public listener stopped during start-up")
-            await asyncio.sleep(0.01)
-        log.info("public_listening", host=settings.public_host, port=self.public_port)
-
-    async def _stop_public(self) -> None:
-        if self._public is not None and self._public_task is not None:
-            self._public.should_exit = True
-            await self._public_task
-        if self._public_socket is not None:
-            self._public_socket.close()
-
-    # --- end of the public listener ---
+        self._public = await self._listen(listener)

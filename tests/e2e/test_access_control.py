@@ -20,7 +20,7 @@ from csms.api.policy import SAFE_METHODS
 from csms.bootstrap import CentralSystem
 from simulators.station import SimulatedStation
 from tests.conftest import unique
-from tests.e2e.conftest import api_client
+from tests.e2e.conftest import api_client, make_settings
 
 SAMPLE_PARAMS = {"session_id": str(uuid.uuid4()), "command": "reset"}
 
@@ -272,3 +272,18 @@ async def test_every_change_and_command_is_audited(tenants: Tenants) -> None:
     assert all(e["operator_id"] == b["operator"] and e["actor"] != key_name for e in b_rows)
     async with api_client(tenants.system, Role.VIEWER, a["operator"]) as viewer:
         assert (await viewer.get("/api/audit")).status_code == 403
+
+
+async def test_metrics_can_have_a_listener_of_their_own(migrated_dsn: str) -> None:
+    """With ``metrics_port`` set, /metrics is served there and no longer on the API port."""
+    settings = make_settings(migrated_dsn, metrics_port=0)
+    async with CentralSystem(settings) as system:
+        assert system.metrics_port != system.api_port
+        async with httpx.AsyncClient(timeout=10) as client:
+            own = await client.get(f"http://127.0.0.1:{system.metrics_port}/metrics")
+            on_api = await client.get(f"http://127.0.0.1:{system.api_port}/metrics")
+            api_there = await client.get(f"http://127.0.0.1:{system.metrics_port}/api/stations")
+    assert own.status_code == 200
+    assert "csms_" in own.text
+    assert on_api.status_code == 404
+    assert api_there.status_code == 404
