@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Final
+from typing import Final, TextIO
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -90,12 +90,13 @@ METER_VERIFICATION_FAILURES: Final = _counter(
 _NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access")
 
 
-def configure_logging(*, fmt: str = "auto", level: str = "info") -> None:
-    """Configure structlog and the stdlib root logger once.
+def configure_logging(
+    *, fmt: str = "auto", level: str = "info", stream: TextIO | None = None
+) -> None:
+    """Configure structlog and the stdlib root logger (to ``stream``, default stdout) once.
 
-    ``fmt`` is ``json``, ``console`` or ``auto`` (JSON unless stdout is a terminal).
-    The ``ocpp`` library logs every raw frame at INFO, tokens included: quiet it.
-    """
+    ``fmt`` is ``json``, ``console`` or ``auto`` (JSON unless stdout is a terminal). The
+    ``ocpp`` library logs every raw frame at INFO, tokens included: quiet it."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stdout.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -114,7 +115,7 @@ def configure_logging(*, fmt: str = "auto", level: str = "info") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

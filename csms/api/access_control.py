@@ -96,6 +96,13 @@ class AccessControl:
     ) -> None:
         status = 500
         body = bytearray()
+        request = bytearray()
+
+        async def reading() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request) < _MAX_AUDITED_BODY:
+                request.extend(message.get("body", b""))
+            return message
 
         async def recording(message: Message) -> None:
             nonlocal status
@@ -106,13 +113,23 @@ class AccessControl:
             await send(message)
 
         try:
-            await self._app(scope, receive, recording)
+            await self._app(scope, reading, recording)
         finally:
-            await self._access.record(self._entry(principal, scope, status, bytes(body)))
+            entry = self._entry(principal, scope, status, bytes(body), _json_object(bytes(request)))
+            await self._access.record(entry)
 
-    def _entry(self, principal: Principal, scope: Scope, status: int, body: bytes) -> AuditEntry:
+    def _entry(
+        self,
+        principal: Principal,
+        scope: Scope,
+        status: int,
+        body: bytes,
+        sent: dict[str, Any] | None,
+    ) -> AuditEntry:
         path: str = scope["path"]
         station = _STATION_IN_PATH.match(path)
+        named = sent or {}
+        station_id = station.group(1) if station else _text(named.get("station_id"))
         answer = _json_object(body)
         failure = answer.get("error") if answer is not None and status >= 400 else None
         return AuditEntry(
@@ -121,14 +138,19 @@ class AccessControl:
             role=principal.role,
             action=f"{scope['method']} {path}",
             target=path,
-            station_id=station.group(1) if station else None,
+            station_id=station_id,
             # The caller's operator (a probe of another tenant's id stays the caller's row);
-            # an admin's call on a station belongs to the station's owner (looked up).
-            operator_id=principal.operator_id,
+            # an admin's change belongs to the operator it names, else to its station's
+            # owner (looked up when stored), so the owning operator can read it.
+            operator_id=principal.operator_id or _text(named.get("operator_id")),
             outcome=str(status),
             answer=answer,
             error=str(failure) if failure is not None else None,
         )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

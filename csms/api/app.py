@@ -81,23 +81,28 @@ def create_app(
         MetersResource(read_model, admin),
         ChangesResource(admin, operators.ROUTE, cards.ROUTE, stands.ROUTE),
         AccountsResource(admin, access),
-        AppSessionsResource(app_sessions),
+        AppSessionsResource(app_sessions, read_model),
         AuditResource(access),
         *((MetricsResource(registry),) if serve_metrics else ()),
     )
-    middleware = [Middleware(AccessControl, access=access, clock=clock)]
-    if cors_origins:  # outermost, so that preflights are answered before access control
-        middleware.insert(
-            0,
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(cors_origins),
-                allow_methods=["GET", "POST", "PUT"],
-                allow_headers=["Authorization", "Content-Type"],
-            ),
-        )
     return Starlette(
         routes=[guard(route) for resource in resources for route in resource.routes()],
-        middleware=middleware,
+        middleware=_middleware(access, clock, cors_origins),
         exception_handlers={HTTPException: _http_error},
     )
+
+
+def _middleware(
+    access: AccessService, clock: Clock, cors_origins: Sequence[str]
+) -> list[Middleware]:
+    """Access control on every request; CORS outermost and only for listed origins."""
+    middleware = [Middleware(AccessControl, access=access, clock=clock)]
+    if cors_origins:  # outermost, so that preflights are answered before access control
+        cors = Middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+        middleware.insert(0, cors)
+    return middleware

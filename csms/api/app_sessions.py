@@ -20,6 +20,7 @@ from csms.api.responses import error, reply
 from csms.charging.app_sessions import AppStartRefused
 
 if TYPE_CHECKING:
+    from csms.administration.ports import ReadModel
     from csms.charging.app_sessions import AppSessionService
 
 
@@ -29,8 +30,9 @@ class AppStart(RequestBody):
 
 
 class AppSessionsResource:
-    def __init__(self, app_sessions: AppSessionService) -> None:
+    def __init__(self, app_sessions: AppSessionService, read_model: ReadModel) -> None:
         self._app_sessions = app_sessions
+        self._read_model = read_model
 
     def routes(self) -> list[Route]:
         return [
@@ -44,6 +46,8 @@ class AppSessionsResource:
 
     async def start(self, request: Request) -> Response:
         body = await read_body(request, AppStart)
+        if await self._read_model.station(body.station_id, scope_of(request)) is None:
+            return error(404, "no such station")  # another operator's is not found either
         result = await self._app_sessions.start(
             request.path_params["account_id"],
             body.station_id,

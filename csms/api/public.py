@@ -18,8 +18,8 @@ the only route anyone on the internet can reach, so it is served on its own port
   listed in ``public_forwarded_allow_ips`` (then uvicorn reads ``X-Forwarded-For`` from it).
   By default no ``X-Forwarded-For`` is trusted, not even from 127.0.0.1.
 * **No hint whether a stand exists**: an unknown stand and a stand where another visitor's
-  window is open get the same 409 and text, each with ``Retry-After`` (the seconds until the
-  window closes; 60, the length of a window, for an unknown stand).
+  window is open get the same 409, text and ``Retry-After: 60`` (the length of a window),
+  so that neither the answer nor a count-down tells a stand that exists from one that does not.
 * **Small bodies only**: more than ``MAX_BODY_BYTES`` is answered 413 before it is parsed.
 
 The limits count in this process only: several central-system processes behind one address
@@ -43,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from csms.api.access_control import is_json
 from csms.api.error_status import BadRequest, guarded
 from csms.api.parsing import Flag, RequestBody, Text, problem
 from csms.api.responses import ExactJSONResponse, error, reply
@@ -105,7 +106,10 @@ def _waiting(status: int, message: str, wait_s: int) -> ExactJSONResponse:
 
 
 async def _registration(request: Request) -> Registration:
-    """The body as a ``Registration``: BadRequest (400) when it is not one, 413 when too big."""
+    """The body as a ``Registration``: BadRequest (400) when it is not one, 413 when too big,
+    415 unless it is JSON (a cross-site page's form or text/plain POST is refused)."""
+    if not is_json(request.headers):
+        raise HTTPException(415, "the body must be JSON (Content-Type: application/json)")
     if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
         raise HTTPException(413, "request body too large")
     data = bytearray()
@@ -138,8 +142,8 @@ def _visits_route(visitors: VisitorService, limits: PublicLimits) -> Route:
             visit = await visitors.register(stand_id, **form.model_dump())
         except UnknownStand:
             return _waiting(409, CANNOT_TAKE, UNKNOWN_STAND_WAIT_S)
-        except StandBusy as busy:
-            return _waiting(409, CANNOT_TAKE, min(busy.wait_s, UNKNOWN_STAND_WAIT_S))
+        except StandBusy:  # the same wait as an unknown stand's: no count-down to tell them apart
+            return _waiting(409, CANNOT_TAKE, UNKNOWN_STAND_WAIT_S)
         return reply(Visit(visit), 201)
 
     return Route("/public/stands/{stand_id}/visits", guarded(register), methods=["POST"])

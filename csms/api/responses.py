@@ -34,7 +34,8 @@ def _encode(value: Any) -> Any:
 
 
 masking_cards: ContextVar[bool] = ContextVar("masking_cards", default=False)
-CARD_FIELDS: Final = frozenset({"id_token", "id_tag", "group_id", "parent_id_tag"})
+CARD_FIELDS: Final = frozenset({"id_token", "id_tag", "group_id", "parent_id_tag", "ID"})
+WITHHELD_FIELDS: Final = frozenset({"raw"})  # a signed record's text: it carries the card
 
 
 def mask_card(card: str) -> str:
@@ -44,12 +45,17 @@ def mask_card(card: str) -> str:
     return card[:4] + "*" * (len(card) - 6) + card[-2:]
 
 
+def _masked_field(key: str, item: Any) -> Any:
+    if key in WITHHELD_FIELDS:
+        return "[withheld from viewers]"
+    if key in CARD_FIELDS and isinstance(item, str):
+        return mask_card(item)
+    return _masked(item)
+
+
 def _masked(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            key: mask_card(item) if key in CARD_FIELDS and isinstance(item, str) else _masked(item)
-            for key, item in value.items()
-        }
+        return {key: _masked_field(key, item) for key, item in value.items()}
     if isinstance(value, list):
         return [_masked(item) for item in value]
     return value

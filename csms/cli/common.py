@@ -61,15 +61,26 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def run_with_settings(
-    args: argparse.Namespace, action: Callable[[Settings], Coroutine[Any, Any, int]]
+    args: argparse.Namespace,
+    action: Callable[[Settings], Coroutine[Any, Any, int]],
+    *,
+    log_to_stderr: bool = False,
 ) -> int:
-    """Load settings (exit 2 if invalid), set up logging, run ``action``; exit 1 on errors."""
+    """Load settings (exit 2 if invalid), set up logging, run ``action``; exit 1 on errors.
+
+    Operator commands log to stderr, so that their stdout is only their answer (a key
+    printed by ``csms api-key create`` can be read with ``$(...)``).
+    """
     try:
         settings = _settings(args)
     except ValidationError as exc:
         print(f"csms: invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    configure_logging(
+        fmt=settings.log_format,
+        level=settings.log_level,
+        stream=sys.stderr if log_to_stderr else None,
+    )
     try:
         return asyncio.run(action(settings))
     except (CsmsError, EmbeddedPostgresError, ValueError) as exc:
@@ -91,7 +102,7 @@ def run_admin(args: argparse.Namespace, action: AdminAction) -> int:
             await action(args, tools)
         return 0
 
-    return run_with_settings(args, on_database)
+    return run_with_settings(args, on_database, log_to_stderr=True)
 
 
 def admin_command(action: AdminAction) -> Callable[[argparse.Namespace], int]:

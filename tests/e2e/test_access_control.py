@@ -6,6 +6,9 @@ covered without anyone remembering to list it here.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -70,6 +73,12 @@ class Tenants:
         self.system = system
         self.admin = admin
         self.owned: dict[str, dict[str, Any]] = {}
+
+    async def system_station_without_operator(self) -> str:
+        station_id = unique("NOOP")
+        assert self.system.admin is not None
+        await self.system.admin.add_station(station_id, "a-station-key-of-24-b!")
+        return station_id
 
     async def add(self, label: str, station: SimulatedStation) -> dict[str, Any]:
         operator = unique(f"OP{label}")
@@ -144,6 +153,10 @@ async def test_an_operator_sees_and_commands_only_its_own(tenants: Tenants) -> N
         for path, body in posts:
             answer = await op_a.post(path, json=body)
             assert answer.status_code == 404, (path, answer.text)
+        unowned = await tenants.system_station_without_operator()
+        app_start = {"station_id": unowned, "evse_id": 1}
+        answer = await op_a.post(f"/api/accounts/{a['account']}/sessions", json=app_start)
+        assert answer.status_code == 404  # a station of no operator is not A's either
         naming_b = await op_a.post(
             "/api/cards", json={"id_token": "NEWCARD1", "operator_id": b["operator"]}
         )
@@ -158,6 +171,8 @@ async def test_viewers_see_card_ids_masked(tenants: Tenants, db: asyncpg.Connect
     async with api_client(tenants.system, Role.VIEWER, a["operator"]) as viewer:
         listed = (await viewer.get("/api/sessions")).json()["sessions"]
         one = (await viewer.get(f"/api/sessions/{a['session']}")).json()
+        signed = (await viewer.get(f"/api/sessions/{a['session']}/signed-data")).text
+    assert a["card"] not in signed
     card = a["card"]
     masked = card[:4] + "*" * (len(card) - 6) + card[-2:]
     assert [s["id_token"] for s in listed] == [masked]
@@ -272,6 +287,12 @@ async def test_every_change_and_command_is_audited(tenants: Tenants) -> None:
     assert all(e["operator_id"] == b["operator"] and e["actor"] != key_name for e in b_rows)
     async with api_client(tenants.system, Role.VIEWER, a["operator"]) as viewer:
         assert (await viewer.get("/api/audit")).status_code == 403
+    async with api_client(tenants.system) as admin:  # an admin's change is its target's
+        card = {"id_token": unique("ADM").replace("-", "")[:16], "operator_id": b["operator"]}
+        assert (await admin.post("/api/cards", json=card)).status_code == 201
+    async with api_client(tenants.system, Role.OPERATOR, b["operator"]) as op_b:
+        b_rows = (await op_b.get("/api/audit")).json()["entries"]
+    assert any(e["action"] == "POST /api/cards" and e["role"] == "admin" for e in b_rows)
 
 
 async def test_metrics_can_have_a_listener_of_their_own(migrated_dsn: str) -> None:
@@ -287,3 +308,23 @@ async def test_metrics_can_have_a_listener_of_their_own(migrated_dsn: str) -> No
     assert "csms_" in own.text
     assert on_api.status_code == 404
     assert api_there.status_code == 404
+
+
+def test_api_key_create_prints_only_the_secret(migrated_dsn: str) -> None:
+    """``KEY=$(csms api-key create ...)``: stdout is one line, the key; logs go to stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSMS_")}
+    command = [sys.executable, "-m", "csms", "--database-url", migrated_dsn, "api-key"]
+    name = unique("cli")
+    created = subprocess.run(
+        [*command, "create", "--name", name, "--role", "viewer"],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    lines = created.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("csms_key_")
+    assert len(lines[0]) >= len("csms_key_") + 43  # 256 random bits
+    listed = subprocess.run(
+        [*command, "list"], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert lines[0] not in listed.stdout
+    assert name in listed.stdout

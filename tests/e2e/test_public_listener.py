@@ -220,7 +220,7 @@ async def test_a_second_visitor_cannot_extend_or_replace_the_open_window(
             second = await public.register(stand_id, address="127.0.0.9", name=name)
             assert second.status_code == 409, second.text
             assert second.json() == CANNOT_TAKE
-            assert second.headers["Retry-After"] == "40"  # until the first window closes
+            assert second.headers["Retry-After"] == "60"  # as for an unknown stand
         assert await windows(db, stand_id) == [before]
         assert before["closes_at"] == T0 + timedelta(seconds=60)
         assert str(before["visitor_id"]) == first.json()["visitor_id"]
@@ -327,6 +327,12 @@ async def test_the_public_port_serves_the_visitor_route_only(open_public: OpenPu
         )
         assert too_big.status_code == 413
         assert too_big.json() == {"error": "request body too large"}
+        form_post = await client.post(
+            f"/public/stands/{stand_id}/visits",
+            content="name=X&email=x@example.jp",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert form_post.status_code == 415  # a cross-site page's form cannot register
         assert (await public.register(stand_id)).status_code == 201  # and it does serve that
 
 
