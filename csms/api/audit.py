@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from csms.access.models import AuditEntry
 from csms.access.service import MAX_AUDIT_ROWS
-from csms.api.error_status import BadRequest, answers_errors
-from csms.api.parsing import Moment, problem
+from csms.api.error_status import answers_errors
+from csms.api.parsing import Moment, limit_between, read_query
 from csms.api.policy import scope_of
 from csms.api.responses import reply
 
@@ -25,20 +25,10 @@ if TYPE_CHECKING:
     from csms.access.service import AccessService
 
 
-def _limit(value: object) -> int:
-    try:
-        limit = int(str(value))
-    except ValueError:
-        raise ValueError("limit is an integer") from None
-    if not 1 <= limit <= MAX_AUDIT_ROWS:
-        raise ValueError(f"limit must be between 1 and {MAX_AUDIT_ROWS}")
-    return limit
-
-
 class AuditFilter(BaseModel):
     station_id: str | None = None
     since: Moment = None  # ISO 8601 with a UTC offset
-    limit: Annotated[int, BeforeValidator(_limit)] = 100
+    limit: Annotated[int, limit_between(1, MAX_AUDIT_ROWS, "limit is an integer")] = 100
 
 
 class AuditLog(BaseModel):
@@ -53,10 +43,7 @@ class AuditResource:
         return [Route("/api/audit", answers_errors(self.list))]
 
     async def list(self, request: Request) -> Response:
-        try:
-            query = AuditFilter.model_validate(dict(request.query_params))
-        except ValidationError as exc:
-            raise BadRequest(problem(exc)) from exc
+        query = read_query(request, AuditFilter)
         entries = await self._access.audit(
             scope_of(request), query.station_id, query.since, query.limit
         )

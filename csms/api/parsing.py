@@ -100,6 +100,29 @@ def problem(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}" if where else first["msg"]
 
 
+def read_query(request: Request, model: type[Body]) -> Body:
+    """The query string validated by ``model``, or BadRequest with the first problem."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise BadRequest(problem(exc)) from exc
+
+
+def limit_between(low: int, high: int, unreadable: str) -> BeforeValidator:
+    """A ``limit`` query value: an integer from ``low`` to ``high``; else ``unreadable``."""
+
+    def limit(value: object) -> int:
+        try:
+            number = int(str(value))
+        except ValueError:
+            raise ValueError(unreadable) from None
+        if not low <= number <= high:
+            raise ValueError(f"limit must be between {low} and {high}")
+        return number
+
+    return BeforeValidator(limit)
+
+
 async def json_object(request: Request) -> dict[str, Any]:
     """The request's JSON object (no body at all reads as ``{}``), or BadRequest saying why not."""
     if not await request.body():

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from csms.api.error_status import BadRequest, answers_errors
-from csms.api.parsing import problem, session_id
+from csms.api.error_status import answers_errors
+from csms.api.parsing import limit_between, read_query, session_id
 from csms.api.policy import scope_of
 from csms.api.responses import found, reply
 from csms.charging.models import SessionState
@@ -32,22 +32,12 @@ def _state(value: object) -> SessionState | None:
         raise ValueError(_UNREADABLE_FILTER) from None
 
 
-def _limit(value: object) -> int:
-    try:
-        limit = int(str(value))
-    except ValueError:
-        raise ValueError(_UNREADABLE_FILTER) from None
-    if not 1 <= limit <= 1000:
-        raise ValueError("limit must be between 1 and 1000")
-    return limit
-
-
 class SessionFilter(BaseModel):
     """The query of ``GET /api/sessions``: ``station_id``, ``state``, ``limit`` (1-1000)."""
 
     station_id: str | None = None
     state: Annotated[SessionState | None, BeforeValidator(_state)] = None
-    limit: Annotated[int, BeforeValidator(_limit)] = 100
+    limit: Annotated[int, limit_between(1, 1000, _UNREADABLE_FILTER)] = 100
 
 
 class SessionList(BaseModel):
@@ -66,10 +56,7 @@ class SessionsResource:
         ]
 
     async def list(self, request: Request) -> Response:
-        try:
-            query = SessionFilter.model_validate(dict(request.query_params))
-        except ValidationError as exc:
-            raise BadRequest(problem(exc)) from exc
+        query = read_query(request, SessionFilter)
         sessions = await self._read_model.list_sessions(
             query.station_id, query.state, query.limit, scope_of(request)
         )
