@@ -80,6 +80,15 @@ class SessionEnded(SessionEvent):
     stop_reason: str | None
 
 
+@event("transaction_seq_no_reused")
+class TransactionSeqNoReused(DomainEvent):
+    """A TransactionEvent with another event's seqNo (a restarted counter): kept, flagged."""
+
+    transaction_id: str
+    seq_no: int
+    event_type: str
+
+
 @event("stop_for_unknown_transaction")
 class StopForUnknownTransaction(DomainEvent):
     transaction_id: str

@@ -61,6 +61,19 @@ HANDSHAKES_REFUSED: Final = _counter(
 )
 SESSIONS_STARTED: Final = _counter("csms_sessions_started_total", "Charging sessions opened.")
 SESSIONS_ENDED: Final = _counter("csms_sessions_ended_total", "Charging sessions completed.")
+SEQ_NO_REUSED: Final = _counter(
+    "csms_transaction_seq_no_reused_total",
+    "2.0.1 TransactionEvents whose seqNo another event of the transaction had (kept, flagged).",
+)
+SESSIONS_ENDED_OTHERWISE: Final = _counter(
+    "csms_sessions_ended_otherwise_total",
+    "Sessions the station did not end: superseded, interrupted, closed_by_operator.",
+    "kind",
+)
+STALE_SESSIONS: Final = _gauge(
+    "csms_stale_sessions",
+    "Active sessions with no message for stale_session_after_s (refreshed periodically).",
+)
 STATEMENTS_ISSUED: Final = _counter(
     "csms_statements_total",
     "Statements stored for finished sessions, by status (issued, unpriced or needs_review).",

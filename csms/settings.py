@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     account_inactivity_months: int = Field(default=4, ge=1, le=120)
     visitor_password_ttl_s: int = Field(default=1800, ge=60, le=7 * 86400)
     outbox_poll_s: float = Field(default=5.0, gt=0)
+    stale_session_after_s: int = Field(default=3600, ge=60)
+    stale_session_check_s: float = Field(default=60.0, gt=0)
+    interrupted_grace_s: float = Field(default=900.0, ge=0)
     tariffs_dir: Path | None = None
     tariff_assignments: Path | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -42,6 +43,8 @@ class ReadModel(Protocol):
         state: SessionState | None,
         limit: int,
         scope: str | None = None,
+        *,
+        stale_before: datetime | None = None,
     ) -> list[dict[str, object]]: ...
     async def session(
         self, session_id: UUID, scope: str | None = None

@@ -76,7 +76,7 @@ def create_app(
         HealthResource(read_model),
         StationsResource(read_model, admin, local_lists),
         CommandsResource(gateway, read_model),
-        SessionsResource(read_model),
+        SessionsResource(read_model, statements, clock),
         StatementsResource(read_model, statements),
         MetersResource(read_model, admin),
         ChangesResource(admin, operators.ROUTE, cards.ROUTE, stands.ROUTE),

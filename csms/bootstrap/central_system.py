@@ -42,6 +42,7 @@ from csms.storage.unit_of_work import PostgresUnitOfWorkProvider
 from csms.workers.event_log import log_and_count
 from csms.workers.mail import run_mail_worker
 from csms.workers.relay import EventRelay
+from csms.workers.stale_sessions import stale_sessions_watch as stale_watch
 
 log = structlog.get_logger(__name__)
 
@@ -141,6 +142,7 @@ class CentralSystem:
         await self._start_api(PostgresReadModel(pool), gateway, services)
         await self._start_public(services.visitors)
         self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
+        self._start_task(stale_watch(PostgresReadModel(pool), self.clock, settings), "stale")
         self._log_started(stale)
 
     async def _start_relay(self, pool: asyncpg.Pool) -> EventRelay:

@@ -59,6 +59,15 @@ def _station_service(
     )
 
 
+def _lifecycle(
+    settings: Settings, uow: Any, clock: Clock, catalog: TariffCatalog, rule: Authorizer
+) -> ChargingLifecycle:
+    """Transaction events; sessions of a rebooted station ended after the grace period."""
+    return ChargingLifecycle(
+        uow, clock, catalog, rule, interrupted_grace_s=settings.interrupted_grace_s
+    )
+
+
 def build_services(
     settings: Settings,
     uow: Any,
@@ -86,7 +95,7 @@ def build_services(
         security=StationSecurity(
             uow, auto_register=settings.auto_register_stations, throttle=throttle
         ),
-        lifecycle=ChargingLifecycle(uow, clock, catalog, rule),
+        lifecycle=_lifecycle(settings, uow, clock, catalog, rule),
         meter_values=MeterValues(uow, batcher),
         local_lists=local_lists,
         admin=AdminService(uow, local_lists),

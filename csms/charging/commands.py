@@ -31,7 +31,9 @@ class RecordTransactionEvent:
     ``transaction_id`` None: the central system issues it (1.6). ``seq_no`` is the station's
     event counter where the protocol has one. ``trigger`` is why the station sent it, kept as
     said. ``meter_start_wh``/``meter_stop_wh`` are registers the station states outright;
-    otherwise they are read from ``samples``.
+    otherwise they are read from ``samples``. ``station_issues_id``: the station names its
+    transactions (2.0.1 E01); a 1.6 station uses the ids we issue (§4.8), so a 1.6 stop for
+    an id we never issued cannot make a session (it is kept for reconciliation).
     """
 
     station_id: str
@@ -50,6 +52,7 @@ class RecordTransactionEvent:
     stop_reason: str | None = None
     samples: tuple[MeterSample, ...] = ()
     remote_start_id: int | None = None
+    station_issues_id: bool = False
 
 
 @frozen

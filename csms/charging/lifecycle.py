@@ -6,9 +6,14 @@ here once:
 
 * a retried 1.6 start (same station, EVSE, token, timestamp and register) gets the
   transaction id it got the first time; issuing that id is the only 1.6-specific step;
-* an event whose ``seq_no`` was seen before changes nothing;
+* an event seen before (same ``seq_no``, same content) changes nothing; another event with a
+  used ``seq_no`` (a counter restarted by a reboot) is processed and flagged;
 * a retried end changes nothing and adds no sample; meter values never reopen a session;
-* an end for an unknown transaction is answered and kept for reconciliation;
+* an end for a transaction never seen starting creates the session from what it carries and
+  completes it (2.0.1, whose stations issue the ids); a 1.6 stop for an id we never issued
+  is kept for reconciliation; a late Started only fills what its session lacks;
+* a new transaction on an EVSE/connector with another one open ends that one as superseded
+  (``charging.endings``), so a connector never has two open sessions;
 * the station's timestamps are the session's times, also for replayed offline queues;
 * a completed session is settled in the same transaction as its end (one statement).
 """
@@ -28,26 +33,29 @@ from csms.charging.commands import (
     TransactionEventKind,
     TransactionEventRecorded,
 )
+from csms.charging.completion import SessionEnd, complete_session
+from csms.charging.endings import Ending, end_at_last_reading, ending
+from csms.charging.event_traces import fresh, keep_unmatched, store_samples
+from csms.charging.interruptions import Interruptions
 from csms.charging.models import Session, SessionState
 from csms.charging.ports import (
     ChargingUnitOfWork,
     RemoteStartClaim,
-    SeqNoEntry,
-    SessionCompletion,
     SessionProgress,
-    UnmatchedStop,
 )
 from csms.clock import Clock
-from csms.events import SessionEnded, SessionStarted, SessionUpdated, StopForUnknownTransaction
+from csms.events import (
+    SessionStarted,
+    SessionUpdated,
+)
 from csms.ports import UnitOfWorkProvider
-from csms.settlement.measurement import end_register, energy_delivered, start_register
-from csms.settlement.ports import SampleBatch
+from csms.settlement.measurement import end_register
 from csms.settlement.service import Settlement, issued_total
-from csms.settlement.signed_data import keep_signed_samples
 from csms.settlement.tariffs import TariffCatalog
 
 REMOTE_START_MATCH_WINDOW: Final = timedelta(minutes=10)
 ENDED: Final = TransactionEventKind.ENDED
+STARTED: Final = TransactionEventKind.STARTED
 
 
 class ChargingLifecycle:
@@ -59,11 +67,14 @@ class ChargingLifecycle:
         clock: Clock,
         catalog: TariffCatalog,
         rule: Authorizer,
+        *,
+        interrupted_grace_s: float = 900.0,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._settlement = Settlement(catalog)
         self._rule = rule
+        self.interruptions = Interruptions(uow, self._settlement, interrupted_grace_s)
 
     async def record(self, event: RecordTransactionEvent) -> TransactionEventRecorded:
         """Apply one event of a transaction, exactly once."""
@@ -97,20 +108,21 @@ class ChargingLifecycle:
             )
         opening = session is None and event.kind is not ENDED
         authorization = await self._authorize(uow, event, "start" if opening else "member")
-        if event.seq_no is not None and not await _fresh(uow, event, transaction_id):
+        if event.seq_no is not None and not await fresh(uow, event, transaction_id):
             total = await issued_total(uow, session.session_id) if session else None
             return TransactionEventRecorded(
                 transaction_id, authorization, True, session, total if event.kind is ENDED else None
             )
-        if session is None and event.kind is ENDED:
-            await self._keep_unmatched(uow, event, transaction_id)
+        if session is None and event.kind is ENDED and not event.station_issues_id:
+            await keep_unmatched(uow, event, transaction_id)
             return TransactionEventRecorded(transaction_id, authorization, False, None, None, True)
+        created = session is None
         if session is None:
             session = await self._open(uow, event, transaction_id, authorization, start_key)
-        elif session.state is SessionState.ACTIVE:  # a finished session's facts stay as they are
-            session = await self._progress(uow, session, event, authorization)
-        await _store_samples(uow, event, session)
-        return await self._end_if_ended(uow, session, event, authorization)
+        elif session.state is SessionState.ACTIVE or event.kind is STARTED:
+            session = await self._progress(uow, session, event, authorization)  # fills only
+        await store_samples(uow, event, session)
+        return await self._end_if_ended(uow, session, event, authorization, created)
 
     async def _end_if_ended(
         self,
@@ -118,6 +130,7 @@ class ChargingLifecycle:
         session: Session,
         event: RecordTransactionEvent,
         authorization: AuthorizationResult | None,
+        created: bool = False,
     ) -> TransactionEventRecorded:
         if event.kind is not ENDED:
             return TransactionEventRecorded(session.transaction_id, authorization, False, session)
@@ -126,7 +139,7 @@ class ChargingLifecycle:
             return TransactionEventRecorded(
                 session.transaction_id, authorization, True, session, total
             )
-        total = await self._end(uow, session, event)
+        total = await self._end(uow, session, event, read_start=not created)
         return TransactionEventRecorded(
             session.transaction_id, authorization, False, session, total
         )
@@ -139,7 +152,11 @@ class ChargingLifecycle:
         authorization: AuthorizationResult | None,
         start_key: str | None,
     ) -> Session:
-        session = sessions.new_session(event, transaction_id, authorization)
+        if event.kind is ENDED:  # an end for a transaction never seen: created, then ended
+            session = sessions.session_from_end(event, transaction_id, authorization)
+        else:
+            await self._supersede(uow, event, transaction_id)
+            session = sessions.new_session(event, transaction_id, authorization)
         if event.id_token is not None:
             since = self._clock.now() - REMOTE_START_MATCH_WINDOW
             remote_start_id = await uow.remote_starts.claim(
@@ -184,34 +201,40 @@ class ChargingLifecycle:
         return sessions.progressed(session, change)
 
     async def _end(
-        self, uow: ChargingUnitOfWork, session: Session, event: RecordTransactionEvent
+        self,
+        uow: ChargingUnitOfWork,
+        session: Session,
+        event: RecordTransactionEvent,
+        *,
+        read_start: bool,
     ) -> Decimal | None:
+        """A station's end; a session created by this very end reads no start register from
+        its end's samples (its energy is unknown unless it carries a begin reading)."""
         stored = None
         meter_stop = sessions.stated_or_read(event.meter_stop_wh, end_register(event.samples))
         if meter_stop is None:  # the end carried no register: use the last one stored
             stored = await uow.samples.of_session(session.session_id)
             meter_stop = end_register(stored)
-        meter_start = session.meter_start_wh
-        if meter_start is None:
-            stored = stored or await uow.samples.of_session(session.session_id)
-            meter_start = start_register(stored)
-        energy_wh = energy_delivered(meter_start, meter_stop)
-        facts = sessions.facts_of(session, event.timestamp, energy_wh)
-        metering = await self._settlement.decide(uow, facts)
-        await uow.sessions.complete(
-            session.session_id,
-            SessionCompletion(event.timestamp, meter_stop, energy_wh, event.stop_reason, metering),
+        end = SessionEnd(
+            event.timestamp, meter_stop, event.stop_reason, start_from_samples=read_start
         )
-        uow.record(
-            SessionEnded(
-                session.station_id,
-                session_id=str(session.session_id),
-                transaction_id=session.transaction_id,
-                energy_wh=str(energy_wh) if energy_wh is not None else None,
-                stop_reason=event.stop_reason,
+        return await complete_session(uow, self._settlement, session, end, stored)
+
+    async def _supersede(
+        self, uow: ChargingUnitOfWork, event: RecordTransactionEvent, transaction_id: str
+    ) -> None:
+        """End the sessions still open on the EVSE/connector a new transaction starts on."""
+        if event.evse_id is None:
+            return
+        opened = await uow.sessions.open_on_evse(event.station_id, event.evse_id)
+        starting = replace(event, transaction_id=transaction_id)
+        for old in sessions.superseded(opened, starting):
+            note = ending(
+                Ending.SUPERSEDED,
+                by_transaction_id=transaction_id,
+                new_start=event.timestamp.isoformat(),
             )
-        )
-        return await self._settlement.settle(uow, facts, metering)
+            await end_at_last_reading(uow, self._settlement, old, note)
 
     async def _authorize(
         self, uow: ChargingUnitOfWork, event: RecordTransactionEvent, purpose: Purpose
@@ -219,51 +242,3 @@ class ChargingLifecycle:
         if event.id_token is None:
             return None
         return await self._rule(uow, event.station_id, event.evse_id, event.id_token, purpose)
-
-    async def _keep_unmatched(
-        self, uow: ChargingUnitOfWork, event: RecordTransactionEvent, transaction_id: str
-    ) -> None:
-        batch = SampleBatch(event.station_id, event.evse_id, transaction_id, event.samples)
-        await uow.samples.add(batch, None)
-        await keep_signed_samples(uow, event.station_id, transaction_id, None, event.samples)
-        await uow.transaction_log.record_unmatched_stop(
-            UnmatchedStop(
-                event.station_id,
-                transaction_id,
-                event.timestamp,
-                sessions.stated_or_read(event.meter_stop_wh, end_register(event.samples)),
-                event.stop_reason,
-                sessions.unmatched_note(event),
-            )
-        )
-        uow.record(StopForUnknownTransaction(event.station_id, transaction_id))
-
-
-async def _fresh(
-    uow: ChargingUnitOfWork, event: RecordTransactionEvent, transaction_id: str
-) -> bool:
-    """Keep the event's seqNo; False when it was seen before (a replay)."""
-    return await uow.transaction_log.record_event_seq(
-        SeqNoEntry(
-            event.station_id,
-            transaction_id,
-            event.seq_no or 0,
-            event.kind.value,
-            event.trigger or "",
-            event.timestamp,
-            event.offline,
-        )
-    )
-
-
-async def _store_samples(
-    uow: ChargingUnitOfWork, event: RecordTransactionEvent, session: Session
-) -> None:
-    """Keep every sample, and every signed one also as a signed record."""
-    await uow.samples.add(
-        SampleBatch(event.station_id, session.evse_id, session.transaction_id, event.samples),
-        session.session_id,
-    )
-    await keep_signed_samples(
-        uow, event.station_id, session.transaction_id, session.session_id, event.samples
-    )

@@ -6,6 +6,7 @@ import enum
 from dataclasses import field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
@@ -42,3 +43,5 @@ class Session:
     visitor_id: UUID | None = None
     remote_start_id: int | None = None
     flag: str | None = None
+    # how it ended when the station did not end it (charging.endings): its kind and who/why
+    ending: dict[str, Any] | None = None

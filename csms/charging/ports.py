@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
@@ -24,12 +25,14 @@ class SessionCompletion:
     energy_wh: Decimal | None
     stop_reason: str | None
     metering: Metering | None = None
+    ending: dict[str, Any] | None = None  # charging.endings: not ended by the station
 
 
 @dataclass(frozen=True, slots=True)
 class SessionProgress:
     """What a later event adds: the first start register, and a seqNo, token or status if
-    given (None keeps the stored one); ``offline`` is always written."""
+    given (None keeps the stored one); ``offline`` is always written. A late Started may
+    bring an earlier start time and the EVSE/connector a session lacks."""
 
     meter_start_wh: Decimal | None
     last_seq_no: int | None
@@ -37,12 +40,15 @@ class SessionProgress:
     id_token: str | None
     token_kind: TokenKind | None
     authorization_status: TokenStatus | None
+    started_at: datetime | None = None  # the earlier of the stored and this one
+    evse_id: int | None = None
+    connector_id: int | None = None
 
 
 class SessionRepository(Protocol):
     async def next_transaction_id(self) -> int: ...
     async def by_start_key(self, station_id: str, start_key: str) -> Session | None: ...
-    async def by_id(self, session_id: UUID) -> Session | None: ...
+    async def by_id(self, session_id: UUID, *, for_update: bool = False) -> Session | None: ...
     async def latest_of_station(self, station_id: str) -> Session | None: ...
     async def by_transaction(
         self, station_id: str, transaction_id: str, *, for_update: bool = False
@@ -50,6 +56,9 @@ class SessionRepository(Protocol):
     async def insert(self, session: Session, start_key: str | None) -> None: ...
     async def complete(self, session_id: UUID, completion: SessionCompletion) -> None: ...
     async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None: ...
+    async def open_on_evse(self, station_id: str, evse_id: int) -> list[Session]: ...
+    async def mark_interrupt_pending(self, station_id: str) -> int: ...
+    async def interrupt_due(self, station_id: str, grace_s: float) -> list[Session]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,16 @@ class SeqNoEntry:
     trigger_reason: str
     occurred_at: datetime
     offline: bool
+    digest: str = ""  # the event's content (charging.sessions.event_digest)
+    seq_no_reused: bool = False  # written by the log: another event had this seqNo
+
+
+class SeqNoOutcome(enum.StrEnum):
+    """What a TransactionEvent's seqNo and content say (2.0.1 E01-E15, seqNo §2.5)."""
+
+    NEW = "new"
+    REPLAY = "replay"  # the same event again: answered, changes nothing
+    REUSED = "reused"  # another event with a used seqNo (counter restarted): processed, flagged
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +99,7 @@ class UnmatchedStop:
 class TransactionLog(Protocol):
     """2.0.1 seqNo bookkeeping and stops for unknown transactions (for reconciliation)."""
 
-    async def record_event_seq(self, entry: SeqNoEntry) -> bool: ...
+    async def record_event_seq(self, entry: SeqNoEntry) -> SeqNoOutcome: ...
     async def record_unmatched_stop(self, stop: UnmatchedStop) -> bool: ...
 
 

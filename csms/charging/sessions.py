@@ -5,7 +5,9 @@ No I/O: the lifecycle (``charging.lifecycle``) reads and writes; these decide.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -13,10 +15,10 @@ from typing import Any
 
 from csms.authorization.models import AuthorizationResult
 from csms.authorization.rule import mask_token
-from csms.charging.commands import RecordTransactionEvent
+from csms.charging.commands import RecordTransactionEvent, TransactionEventKind
 from csms.charging.models import Session, SessionState
-from csms.settlement.measurement import start_register
-from csms.settlement.models import SessionFacts
+from csms.settlement.measurement import CONTEXT_TRANSACTION_BEGIN, end_register, start_register
+from csms.settlement.models import MeterSample, SessionFacts
 
 
 def start_key(event: RecordTransactionEvent) -> str:
@@ -51,7 +53,7 @@ def new_session(
         authorization_status=authorization.status if authorization else None,
         started_at=event.timestamp,
         stopped_at=None,
-        meter_start_wh=stated_or_read(event.meter_start_wh, start_register(event.samples)),
+        meter_start_wh=opening_register(event),
         meter_stop_wh=None,
         energy_wh=None,
         stop_reason=None,
@@ -88,14 +90,16 @@ def progress(
     if meter_start is None:
         meter_start = stated_or_read(event.meter_start_wh, start_register(event.samples))
     token = event.id_token if session.id_token is None else None
+    place = _missing_place(session, event)
     changes = (
         meter_start != session.meter_start_wh
         or token is not None
         or (event.offline and not session.offline)
+        or any(value is not None for value in place.values())
     )
     if not changes:
         return None
-    return {
+    return place | {
         "meter_start_wh": meter_start,
         "last_seq_no": None,
         "offline": session.offline or event.offline,
@@ -105,7 +109,73 @@ def progress(
     }
 
 
-def facts_of(session: Session, stopped_at: datetime, energy_wh: Decimal | None) -> SessionFacts:
+def _missing_place(session: Session, event: RecordTransactionEvent) -> dict[str, Any]:
+    """What a Started that arrives after other events of its transaction fills in: an
+    earlier start time and the EVSE/connector the session lacks (never a change)."""
+    earlier = event.kind is TransactionEventKind.STARTED and event.timestamp < session.started_at
+    return {
+        "started_at": event.timestamp if earlier else None,
+        "evse_id": event.evse_id if session.evse_id is None else None,
+        "connector_id": event.connector_id if session.connector_id is None else None,
+    }
+
+
+def session_from_end(
+    event: RecordTransactionEvent, transaction_id: str, authorization: AuthorizationResult | None
+) -> Session:
+    """The session an Ended for a transaction we never saw creates (it is completed at
+    once): started at its first sample, else at the end; its registers from what it carries."""
+    session = new_session(event, transaction_id, authorization)
+    first = min((sample.sampled_at for sample in event.samples), default=event.timestamp)
+    return replace(session, started_at=min(first, event.timestamp))
+
+
+def opening_register(event: RecordTransactionEvent) -> Decimal | None:
+    """The start register of the session an event opens: a Started's stated or first one; an
+    event that comes before its Started (out of order) gives only a Transaction.Begin one,
+    so that the late Started still brings the real start."""
+    if event.kind is TransactionEventKind.STARTED:
+        return stated_or_read(event.meter_start_wh, start_register(event.samples))
+    begin = [sample for sample in event.samples if sample.context == CONTEXT_TRANSACTION_BEGIN]
+    return stated_or_read(event.meter_start_wh, start_register(begin))
+
+
+def event_digest(event: RecordTransactionEvent) -> str:
+    """The content of a transaction event: equal digests, the same event (a replay)."""
+    text = repr(event).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest()
+
+
+def superseded(open_sessions: Sequence[Session], event: RecordTransactionEvent) -> list[Session]:
+    """The open sessions a new transaction on the same EVSE supersedes: another transaction,
+    on the same connector (or one of the two does not say which)."""
+    return [
+        session
+        for session in open_sessions
+        if session.transaction_id != event.transaction_id
+        and (
+            session.connector_id is None
+            or event.connector_id is None
+            or session.connector_id == event.connector_id
+        )
+    ]
+
+
+def last_reading(
+    session: Session, samples: Sequence[MeterSample]
+) -> tuple[datetime, Decimal | None]:
+    """When and at which register a session not ended by its station ends: its last sample
+    (its start when it has none) and the last energy register read."""
+    last = max((sample.sampled_at for sample in samples), default=session.started_at)
+    return max(last, session.started_at), end_register(samples)
+
+
+def facts_of(
+    session: Session,
+    stopped_at: datetime,
+    energy_wh: Decimal | None,
+    ending: dict[str, Any] | None = None,
+) -> SessionFacts:
     """What settlement needs of a finished session."""
     return SessionFacts(
         session_id=session.session_id,
@@ -118,6 +188,7 @@ def facts_of(session: Session, stopped_at: datetime, energy_wh: Decimal | None) 
         authorization_status=session.authorization_status,
         visitor_id=session.visitor_id,
         register_energy_wh=energy_wh,
+        ending=ending if ending is not None else session.ending,
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from csms.charging.lifecycle import ChargingLifecycle
@@ -12,11 +14,26 @@ from csms.charging.meter_values import MeterValues
 from csms.clock import Clock, SystemClock
 from csms.handlers.routing import Handler, on
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
+from csms.handlers.wire.guard import guarded
 from csms.station_commands.local_lists import LocalListService
 from csms.stations import commands as station_cmd
 from csms.stations.service import StationService
 
 AfterReply = Callable[[Callable[[], Coroutine[Any, Any, Any]]], None]
+
+
+def handles(action: str) -> Callable[[Handler], Handler]:
+    """``@on(action)``, with the payload made safe to store first (``wire.guard``: NUL and
+    unpaired surrogates, integers out of range)."""
+
+    def mark(method: Handler) -> Handler:
+        @functools.wraps(method)
+        async def guarded_call(self: StationAdapter, **fields: Any) -> Any:
+            return await method(self, **guarded(fields))
+
+        return on(action)(guarded_call)
+
+    return mark
 
 
 @dataclass(frozen=True)
@@ -44,11 +61,19 @@ class StationAdapter:
         self._clock = services.clock
         self._local_lists = services.local_lists
         self.after_reply: AfterReply | None = None
+        self._check_interrupted_until: datetime | None = None
 
     async def _boot(
-        self, vendor: str, model: str, serial_number: str | None, firmware_version: str | None
+        self,
+        vendor: str,
+        model: str,
+        serial_number: str | None,
+        firmware_version: str | None,
+        reason: str | None = None,
     ) -> station_cmd.StationBooted:
-        """Record the boot; once it is answered, bring the station's local list up to date."""
+        """Record the boot; once it is answered, bring the station's local list up to date.
+        Sessions the server holds open for a restarted station are marked interrupt pending
+        (``charging.interruptions``; ``reason``: the 2.0.1 boot reason)."""
         booted = await self._stations.boot(
             station_cmd.BootStation(
                 station_id=self.station_id,
@@ -63,12 +88,27 @@ class StationAdapter:
         if self._local_lists is not None and self.after_reply is not None:
             local_lists = self._local_lists
             self.after_reply(lambda: local_lists.sync_station(self.station_id))
+        interruptions = self._lifecycle.interruptions
+        if await interruptions.station_booted(self.station_id, reason):
+            grace = timedelta(seconds=interruptions.grace_s)
+            self._check_interrupted_until = self._clock.now() + grace
         return booted
 
-    @on("Heartbeat")
+    async def _end_interrupted(self) -> None:
+        """After a boot that marked sessions: at each Heartbeat and StatusNotification, end
+        those past the grace period that nothing was heard of (one check after it, then none)."""
+        until = self._check_interrupted_until
+        if until is None:
+            return
+        await self._lifecycle.interruptions.end_interrupted(self.station_id)
+        if self._clock.now() >= until:
+            self._check_interrupted_until = None
+
+    @handles("Heartbeat")
     async def on_heartbeat(self, **_: Any) -> Any:
         """Heartbeat (1.6 §4.6, 2.0.1 G02): noted, answered with the current time."""
         await self._stations.heartbeat(self.station_id)
+        await self._end_interrupted()
         return self.heartbeat_answer(current_time=format_timestamp(self._clock.now()))
 
     async def _status(
@@ -85,6 +125,7 @@ class StationAdapter:
                 timestamp=parse_timestamp(at) if at else self._clock.now(),
             )
         )
+        await self._end_interrupted()
 
     async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:
         """Keep a notification the operator may need (firmware, diagnostics, events, ...)."""
@@ -119,4 +160,4 @@ def keeps(
         await self._record(action, sent[occurred_at] if occurred_at else None, **payload)
         return answer()
 
-    return on(action)(keep)
+    return handles(action)(keep)

@@ -1,19 +1,28 @@
 """What the 1.6 and 2.0.1 mappings share: the boot answer, and reading sampled values.
 
 Each version's ``mapping`` passes its own answer class and enum, or its own sample fields.
+A sampled value that cannot be read (off its schema, a value that is no number, a
+multiplier out of range) is kept as an unreadable sample: the value as sent and why; the
+message that carries it is taken (a StopTransaction is never refused for a Voltage "").
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from decimal import InvalidOperation
+from typing import Any, Final, TypeVar
 
-from csms.handlers.wire.codec import format_timestamp, parse_timestamp
+from csms.errors import InvalidInput
+from csms.handlers.wire.codec import format_timestamp, parse_timestamp, to_camel
+from csms.handlers.wire.schemas import sampled_value_problem
 from csms.settlement.models import MeterSample
 from csms.stations.commands import StationBooted
 
 Answer = TypeVar("Answer")
+_INT32: Final = 2**31 - 1
+UNREADABLE_MEASURAND: Final = "unreadable"
 
 
 def boot_answer(
@@ -44,4 +53,39 @@ def to_sample(sampled_at: datetime, sampled: dict[str, Any], **version_fields: A
         context=sampled.get("context", "Sample.Periodic"),
         location=sampled.get("location"),
         **version_fields,
+    )
+
+
+def read_samples(
+    meter_value: list[dict[str, Any]],
+    schema_package: str,
+    read: Callable[[datetime, dict[str, Any]], MeterSample],
+) -> tuple[MeterSample, ...]:
+    """Every sampled value as a sample (``read`` is the version's), a bad one as unreadable."""
+    samples = []
+    for sampled_at, sampled in sampled_values(meter_value):
+        problem = sampled_value_problem(schema_package, to_camel(sampled))
+        if problem is None:
+            try:
+                sample = read(sampled_at, sampled)
+            except (InvalidInput, InvalidOperation, ValueError, TypeError, KeyError) as exc:
+                problem = str(exc)
+            else:
+                if -_INT32 - 1 <= sample.multiplier <= _INT32:
+                    samples.append(sample)
+                    continue
+                problem = f"multiplier {sample.multiplier} is out of range"
+        samples.append(unreadable_sample(sampled_at, sampled, problem))
+    return tuple(samples)
+
+
+def unreadable_sample(sampled_at: datetime, sampled: dict[str, Any], problem: str) -> MeterSample:
+    """A sampled value kept as sent (JSON, camelCase) with why it cannot be read; no value."""
+    measurand = sampled.get("measurand")
+    return MeterSample(
+        sampled_at=sampled_at,
+        measurand=measurand if isinstance(measurand, str) else UNREADABLE_MEASURAND,
+        value=None,
+        raw_value=json.dumps(to_camel(sampled), default=str, sort_keys=True),
+        unreadable=problem,
     )

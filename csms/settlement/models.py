@@ -18,7 +18,10 @@ class MeterSample:
 
     ``value`` is the number as sent (1.6 sends strings, 2.0.1 numbers); ``unit`` and
     ``multiplier`` say how to read it (2.0.1 unitOfMeasure; 1.6 unit, multiplier 0).
-    ``signed_data`` keeps a signed record (OCMF, ...) verbatim.
+    ``signed_data`` keeps a signed record (OCMF, ...) verbatim. A sampled value that cannot
+    be read (1.6 ``value`` "" for a Voltage, a field off the schema) has ``value`` None, the
+    sampled value as sent in ``raw_value`` and why in ``unreadable``; it is kept, flagged,
+    and never makes the message that carries it fail.
     """
 
     sampled_at: datetime
@@ -33,6 +36,8 @@ class MeterSample:
     signing_method: str | None = None
     encoding_method: str | None = None
     public_key: str | None = None
+    raw_value: str | None = None
+    unreadable: str | None = None
 
 
 class StatementStatus(enum.StrEnum):
@@ -124,6 +129,8 @@ class ReviewReason(enum.StrEnum):
     METER_KEY_UNKNOWN = "meter_key_unknown"
     METER_UNVERIFIED = "meter_unverified"
     AUTHORIZATION_REFUSED = "authorization_refused"
+    SUPERSEDED = "superseded"  # a new transaction started on its connector (charging.endings)
+    INTERRUPTED = "interrupted"  # the station rebooted and never mentioned it again
 
 
 @frozen
@@ -161,3 +168,4 @@ class SessionFacts:
     authorization_status: str | None
     visitor_id: UUID | None
     register_energy_wh: Decimal | None
+    ending: dict[str, Any] | None = None  # not ended by the station: how (printed on it)

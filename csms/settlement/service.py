@@ -92,11 +92,19 @@ class Settlement:
         return correction
 
 
+_OPERATOR_RELEASES = (
+    ReviewReason.AUTHORIZATION_REFUSED,
+    ReviewReason.SUPERSEDED,
+    ReviewReason.INTERRUPTED,
+)
+
+
 def _operator_decides(metering: Metering, current: Statement) -> Metering:
-    """Correcting a statement that showed a refused-token hold is the operator's decision to
-    bill it; a refusal the operator has not been shown yet stays held."""
-    shown = current.inputs.get("review_reason") == ReviewReason.AUTHORIZATION_REFUSED.value
-    if shown and metering.review_reason is ReviewReason.AUTHORIZATION_REFUSED:
+    """Correcting a statement that showed a refused-token, superseded or interrupted hold is
+    the operator's decision to bill it; a hold the operator has not been shown stays."""
+    reason = metering.review_reason
+    shown = reason is not None and current.inputs.get("review_reason") == reason.value
+    if shown and reason in _OPERATOR_RELEASES:
         return replace(metering, review_reason=None, review_detail=None)
     return metering
 

@@ -62,6 +62,9 @@ def _inputs(facts: SessionFacts, metering: Metering) -> dict[str, Any]:
         inputs["meter"] = metering.meter
     if metering.review_reason is not None:
         inputs["review_reason"] = metering.review_reason.value
+    if facts.ending is not None:  # e.g. "closed_by_operator": {"by": ..., "reason": ...}
+        details = dict(facts.ending)
+        inputs[str(details.pop("kind"))] = details
     return inputs
 
 

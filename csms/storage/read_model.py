@@ -6,6 +6,7 @@ may see (None: every operator), and a row outside it is not found, as if it did 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
@@ -39,20 +40,39 @@ SELECT evse_id, connector_id, status, error_code, status_at
 FROM connectors
 WHERE station_id = $1
 ORDER BY evse_id, connector_id"""
-# Each session with its latest statement's status and total.
+# When the central system last heard of a session: its start, its last sample, its last
+# transaction event (the station's time or ours, whichever is later).
+_LAST_HEARD: Final = """
+LEFT JOIN LATERAL (SELECT greatest(sessions.started_at,
+                                   (SELECT max(greatest(m.sampled_at, m.received_at))
+                                    FROM meter_samples AS m
+                                    WHERE m.session_id = sessions.session_id),
+                                   (SELECT max(greatest(e.occurred_at, e.received_at))
+                                    FROM transaction_events AS e
+                                    WHERE e.station_id = sessions.station_id
+                                      AND e.transaction_id = sessions.transaction_id))
+                   AS at) AS heard ON true"""
+# Each session with its latest statement's status and total; $5: only active sessions not
+# heard of since then (stale).
 SELECT_SESSIONS: Final = f"""
 SELECT {SESSION.sql},
-       latest.status AS statement_status, latest.total AS statement_total
+       latest.status AS statement_status, latest.total AS statement_total,
+       heard.at AS last_heard_at
 FROM sessions
 LEFT JOIN LATERAL (SELECT status, total
                    FROM statements
                    WHERE statements.session_id = sessions.session_id
                    ORDER BY issued_at DESC
-                   LIMIT 1) AS latest ON true
+                   LIMIT 1) AS latest ON true{_LAST_HEARD}
 WHERE ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR state = $2)
   AND ($4::text IS NULL OR {_OF_OPERATOR.format("$4")})
+  AND ($5::timestamptz IS NULL OR (state = 'active' AND heard.at < $5))
 ORDER BY started_at DESC
 LIMIT $3"""  # noqa: S608 (a constant column list)
+COUNT_STALE_SESSIONS: Final = f"""
+SELECT count(*)
+FROM sessions{_LAST_HEARD}
+WHERE state = 'active' AND heard.at < $1"""  # noqa: S608 (a constant clause)
 SELECT_TOKENS: Final = Query(
     TOKEN, "FROM id_tokens", "WHERE ($1::text IS NULL OR operator_id = $1)", "ORDER BY id_token"
 )
@@ -84,6 +104,7 @@ def jsonable_session(session: Session) -> dict[str, Any]:
         "state": session.state,
         "offline": session.offline,
         "last_seq_no": session.last_seq_no,
+        "ending": session.ending,
     }
 
 
@@ -118,19 +139,33 @@ class PostgresReadModel:
         state: SessionState | None,
         limit: int,
         scope: str | None = None,
+        *,
+        stale_before: datetime | None = None,
     ) -> list[dict[str, object]]:
+        """Sessions, newest first; ``stale_before``: only active ones not heard of since."""
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
-                SELECT_SESSIONS, station_id, state.value if state else None, limit, scope
+                SELECT_SESSIONS,
+                station_id,
+                state.value if state else None,
+                limit,
+                scope,
+                stale_before,
             )
         return [
             {
                 **jsonable_session(SESSION(row)),
                 "statement_status": row["statement_status"],
                 "total": row["statement_total"],
+                "last_heard_at": row["last_heard_at"],
             }
             for row in rows
         ]
+
+    async def count_stale_sessions(self, stale_before: datetime) -> int:
+        """Active sessions of every operator not heard of since ``stale_before`` (a gauge)."""
+        async with self._pool.acquire() as conn:
+            return int(await conn.fetchval(COUNT_STALE_SESSIONS, stale_before))
 
     async def session(self, session_id: UUID, scope: str | None = None) -> dict[str, object] | None:
         async with self._pool.acquire() as conn:

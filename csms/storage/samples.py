@@ -1,4 +1,9 @@
-"""Every sampled meter value of a session, stored as sent (exact numerics, signed data)."""
+"""Every sampled meter value of a session, stored as sent (exact numerics, signed data).
+
+A sampled value that cannot be read is stored too, flagged: ``raw_value`` as sent,
+``unreadable`` why. The unique index ``meter_samples_once`` (migration 010) is the whole
+sample: a replay adds nothing, samples differing in any field are all kept.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,14 @@ from csms.storage.base import Columns, Query, SessionRecordRepository
 _READING_NAMES: Final = "sampled_at, measurand, value, unit, multiplier, phase, context, location"
 READING: Final = Columns(MeterSample, _READING_NAMES)
 SAMPLE: Final = Columns(
-    MeterSample, _READING_NAMES + ", signed_data, signing_method, encoding_method, public_key"
+    MeterSample,
+    _READING_NAMES
+    + ", signed_data, signing_method, encoding_method, public_key, raw_value, unreadable",
 )
 
 INSERT_SAMPLE: Final = f"""
 INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {SAMPLE.sql})
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 ON CONFLICT DO NOTHING"""  # noqa: S608 (a constant column list)
 SELECT_SAMPLES_OF_SESSION: Final = Query(
     SAMPLE, "FROM meter_samples", "WHERE session_id = $1", "ORDER BY sampled_at, sample_id"

@@ -15,7 +15,8 @@ SESSION: Final = Columns(
     Session,
     "session_id, station_id, evse_id, connector_id, transaction_id, ocpp_version, id_token,"
     " token_kind, authorization_status, started_at, stopped_at, meter_start_wh, meter_stop_wh,"
-    " energy_wh, stop_reason, state, offline, last_seq_no, visitor_id, remote_start_id, flag",
+    " energy_wh, stop_reason, state, offline, last_seq_no, visitor_id, remote_start_id, flag,"
+    " ending",
     token_kind=optional(TokenKind),
     authorization_status=optional(TokenStatus),
     state=SessionState,
@@ -33,6 +34,32 @@ SELECT_LATEST_SESSION_OF_STATION: Final = Query(
     SESSION, "FROM sessions", "WHERE station_id = $1", "ORDER BY started_at DESC", "LIMIT 1"
 )
 SELECT_SESSION_BY_ID: Final = Query(SESSION, "FROM sessions", "WHERE session_id = $1")
+SELECT_SESSION_BY_ID_FOR_UPDATE: Final = SELECT_SESSION_BY_ID.then("FOR UPDATE")
+SELECT_OPEN_ON_EVSE: Final = Query(
+    SESSION,
+    "FROM sessions",
+    "WHERE station_id = $1 AND evse_id = $2 AND state = 'active'",
+    "ORDER BY started_at",
+    "FOR UPDATE",
+)
+# A boot with sessions open: each is marked; the mark of an earlier boot is replaced.
+MARK_INTERRUPT_PENDING: Final = """
+UPDATE sessions SET interrupt_pending_at = now()
+WHERE station_id = $1 AND state = 'active'"""
+# Marked sessions past the grace period that nothing was heard of since the mark.
+SELECT_INTERRUPT_DUE: Final = Query(
+    SESSION,
+    "FROM sessions AS s",
+    "WHERE station_id = $1 AND state = 'active' AND interrupt_pending_at IS NOT NULL",
+    "  AND interrupt_pending_at <= now() - make_interval(secs => $2)",
+    "  AND NOT EXISTS (SELECT 1 FROM meter_samples AS m WHERE m.session_id = s.session_id",
+    "                  AND m.received_at >= s.interrupt_pending_at)",
+    "  AND NOT EXISTS (SELECT 1 FROM transaction_events AS e WHERE e.station_id = s.station_id",
+    "                  AND e.transaction_id = s.transaction_id",
+    "                  AND e.received_at >= s.interrupt_pending_at)",
+    "ORDER BY started_at",
+    "FOR UPDATE",
+)
 # An insert writes the start only; complete sets what a stop sets.
 STARTED_SESSION: Final = Fields(
     Session,
@@ -46,26 +73,32 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 # The parameters $2, $3, ... of the two updates, in order.
 COMPLETION: Final = Fields(
     SessionCompletion,
-    "stopped_at, meter_stop_wh, energy_wh, stop_reason, metering",
+    "stopped_at, meter_stop_wh, energy_wh, stop_reason, metering, ending",
     metering=lambda metering: metering_json(metering) if metering is not None else None,
 )
 PROGRESS: Final = Fields(
     SessionProgress,
-    "meter_start_wh, last_seq_no, offline, id_token, token_kind, authorization_status",
+    "meter_start_wh, last_seq_no, offline, id_token, token_kind, authorization_status,"
+    " started_at, evse_id, connector_id",
 )
 UPDATE_SESSION_COMPLETED: Final = """
 UPDATE sessions
 SET state = 'completed', stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, stop_reason = $5,
-    metering = coalesce($6, metering), updated_at = now()
+    metering = coalesce($6, metering), ending = $7, interrupt_pending_at = NULL,
+    updated_at = now()
 WHERE session_id = $1 AND state = 'active'"""
 UPDATE_SESSION_PROGRESS: Final = """
 UPDATE sessions
 SET meter_start_wh = coalesce(meter_start_wh, $2),
+    energy_wh = coalesce(energy_wh, meter_stop_wh - coalesce(meter_start_wh, $2)),
     last_seq_no = coalesce($3, last_seq_no),
     offline = $4,
     id_token = coalesce($5, id_token),
     token_kind = coalesce($6, token_kind),
     authorization_status = coalesce($7, authorization_status),
+    started_at = least(started_at, coalesce($8, started_at)),
+    evse_id = coalesce(evse_id, $9),
+    connector_id = coalesce(connector_id, $10),
     updated_at = now()
 WHERE session_id = $1"""
 
@@ -80,8 +113,9 @@ class PostgresSessionRepository(Repository):
     async def by_start_key(self, station_id: str, start_key: str) -> Session | None:
         return await SELECT_SESSION_BY_START_KEY.one(self._conn, station_id, start_key)
 
-    async def by_id(self, session_id: UUID) -> Session | None:
-        return await SELECT_SESSION_BY_ID.one(self._conn, session_id)
+    async def by_id(self, session_id: UUID, *, for_update: bool = False) -> Session | None:
+        query = SELECT_SESSION_BY_ID_FOR_UPDATE if for_update else SELECT_SESSION_BY_ID
+        return await query.one(self._conn, session_id)
 
     async def latest_of_station(self, station_id: str) -> Session | None:
         return await SELECT_LATEST_SESSION_OF_STATION.one(self._conn, station_id)
@@ -106,3 +140,16 @@ class PostgresSessionRepository(Repository):
 
     async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None:
         await self._conn.execute(UPDATE_SESSION_PROGRESS, session_id, *PROGRESS.values(progress))
+
+    async def open_on_evse(self, station_id: str, evse_id: int) -> list[Session]:
+        """The station's active sessions on ``evse_id``, locked (a new start supersedes)."""
+        return await SELECT_OPEN_ON_EVSE.many(self._conn, station_id, evse_id)
+
+    async def mark_interrupt_pending(self, station_id: str) -> int:
+        """Mark the station's active sessions at its boot; how many were marked."""
+        status: str = await self._conn.execute(MARK_INTERRUPT_PENDING, station_id)
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def interrupt_due(self, station_id: str, grace_s: float) -> list[Session]:
+        """Marked sessions past ``grace_s`` with no sample or event since the mark, locked."""
+        return await SELECT_INTERRUPT_DUE.many(self._conn, station_id, grace_s)

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 from typing import Final
 
-from csms.charging.ports import SeqNoEntry, UnmatchedStop
+from csms.charging.ports import SeqNoEntry, SeqNoOutcome, UnmatchedStop
 from csms.storage.base import Fields, Repository
 
 SEQ_NO_ENTRY: Final = Fields(
     SeqNoEntry,
-    "station_id, transaction_id, seq_no, event_type, trigger_reason, occurred_at, offline",
+    "station_id, transaction_id, seq_no, event_type, trigger_reason, occurred_at, offline, digest",
 )
 UNMATCHED_STOP: Final = Fields(
     UnmatchedStop, "station_id, transaction_id, stopped_at, meter_stop_wh, reason, details"
 )
 
-# One round trip: record the event; if it is new, clear the gap it fills and record the
-# sequence numbers still missing below it (a replay inserts nothing and changes nothing).
+# One round trip: record the event unless the same event (seqNo and content digest) is
+# there; a used seqNo with other content is recorded flagged seq_no_reused. A new seqNo
+# clears the gap it fills and records the sequence numbers still missing below it (at most
+# 1000, a bounded series: a seqNo of 2^40 must not make 2^40 rows). The
+# answer is NULL for a replay, false for a new event, true for a reused seqNo.
 RECORD_TRANSACTION_EVENT: Final = f"""
-WITH inserted AS (
-    INSERT INTO transaction_events ({SEQ_NO_ENTRY.sql})
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+WITH seen AS (
+    SELECT digest FROM transaction_events
+    WHERE station_id = $1 AND transaction_id = $2 AND seq_no = $3
+), inserted AS (
+    INSERT INTO transaction_events ({SEQ_NO_ENTRY.sql}, seq_no_reused)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, EXISTS (SELECT 1 FROM seen)
+    WHERE NOT EXISTS (SELECT 1 FROM seen WHERE digest = $8)
     ON CONFLICT DO NOTHING
-    RETURNING seq_no
+    RETURNING seq_no_reused
 ), filled AS (
     DELETE FROM seq_no_gaps
     WHERE station_id = $1 AND transaction_id = $2 AND missing_seq_no = $3
@@ -30,23 +37,22 @@ WITH inserted AS (
 ), missing AS (
     INSERT INTO seq_no_gaps (station_id, transaction_id, missing_seq_no)
     SELECT $1, $2, gap
-    FROM generate_series(
-             coalesce((SELECT max(seq_no) + 1
-                       FROM transaction_events
-                       WHERE station_id = $1 AND transaction_id = $2 AND seq_no < $3), 0),
-             $3 - 1) AS gap
-    WHERE EXISTS (SELECT 1 FROM inserted)
+    FROM (SELECT coalesce((SELECT max(seq_no) + 1
+                           FROM transaction_events
+                           WHERE station_id = $1 AND transaction_id = $2 AND seq_no < $3),
+                          0) AS first) AS below,
+         generate_series(below.first, least($3 - 1, below.first + 999)) AS gap
+    WHERE EXISTS (SELECT 1 FROM inserted WHERE NOT seq_no_reused)
       AND NOT EXISTS (SELECT 1
                       FROM transaction_events
                       WHERE station_id = $1 AND transaction_id = $2 AND seq_no = gap)
-    LIMIT 1000
     ON CONFLICT DO NOTHING
 ), bumped AS (
     UPDATE sessions
     SET last_seq_no = greatest(coalesce(last_seq_no, $3), $3)
     WHERE station_id = $1 AND transaction_id = $2 AND EXISTS (SELECT 1 FROM inserted)
 )
-SELECT count(*) FROM inserted"""  # noqa: S608 (a constant column list)
+SELECT seq_no_reused FROM inserted"""  # noqa: S608 (a constant column list)
 INSERT_UNMATCHED_STOP: Final = f"""
 INSERT INTO unmatched_stops ({UNMATCHED_STOP.sql})
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -57,10 +63,12 @@ RETURNING transaction_id"""  # noqa: S608 (a constant column list)
 class PostgresTransactionLog(Repository):
     __slots__ = ()
 
-    async def record_event_seq(self, entry: SeqNoEntry) -> bool:
-        """False for a replay (the sequence number is already recorded)."""
-        inserted = await self._conn.fetchval(RECORD_TRANSACTION_EVENT, *SEQ_NO_ENTRY.values(entry))
-        return bool(inserted)
+    async def record_event_seq(self, entry: SeqNoEntry) -> SeqNoOutcome:
+        """A replay (this seqNo with this content is recorded), new, or a reused seqNo."""
+        reused = await self._conn.fetchval(RECORD_TRANSACTION_EVENT, *SEQ_NO_ENTRY.values(entry))
+        if reused is None:
+            return SeqNoOutcome.REPLAY
+        return SeqNoOutcome.REUSED if reused else SeqNoOutcome.NEW
 
     async def record_unmatched_stop(self, stop: UnmatchedStop) -> bool:
         """False when this stop was already recorded."""

@@ -15,7 +15,9 @@ import structlog
 from csms import events
 from csms.observability import (
     METER_VERIFICATION_FAILURES,
+    SEQ_NO_REUSED,
     SESSIONS_ENDED,
+    SESSIONS_ENDED_OTHERWISE,
     SESSIONS_STARTED,
     SESSIONS_UNPRICED,
     SIGNED_RECORDS,
@@ -46,9 +48,25 @@ def _session_started(event: Any) -> None:
     )
 
 
+_ENDED_OTHERWISE: Final = ("superseded", "interrupted", "closed_by_operator")
+
+
 def _session_ended(event: Any) -> None:
     SESSIONS_ENDED.inc()
     _session_line(event, energy_wh=event.energy_wh, stop_reason=event.stop_reason)
+    if event.stop_reason in _ENDED_OTHERWISE:  # charging.endings: the station did not end it
+        SESSIONS_ENDED_OTHERWISE.labels(event.stop_reason).inc()
+        log.warning("session_ended_otherwise", **_ids(event, "session_id"), kind=event.stop_reason)
+
+
+def _seq_no_reused(event: Any) -> None:
+    SEQ_NO_REUSED.inc()
+    log.warning(
+        "transaction_seq_no_reused",
+        **_ids(event, "transaction_id"),
+        seq_no=event.seq_no,
+        event_type=event.event_type,
+    )
 
 
 def _statement_issued(event: Any) -> None:
@@ -105,6 +123,7 @@ _HANDLERS: Final[dict[type[events.DomainEvent], Callable[[Any], None]]] = {
     events.MeterVerificationFailed: _meter_verification_failed,
     events.SignedRecordKept: _signed_record_kept,
     events.StopForUnknownTransaction: _stop_for_unknown_transaction,
+    events.TransactionSeqNoReused: _seq_no_reused,
     events.LocalListPushed: _local_list,
     events.LocalListRefused: _local_list,
     events.LocalListPushFailed: _local_list,

@@ -14,6 +14,7 @@ from csms.charging.ports import (
     RemoteStartClaim,
     RemoteStartRequest,
     SeqNoEntry,
+    SeqNoOutcome,
     SessionCompletion,
     SessionProgress,
     UnmatchedStop,
@@ -178,19 +179,31 @@ async def test_transaction_ids_increase_and_are_never_given_twice(
 
 
 async def test_a_new_seq_no_is_recorded_and_a_replay_is_not(uow_provider: Provider) -> None:
-    """record_event_seq is True for a new (station, transaction, seqNo), False for a replay."""
+    """record_event_seq: NEW for a new (station, transaction, seqNo), REPLAY for the same
+    event again (same content digest)."""
     station_id, transaction_id = await new_station(uow_provider), "T1"
     async with uow_provider() as uow:
         log = uow.transaction_log
-        assert await log.record_event_seq(
-            SeqNoEntry(station_id, transaction_id, 0, "Started", "X", AT, False)
-        )
-        assert not await log.record_event_seq(
-            SeqNoEntry(station_id, transaction_id, 0, "Started", "X", AT, False)
-        )
-        assert await log.record_event_seq(
-            SeqNoEntry(station_id, "T2", 0, "Started", "X", AT, False)
-        )
+        entry = SeqNoEntry(station_id, transaction_id, 0, "Started", "X", AT, False, "d1")
+        assert await log.record_event_seq(entry) is SeqNoOutcome.NEW
+        assert await log.record_event_seq(entry) is SeqNoOutcome.REPLAY
+        other = SeqNoEntry(station_id, "T2", 0, "Started", "X", AT, False, "d1")
+        assert await log.record_event_seq(other) is SeqNoOutcome.NEW
+
+
+async def test_a_used_seq_no_with_other_content_is_kept_flagged(backend: Backend) -> None:
+    """A restarted counter: another event with a used seqNo is REUSED (stored, flagged),
+    its own replay is a REPLAY; seqNo is 64-bit (2^40 fits)."""
+    station_id, transaction_id = await new_station(backend.provider), "T1"
+    big = 2**40
+    async with backend.provider() as uow:
+        log = uow.transaction_log
+        first = SeqNoEntry(station_id, transaction_id, big, "Updated", "X", AT, False, "a")
+        again = SeqNoEntry(station_id, transaction_id, big, "Ended", "X", AT, False, "b")
+        assert await log.record_event_seq(first) is SeqNoOutcome.NEW
+        assert await log.record_event_seq(again) is SeqNoOutcome.REUSED
+        assert await log.record_event_seq(again) is SeqNoOutcome.REPLAY
+        assert await log.record_event_seq(first) is SeqNoOutcome.REPLAY
 
 
 async def test_gaps_below_a_new_seq_no_are_kept_until_filled(backend: Backend) -> None:
@@ -199,11 +212,12 @@ async def test_gaps_below_a_new_seq_no_are_kept_until_filled(backend: Backend) -
 
     async def record(seq_no: int) -> bool:
         async with backend.provider() as uow:
-            return await uow.transaction_log.record_event_seq(
+            outcome = await uow.transaction_log.record_event_seq(
                 SeqNoEntry(
                     station_id, transaction_id, seq_no, "Updated", "MeterValuePeriodic", AT, False
                 )
             )
+            return outcome is not SeqNoOutcome.REPLAY
 
     assert await record(0)
     assert await record(3)

@@ -47,22 +47,41 @@ async def test_samples_read_back_exact_in_time_order(uow_provider: Provider) -> 
 
 
 async def test_a_replayed_sample_is_stored_once(uow_provider: Provider) -> None:
-    """The same station, transaction, EVSE, time, measurand, phase, location and context is
-    one sample, whatever its value or time zone; a different phase is another."""
+    """The whole sample is its identity (migration 010): the same sample again, in any time
+    zone, is one row; one that differs in value, unit, multiplier or phase is another."""
     session = await new_session(uow_provider)
     first = reading(1, "10")
-    replays = [
-        first,
+    replays = [first, dataclasses.replace(first, sampled_at=first.sampled_at.astimezone(JST))]
+    others = [
         dataclasses.replace(first, value=Decimal(11)),
-        dataclasses.replace(first, sampled_at=first.sampled_at.astimezone(JST)),
+        dataclasses.replace(first, unit="kWh"),
+        dataclasses.replace(first, multiplier=3),
+        dataclasses.replace(first, phase="L2"),
     ]
-    other_phase = dataclasses.replace(first, phase="L2")
     async with uow_provider() as uow:
         origin = (session.station_id, 1, session.transaction_id)
         await uow.samples.add(SampleBatch(*origin, [first]), session.session_id)
-        await uow.samples.add(SampleBatch(*origin, [*replays, other_phase]), session.session_id)
+        await uow.samples.add(SampleBatch(*origin, [*replays, *others]), session.session_id)
+        await uow.samples.add(SampleBatch(*origin, others), session.session_id)
         found = await uow.samples.of_session(session.session_id)
-    assert found == [first, other_phase]
+    assert found == [first, *others]
+
+
+async def test_an_unreadable_sample_is_kept_flagged(uow_provider: Provider) -> None:
+    """A sampled value that cannot be read is stored with its raw text and why, once."""
+    session = await new_session(uow_provider)
+    bad = dataclasses.replace(
+        reading(1, "10"),
+        measurand="Voltage",
+        value=None,
+        raw_value='{"measurand": "Voltage", "value": ""}',
+        unreadable="sampledValue.value '' is not a number",
+    )
+    async with uow_provider() as uow:
+        origin = (session.station_id, 1, session.transaction_id)
+        await uow.samples.add(SampleBatch(*origin, [bad, bad]), session.session_id)
+        found = await uow.samples.of_session(session.session_id)
+    assert found == [bad]
 
 
 async def test_the_batcher_links_samples_to_their_session_once(backend: Backend) -> None:

@@ -234,7 +234,7 @@ CASES: list[tuple[str, str, str, list[Any]]] = [
         ],
     ),
     (
-        "impossible value",
+        "unreadable sampled value: kept flagged, answered",
         "1.6",
         json.dumps(
             [
@@ -249,10 +249,10 @@ CASES: list[tuple[str, str, str, list[Any]]] = [
                 },
             ]
         ),
-        [4, "m13", "PropertyConstraintViolation", "sampledValue.value 'lots' is not a number", {}],
+        [3, "m13", {}],
     ),
     (
-        "handler failed",
+        "id out of range",
         "1.6",
         json.dumps(
             [
@@ -262,10 +262,16 @@ CASES: list[tuple[str, str, str, list[Any]]] = [
                 {"connectorId": 99_999_999_999, "errorCode": "NoError", "status": "Available"},
             ]
         ),
-        [4, "m14", "InternalError", "the central system could not process it", {}],
+        [
+            4,
+            "m14",
+            "PropertyConstraintViolation",
+            "connectorId: 99999999999 is out of range (at most 2147483647)",
+            {"field": "connectorId"},
+        ],
     ),
     (
-        "handler failed",
+        "id out of range",
         "2.0.1",
         json.dumps(
             [
@@ -280,7 +286,13 @@ CASES: list[tuple[str, str, str, list[Any]]] = [
                 },
             ]
         ),
-        [4, "m14", "InternalError", "the central system could not process it", {}],
+        [
+            4,
+            "m14",
+            "PropertyConstraintViolation",
+            "evseId: 99999999999 is out of range (at most 2147483647)",
+            {"field": "evseId"},
+        ],
     ),
 ]
 

@@ -120,7 +120,8 @@ async def test_stop_for_unknown_transaction_is_answered_and_kept_v16(
 async def test_ended_event_for_unknown_transaction_is_kept_v201(
     connect_station: Any, db: asyncpg.Connection
 ) -> None:
-    """2.0.1: an Ended event for a transaction we never saw is answered and kept."""
+    """2.0.1: an Ended event for a transaction we never saw creates the session from what it
+    carries and completes it (docs/reliability.md); its meter value is not lost."""
     from simulators.station import Transaction
 
     station = await connect_station("2.0.1")
@@ -129,12 +130,10 @@ async def test_ended_event_for_unknown_transaction_is_kept_v201(
         connector=1, id_tag="CARD4", meter_start_wh=0, transaction_id=unique("tx"), seq_no=5
     )
     await station.stop_transaction(tx, reason="EVDisconnected")
-    kept = await db.fetchrow(
-        "SELECT * FROM unmatched_stops WHERE station_id = $1", station.station_id
-    )
-    assert kept["transaction_id"] == tx.transaction_id
-    assert kept["reason"] == "EVDisconnected"
-    assert await session_rows(db, station.station_id) == []
+    [row] = await session_rows(db, station.station_id)
+    assert (row["transaction_id"], row["state"]) == (tx.transaction_id, "completed")
+    assert (row["stop_reason"], row["stopped_at"]) == ("EVDisconnected", PAST)
+    assert row["energy_wh"] is None  # no begin register: unknown, never a billed 0
     assert await sample_count(db, station.station_id) == 1  # its meter value is not lost
 
 

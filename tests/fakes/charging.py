@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from csms.charging.ports import (
     RemoteStartClaim,
     RemoteStartRequest,
     SeqNoEntry,
+    SeqNoOutcome,
     SessionCompletion,
     SessionProgress,
     UnmatchedStop,
@@ -53,7 +55,7 @@ class FakeSessionRepository:
         rows = [row for row in self._find(station_id) if row.start_key == start_key]
         return rows[0].session if rows else None
 
-    async def by_id(self, session_id: UUID) -> Session | None:
+    async def by_id(self, session_id: UUID, *, for_update: bool = False) -> Session | None:
         row = self._store.sessions.get(session_id)
         return row.session if row else None
 
@@ -96,7 +98,9 @@ class FakeSessionRepository:
             meter_stop_wh=done.meter_stop_wh,
             energy_wh=done.energy_wh,
             stop_reason=done.stop_reason,
+            ending=jsonb(completion.ending) if completion.ending is not None else None,
         )
+        self._tx.delete(self._store.interrupt_pending, session_id)
         if completion.metering is not None:  # the same UPDATE writes the metering column
             await FakeMeteringRepository(self._tx).save(session_id, completion.metering)
 
@@ -106,11 +110,14 @@ class FakeSessionRepository:
         if row is None:
             return
         old, new = row.session, stored(progress)
+        meter_start = old.meter_start_wh if old.meter_start_wh is not None else new.meter_start_wh
+        energy = old.energy_wh
+        if energy is None and old.meter_stop_wh is not None and meter_start is not None:
+            energy = old.meter_stop_wh - meter_start  # a late start register of an ended one
         self._update(
             session_id,
-            meter_start_wh=old.meter_start_wh
-            if old.meter_start_wh is not None
-            else new.meter_start_wh,
+            meter_start_wh=meter_start,
+            energy_wh=energy,
             last_seq_no=new.last_seq_no if new.last_seq_no is not None else old.last_seq_no,
             offline=new.offline,
             id_token=new.id_token if new.id_token is not None else old.id_token,
@@ -118,7 +125,41 @@ class FakeSessionRepository:
             authorization_status=new.authorization_status
             if new.authorization_status is not None
             else old.authorization_status,
+            started_at=min(old.started_at, new.started_at or old.started_at),
+            evse_id=old.evse_id if old.evse_id is not None else new.evse_id,
+            connector_id=old.connector_id if old.connector_id is not None else new.connector_id,
         )
+
+    async def open_on_evse(self, station_id: str, evse_id: int) -> list[Session]:
+        rows = self._find(station_id, evse_id=evse_id, state=SessionState.ACTIVE)
+        return sorted((row.session for row in rows), key=lambda s: s.started_at)
+
+    def _heard(self, session: Session) -> tuple[int, int]:
+        """The last sample id and the number of events of a session: what was heard of it."""
+        samples = [
+            r.sample_id for r in self._store.samples.values() if r.session_id == session.session_id
+        ]
+        key = (session.station_id, session.transaction_id)
+        events = sum(k[:2] == key for k in self._store.transaction_events)
+        events += sum(k[:2] == key for k in self._store.reused_events)
+        return max(samples, default=0), events
+
+    async def mark_interrupt_pending(self, station_id: str) -> int:
+        rows = self._find(station_id, state=SessionState.ACTIVE)
+        for row in rows:
+            mark = (self._tx.now(), *self._heard(row.session))
+            self._tx.put(self._store.interrupt_pending, row.session.session_id, mark)
+        return len(rows)
+
+    async def interrupt_due(self, station_id: str, grace_s: float) -> list[Session]:
+        due = []
+        for row in self._find(station_id, state=SessionState.ACTIVE):
+            mark = self._store.interrupt_pending.get(row.session.session_id)
+            if mark is None or mark[0] > self._tx.now() - timedelta(seconds=grace_s):
+                continue
+            if self._heard(row.session) == mark[1:]:
+                due.append(row.session)
+        return sorted(due, key=lambda s: s.started_at)
 
 
 class FakeTransactionLog:
@@ -126,13 +167,21 @@ class FakeTransactionLog:
         self._tx = tx
         self._store = tx.store
 
-    async def record_event_seq(self, entry: SeqNoEntry) -> bool:
-        """False for a seqNo seen before; a new one fills its gap and records those below."""
+    async def record_event_seq(self, entry: SeqNoEntry) -> SeqNoOutcome:
+        """A replay (this seqNo and content seen), a reused seqNo (kept, flagged) or new;
+        a new one fills its gap and records those below."""
         store = self._store
         station_id, transaction_id, seq_no = entry.station_id, entry.transaction_id, entry.seq_no
         key = (station_id, transaction_id, seq_no)
-        if key in store.transaction_events:
-            return False
+        first = store.transaction_events.get(key)
+        if first is not None:
+            reused_key = (*key, entry.digest)
+            if first.digest == entry.digest or reused_key in store.reused_events:
+                return SeqNoOutcome.REPLAY
+            kept = dataclasses.replace(stored(entry), seq_no_reused=True)
+            self._tx.put(store.reused_events, reused_key, kept)
+            self._bump(entry)
+            return SeqNoOutcome.REUSED
         below = [
             seen
             for (sid, tid, seen) in store.transaction_events
@@ -144,13 +193,21 @@ class FakeTransactionLog:
         for gap in range(first_missing, seq_no)[:_MAX_GAPS_PER_EVENT]:
             if (station_id, transaction_id, gap) not in store.seq_no_gaps:
                 self._tx.put(store.seq_no_gaps, (station_id, transaction_id, gap), self._tx.now())
+        self._bump(entry)
+        return SeqNoOutcome.NEW
+
+    def _bump(self, entry: SeqNoEntry) -> None:
+        """``sessions.last_seq_no``: the greatest seqNo seen of the transaction."""
+        store, seq_no = self._store, entry.seq_no
         for row in store.sessions.values():
             session = row.session
-            if (session.station_id, session.transaction_id) == (station_id, transaction_id):
+            if (session.station_id, session.transaction_id) == (
+                entry.station_id,
+                entry.transaction_id,
+            ):
                 last = seq_no if session.last_seq_no is None else max(session.last_seq_no, seq_no)
                 bumped = dataclasses.replace(session, last_seq_no=last)
                 self._tx.put(store.sessions, session.session_id, SessionRow(bumped, row.start_key))
-        return True
 
     async def record_unmatched_stop(self, stop: UnmatchedStop) -> bool:
         """False when this transaction's stop was already kept."""

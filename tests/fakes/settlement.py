@@ -27,16 +27,8 @@ def insert_sample(
     store = tx.store
     station_id, evse_id, transaction_id = batch.station_id, batch.evse_id, batch.transaction_id
     sample = stored(sample)
-    key = (
-        station_id,
-        "" if transaction_id is None else transaction_id,
-        -1 if evse_id is None else evse_id,
-        sample.sampled_at,
-        sample.measurand,
-        "" if sample.phase is None else sample.phase,
-        "" if sample.location is None else sample.location,
-        "" if sample.context is None else sample.context,
-    )
+    # the meter_samples_once index of migration 010: the whole sample, NULLs not distinct
+    key = (station_id, transaction_id, evse_id, *dataclasses.astuple(sample))
     if key in store.sample_keys:
         return False
     tx.require(store.sessions, session_id, "session")

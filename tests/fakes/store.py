@@ -188,7 +188,11 @@ class InMemoryStore:
         self.samples: dict[int, SampleRow] = {}
         self.sample_keys: dict[tuple[Any, ...], int] = {}  # the meter_samples_once index
         self.transaction_events: dict[tuple[str, str, int], SeqNoEntry] = {}
+        # events with a used seqNo and other content: (station, transaction, seqNo, digest)
+        self.reused_events: dict[tuple[str, str, int, str], SeqNoEntry] = {}
         self.seq_no_gaps: dict[tuple[str, str, int], datetime] = {}
+        # sessions.interrupt_pending_at, with what was heard of the session by then
+        self.interrupt_pending: dict[UUID, tuple[datetime, int, int]] = {}
         self.unmatched_stops: dict[tuple[str, str], UnmatchedStop] = {}
         self.statements: dict[UUID, Statement] = {}
         self.meters: dict[str, MeterRecord] = {}

@@ -11,8 +11,7 @@ from typing import Any
 
 from ocpp.v16 import call_result, enums
 
-from csms.handlers.adapter import StationAdapter, keeps
-from csms.handlers.routing import on
+from csms.handlers.adapter import StationAdapter, handles, keeps
 from csms.handlers.v16 import mapping
 from csms.settlement.signed_data import carries_ocmf
 from csms.station_commands import commands as operator_cmd
@@ -24,7 +23,7 @@ class ChargePointV16(StationAdapter):
     version = mapping.VERSION
     heartbeat_answer = call_result.Heartbeat
 
-    @on("BootNotification")
+    @handles("BootNotification")
     async def on_boot_notification(
         self,
         charge_point_vendor: str,
@@ -40,7 +39,7 @@ class ChargePointV16(StationAdapter):
         )
         return mapping.boot_result(booted)
 
-    @on("StatusNotification")
+    @handles("StatusNotification")
     async def on_status_notification(
         self,
         connector_id: int,
@@ -54,12 +53,12 @@ class ChargePointV16(StationAdapter):
         await self._status(evse_id, connector, status, error, timestamp)
         return call_result.StatusNotification()
 
-    @on("Authorize")
+    @handles("Authorize")
     async def on_authorize(self, id_tag: str, **_: Any) -> call_result.Authorize:
         result = await self._stations.authorize(self.station_id, mapping.to_token(id_tag))
         return call_result.Authorize(id_tag_info=mapping.from_authorization(result))
 
-    @on("StartTransaction")
+    @handles("StartTransaction")
     async def on_start_transaction(
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
     ) -> call_result.StartTransaction:
@@ -68,17 +67,17 @@ class ChargePointV16(StationAdapter):
         )
         return mapping.start_transaction_result(recorded)
 
-    @on("MeterValues")
+    @handles("MeterValues")
     async def on_meter_values(self, **fields: Any) -> call_result.MeterValues:
         await self._meter_values.record(mapping.to_meter_values(self.station_id, **fields))
         return call_result.MeterValues()
 
-    @on("StopTransaction")
+    @handles("StopTransaction")
     async def on_stop_transaction(self, **fields: Any) -> call_result.StopTransaction:
         ended = mapping.to_ended(self.station_id, **fields)
         return mapping.stop_transaction_result(await self._lifecycle.record(ended))
 
-    @on("DataTransfer")
+    @handles("DataTransfer")
     async def on_data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any
     ) -> call_result.DataTransfer:

@@ -18,7 +18,7 @@ from csms.authorization.models import AuthorizationResult, IdToken, TokenKind, T
 from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
-from csms.handlers.mapping import boot_answer, sampled_values, to_sample
+from csms.handlers.mapping import boot_answer, read_samples, to_sample
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
@@ -58,8 +58,9 @@ def to_decimal(value: Any, what: str) -> Decimal:
 
 
 def to_samples(meter_value: list[dict[str, Any]]) -> tuple[MeterSample, ...]:
-    """1.6 MeterValue list (snake_case keys) to samples; SignedData kept verbatim."""
-    return tuple(_sample(sampled_at, sv) for sampled_at, sv in sampled_values(meter_value))
+    """1.6 MeterValue list (snake_case keys) to samples; SignedData kept verbatim; one
+    that cannot be read (§7.31: e.g. ``value`` "") kept as unreadable."""
+    return read_samples(meter_value, "v16", _sample)
 
 
 def _sample(sampled_at: datetime, sv: dict[str, Any]) -> MeterSample:

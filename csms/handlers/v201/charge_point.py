@@ -8,8 +8,7 @@ from typing import Any
 
 from ocpp.v201 import call_result, enums
 
-from csms.handlers.adapter import StationAdapter, keeps
-from csms.handlers.routing import on
+from csms.handlers.adapter import StationAdapter, handles, keeps
 from csms.handlers.v201 import mapping
 from csms.station_commands import commands as operator_cmd
 
@@ -20,7 +19,7 @@ class ChargePointV201(StationAdapter):
     version = mapping.VERSION
     heartbeat_answer = call_result.Heartbeat
 
-    @on("BootNotification")
+    @handles("BootNotification")
     async def on_boot_notification(
         self, charging_station: dict[str, Any], reason: str, **_: Any
     ) -> call_result.BootNotification:
@@ -29,27 +28,28 @@ class ChargePointV201(StationAdapter):
             charging_station["model"],
             charging_station.get("serial_number"),
             charging_station.get("firmware_version"),
+            reason,
         )
         return mapping.boot_result(booted)
 
-    @on("StatusNotification")
+    @handles("StatusNotification")
     async def on_status_notification(
         self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **_: Any
     ) -> call_result.StatusNotification:
         await self._status(evse_id, connector_id, connector_status, None, timestamp)
         return call_result.StatusNotification()
 
-    @on("Authorize")
+    @handles("Authorize")
     async def on_authorize(self, id_token: dict[str, Any], **_: Any) -> call_result.Authorize:
         result = await self._stations.authorize(self.station_id, mapping.to_token(id_token))
         return call_result.Authorize(id_token_info=mapping.from_authorization(result))
 
-    @on("TransactionEvent")
+    @handles("TransactionEvent")
     async def on_transaction_event(self, **fields: Any) -> call_result.TransactionEvent:
         event = mapping.to_transaction_event(self.station_id, **fields)
         return mapping.transaction_event_result(await self._lifecycle.record(event))
 
-    @on("MeterValues")
+    @handles("MeterValues")
     async def on_meter_values(self, **fields: Any) -> call_result.MeterValues:
         await self._meter_values.record(mapping.to_meter_values(self.station_id, **fields))
         return call_result.MeterValues()

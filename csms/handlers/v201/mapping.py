@@ -13,7 +13,7 @@ from csms.authorization.models import AuthorizationResult, IdToken, TokenKind
 from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
-from csms.handlers.mapping import boot_answer, sampled_values, to_sample
+from csms.handlers.mapping import boot_answer, read_samples, to_sample
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
@@ -40,8 +40,9 @@ def from_authorization(result: AuthorizationResult) -> datatypes.IdTokenInfoType
 
 
 def to_samples(meter_value: list[dict[str, Any]] | None) -> tuple[MeterSample, ...]:
-    """2.0.1 MeterValueType list (snake_case keys) to samples; signed values kept verbatim."""
-    return tuple(_sample(sampled_at, sv) for sampled_at, sv in sampled_values(meter_value or []))
+    """2.0.1 MeterValueType list (snake_case keys) to samples; signed values kept verbatim;
+    one that cannot be read (off SampledValueType) kept as unreadable."""
+    return read_samples(meter_value or [], "v201", _sample)
 
 
 def _sample(sampled_at: datetime, sv: dict[str, Any]) -> MeterSample:
@@ -91,6 +92,7 @@ def to_transaction_event(
         ocpp_version=VERSION,
         kind=charging_cmd.TransactionEventKind(event_type),
         transaction_id=transaction_info["transaction_id"],
+        station_issues_id=True,  # E01: the station names its transactions
         seq_no=seq_no,
         timestamp=parse_timestamp(timestamp),
         trigger=trigger_reason,

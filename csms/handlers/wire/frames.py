@@ -2,6 +2,9 @@
 
 A frame that cannot be read raises :class:`RpcError` with the code the version must answer
 (see :mod:`csms.handlers.wire.dialects`); the message id is ``"-1"`` when it is unreadable.
+Nesting is bounded: JSON too deep for the parser is not valid JSON to us (1.6
+FormationViolation, 2.0.1 RpcFrameworkError), a payload nested deeper than any OCPP message
+(:data:`MAX_DEPTH`) is a FormatViolation (1.6 FormationViolation); the socket stays open.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from csms.handlers.wire.dialects import Dialect, ErrorCode, RpcError
 CALL: Final = 2
 CALL_RESULT: Final = 3
 CALL_ERROR: Final = 4
+MAX_DEPTH: Final = 32  # the deepest OCPP 1.6/2.0.1 payload nests about 8 levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,8 @@ def parse_frame(raw: str | bytes) -> Frame:
         message = json.loads(raw, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RpcError(ErrorCode.RPC_FRAMEWORK, "message is not valid JSON") from exc
+    except RecursionError as exc:
+        raise RpcError(ErrorCode.RPC_FRAMEWORK, "message is nested too deeply") from exc
     if not isinstance(message, list) or not message:
         raise RpcError(ErrorCode.RPC_FRAMEWORK, "message is not a JSON array")
     message_id = message[1] if len(message) > 1 and isinstance(message[1], str) else None
@@ -78,7 +84,26 @@ def _call(message: list[Any], message_id: str) -> Call:
         )
     if not isinstance(message[3], dict):
         raise RpcError(ErrorCode.PROTOCOL, "payload must be a JSON object", message_id=message_id)
+    if _too_deep(message[3]):
+        raise RpcError(
+            ErrorCode.FORMAT,
+            f"payload is nested deeper than {MAX_DEPTH} levels",
+            message_id=message_id,
+        )
     return Call(message_id, message[2], message[3])
+
+
+def _too_deep(payload: Any) -> bool:
+    """Whether ``payload`` nests deeper than :data:`MAX_DEPTH` (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _call_result(message: list[Any], message_id: str) -> CallResult:

@@ -3,6 +3,12 @@
 fastjsonschema checks a 2.0.1 TransactionEvent in about 23 us where the library's Draft 4
 validator takes 0.5 ms and skips ``format`` (style.md §13). A violation becomes the
 :class:`RpcError` the specification names for it (see :mod:`csms.handlers.wire.dialects`).
+
+Sampled values are descriptive: a message that carries one off its schema (a unit or
+measurand we do not know, a value of the wrong type) is still taken, so that a stop is never
+refused for it. The message schemas check each ``sampledValue`` only as an object; the
+mapping checks each against the version's own sampled value schema
+(:func:`sampled_value_problem`) and keeps a bad one as unreadable.
 """
 
 from __future__ import annotations
@@ -27,6 +33,35 @@ _RULE_TO_CODE: Final = {
     "maxItems": ErrorCode.OCCURRENCE_CONSTRAINT,
 }
 _COMPILED: Final[dict[tuple[str, str], Callable[[Any], Any]]] = {}
+_SAMPLED_VALUE: Final[dict[str, Callable[[Any], Any]]] = {}  # schema package -> validator
+
+
+def _relax_sampled_values(node: Any) -> dict[str, Any] | None:
+    """Check ``sampledValue`` items only as objects; returns their schema (None: none)."""
+    found = None
+    if isinstance(node, dict):
+        sampled = (node.get("properties") or {}).get("sampledValue")
+        if isinstance(sampled, dict) and isinstance(sampled.get("items"), dict):
+            found, sampled["items"] = sampled["items"], {"type": "object"}
+        for child in node.values():
+            found = _relax_sampled_values(child) or found
+    elif isinstance(node, list):
+        for child in node:
+            found = _relax_sampled_values(child) or found
+    return found
+
+
+def sampled_value_problem(schema_package: str, sampled_value: dict[str, Any]) -> str | None:
+    """Why a (camelCase) sampled value is off its schema, or None (unknown package: None)."""
+    validator = _SAMPLED_VALUE.get(schema_package)
+    if validator is None:
+        return None
+    try:
+        validator(sampled_value)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        field = ".".join(str(p) for p in (exc.path or [])[1:]) or "sampledValue"
+        return f"{field}: {_SUBJECT.sub('', exc.message)}"
+    return None
 
 
 class Schemas:
@@ -49,12 +84,20 @@ class Schemas:
             text = (self._folder / f"{name}.json").read_text(encoding="utf-8-sig")
             schema = json.loads(text, parse_float=Decimal)
             schema.pop("$schema", None)  # 1.6 and 2.0.1 files differ; the checks are the same
+            item = _relax_sampled_values(schema)
+            package = self._dialect.schema_package
+            if item is not None and package not in _SAMPLED_VALUE:
+                definitions = schema.get("definitions", {})
+                _SAMPLED_VALUE[package] = fastjsonschema.compile(
+                    {**item, "definitions": definitions}
+                )
             validator = fastjsonschema.compile(schema)
             _COMPILED[key] = validator
         return validator
 
     def warm(self, actions: set[str]) -> None:
-        """Compile the validators of the handled actions at start-up, not on first use."""
+        """Compile the validators of the handled actions at start-up, not on first use (the
+        sampled value validator too: with MeterValues)."""
         for action in actions:
             self._validator(action + self._dialect.request_suffix)
             self._validator(action + "Response")

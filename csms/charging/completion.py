@@ -1,0 +1,77 @@
+"""Completing a session: its end, the metering decision and its statement, in one place.
+
+Every way a session ends goes through :func:`complete_session`: a station's stop (1.6 §4.10
+StopTransaction, 2.0.1 E06 TransactionEvent Ended) and the endings the station did not
+send (``charging.endings``: superseded, interrupted, closed by an operator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from csms.charging.models import Session
+from csms.charging.ports import ChargingUnitOfWork, SessionCompletion
+from csms.charging.sessions import facts_of
+from csms.events import SessionEnded
+from csms.records import frozen
+from csms.settlement.measurement import energy_delivered, start_register
+from csms.settlement.models import Metering, MeterSample, ReviewReason
+from csms.settlement.service import Settlement
+
+
+@frozen
+class SessionEnd:
+    """How a session ends: when, at which register, why; ``ending`` and ``hold`` for an end
+    the station did not send (how it ended; the review reason its statement is held for)."""
+
+    stopped_at: datetime
+    meter_stop_wh: Decimal | None
+    stop_reason: str | None
+    ending: dict[str, Any] | None = None
+    hold: ReviewReason | None = None
+    start_from_samples: bool = True  # no start register stored: read it from the samples
+
+
+async def complete_session(
+    uow: ChargingUnitOfWork,
+    settlement: Settlement,
+    session: Session,
+    end: SessionEnd,
+    stored: list[MeterSample] | None = None,
+) -> Decimal | None:
+    """End ``session``, store its metering with it and issue its statement (one transaction);
+    returns the statement's total when it was priced. ``stored``: its samples, if read."""
+    meter_start = session.meter_start_wh
+    if meter_start is None and end.start_from_samples:
+        stored = stored if stored is not None else await uow.samples.of_session(session.session_id)
+        meter_start = start_register(stored)
+    energy_wh = energy_delivered(meter_start, end.meter_stop_wh)
+    facts = facts_of(session, end.stopped_at, energy_wh, end.ending)
+    metering = _held(await settlement.decide(uow, facts), end)
+    await uow.sessions.complete(
+        session.session_id,
+        SessionCompletion(
+            end.stopped_at, end.meter_stop_wh, energy_wh, end.stop_reason, metering, end.ending
+        ),
+    )
+    uow.record(
+        SessionEnded(
+            session.station_id,
+            session_id=str(session.session_id),
+            transaction_id=session.transaction_id,
+            energy_wh=str(energy_wh) if energy_wh is not None else None,
+            stop_reason=end.stop_reason,
+        )
+    )
+    return await settlement.settle(uow, facts, metering)
+
+
+def _held(metering: Metering, end: SessionEnd) -> Metering:
+    """A hold of the ending joins the metering's own; a metering hold (the meter) comes first."""
+    if end.hold is None or metering.review_reason is not None:
+        return metering
+    detail = f"{end.hold.value}: {end.ending}" if end.ending else end.hold.value
+    return replace(metering, review_reason=end.hold, review_detail=detail)
