@@ -15,10 +15,10 @@ from typing import Any
 from csms.charging.models import Session
 from csms.charging.ports import ChargingUnitOfWork, SessionCompletion
 from csms.charging.sessions import facts_of
-from csms.events import SessionEnded
+from csms.events import SessionEnded, SessionUpdated
 from csms.records import frozen
 from csms.settlement.measurement import energy_delivered, start_register
-from csms.settlement.models import Metering, MeterSample, ReviewReason
+from csms.settlement.models import Metering, MeterSample, ReviewReason, StatementStatus
 from csms.settlement.service import Settlement
 
 
@@ -44,11 +44,7 @@ async def complete_session(
 ) -> Decimal | None:
     """End ``session``, store its metering with it and issue its statement (one transaction);
     returns the statement's total when it was priced. ``stored``: its samples, if read."""
-    meter_start = session.meter_start_wh
-    if meter_start is None and end.start_from_samples:
-        stored = stored if stored is not None else await uow.samples.of_session(session.session_id)
-        meter_start = start_register(stored)
-    energy_wh = energy_delivered(meter_start, end.meter_stop_wh)
+    energy_wh = await _energy(uow, session, end, stored)
     facts = facts_of(session, end.stopped_at, energy_wh, end.ending)
     metering = _held(await settlement.decide(uow, facts), end)
     await uow.sessions.complete(
@@ -67,6 +63,46 @@ async def complete_session(
         )
     )
     return await settlement.settle(uow, facts, metering)
+
+
+async def replace_assumed_end(
+    uow: ChargingUnitOfWork,
+    settlement: Settlement,
+    session: Session,
+    end: SessionEnd,
+    stored: list[MeterSample] | None = None,
+) -> Decimal | None:
+    """The station's own end (1.6 §4.10, 2.0.1 E06) of a session ended without it
+    (``charging.endings``: superseded, interrupted, closed by an operator): its values replace
+    the assumed ones and a correction replaces the statement (the old one stays, billing.md
+    §4), priced from a new metering decision; returns the correction's total if priced."""
+    kind = (session.ending or {}).get("kind")
+    ended = replace(session, ending=None)
+    energy_wh = await _energy(uow, ended, end, stored)
+    facts = facts_of(ended, end.stopped_at, energy_wh)
+    metering = await settlement.decide(uow, facts)
+    await uow.sessions.replace_end(
+        session.session_id,
+        SessionCompletion(end.stopped_at, end.meter_stop_wh, energy_wh, end.stop_reason, metering),
+    )
+    uow.record(SessionUpdated(session.station_id, str(session.session_id), session.transaction_id))
+    current = (await uow.statements.of_session(session.session_id))[-1]
+    reason = f"the station's own end replaces the assumed one ({kind})"
+    correction = await settlement.correct(uow, facts, current, reason, by_operator=False)
+    if correction is None or correction.status is not StatementStatus.ISSUED:
+        return None
+    return correction.total
+
+
+async def _energy(
+    uow: ChargingUnitOfWork, session: Session, end: SessionEnd, stored: list[MeterSample] | None
+) -> Decimal | None:
+    """Stop minus start register; the start read from the samples when none is stored."""
+    meter_start = session.meter_start_wh
+    if meter_start is None and end.start_from_samples:
+        stored = stored if stored is not None else await uow.samples.of_session(session.session_id)
+        meter_start = start_register(stored)
+    return energy_delivered(meter_start, end.meter_stop_wh)
 
 
 def _held(metering: Metering, end: SessionEnd) -> Metering:

@@ -33,7 +33,7 @@ from csms.charging.commands import (
     TransactionEventKind,
     TransactionEventRecorded,
 )
-from csms.charging.completion import SessionEnd, complete_session
+from csms.charging.completion import SessionEnd, complete_session, replace_assumed_end
 from csms.charging.endings import Ending, end_at_last_reading, ending
 from csms.charging.event_traces import fresh, keep_unmatched, store_samples
 from csms.charging.interruptions import Interruptions
@@ -134,7 +134,7 @@ class ChargingLifecycle:
     ) -> TransactionEventRecorded:
         if event.kind is not ENDED:
             return TransactionEventRecorded(session.transaction_id, authorization, False, session)
-        if session.state is SessionState.COMPLETED:  # a retried end: nothing changes
+        if session.state is SessionState.COMPLETED and session.ending is None:  # a retried end
             total = await issued_total(uow, session.session_id)
             return TransactionEventRecorded(
                 session.transaction_id, authorization, True, session, total
@@ -218,6 +218,8 @@ class ChargingLifecycle:
         end = SessionEnd(
             event.timestamp, meter_stop, event.stop_reason, start_from_samples=read_start
         )
+        if session.state is SessionState.COMPLETED:  # ended without it: its own end replaces
+            return await replace_assumed_end(uow, self._settlement, session, end, stored)
         return await complete_session(uow, self._settlement, session, end, stored)
 
     async def _supersede(

@@ -72,13 +72,18 @@ class Settlement:
         facts: SessionFacts,
         current: Statement,
         reason: str,
+        *,
+        by_operator: bool = True,
     ) -> Statement | None:
-        """A new statement for ``current``; None when another correction came first."""
+        """A new statement for ``current``; None when another correction came first.
+        ``by_operator`` False: the system corrects (a station's late stop), so no hold the
+        operator was shown counts as released."""
         metering = await uow.metering.of_session(facts.session_id)
         if metering is None or meter_needs_checking(metering):
             metering = await self._measure_again(uow, facts, metering)
             await uow.metering.save(facts.session_id, metering)
-        metering = _operator_decides(metering, current)
+        if by_operator:
+            metering = _operator_decides(metering, current)
         correction = issue_statement(
             self._catalog,
             facts,

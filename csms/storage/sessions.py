@@ -87,6 +87,12 @@ SET state = 'completed', stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, st
     metering = coalesce($6, metering), ending = $7, interrupt_pending_at = NULL,
     updated_at = now()
 WHERE session_id = $1 AND state = 'active'"""
+# The station's own end of a session that was ended without it (charging.endings).
+UPDATE_SESSION_END_REPLACED: Final = """
+UPDATE sessions
+SET stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, stop_reason = $5,
+    metering = coalesce($6, metering), ending = $7, updated_at = now()
+WHERE session_id = $1 AND state = 'completed' AND ending IS NOT NULL"""
 UPDATE_SESSION_PROGRESS: Final = """
 UPDATE sessions
 SET meter_start_wh = coalesce(meter_start_wh, $2),
@@ -136,6 +142,11 @@ class PostgresSessionRepository(Repository):
     async def complete(self, session_id: UUID, completion: SessionCompletion) -> None:
         await self._conn.execute(
             UPDATE_SESSION_COMPLETED, session_id, *COMPLETION.values(completion)
+        )
+
+    async def replace_end(self, session_id: UUID, completion: SessionCompletion) -> None:
+        await self._conn.execute(
+            UPDATE_SESSION_END_REPLACED, session_id, *COMPLETION.values(completion)
         )
 
     async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None:

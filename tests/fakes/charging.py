@@ -104,6 +104,25 @@ class FakeSessionRepository:
         if completion.metering is not None:  # the same UPDATE writes the metering column
             await FakeMeteringRepository(self._tx).save(session_id, completion.metering)
 
+    async def replace_end(self, session_id: UUID, completion: SessionCompletion) -> None:
+        """The station's own end of a session ended without it; other sessions unchanged."""
+        row = self._store.sessions.get(session_id)
+        if row is None or row.session.state is not SessionState.COMPLETED:
+            return
+        if row.session.ending is None:
+            return
+        done = stored(completion)
+        self._update(
+            session_id,
+            stopped_at=done.stopped_at,
+            meter_stop_wh=done.meter_stop_wh,
+            energy_wh=done.energy_wh,
+            stop_reason=done.stop_reason,
+            ending=None,
+        )
+        if completion.metering is not None:
+            await FakeMeteringRepository(self._tx).save(session_id, completion.metering)
+
     async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None:
         """The first meter start is kept; a given seqNo, token or status replaces the old."""
         row = self._store.sessions.get(session_id)
