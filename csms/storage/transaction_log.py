@@ -19,7 +19,8 @@ UNMATCHED_STOP: Final = Fields(
 # there; a used seqNo with other content is recorded flagged seq_no_reused. A new seqNo
 # clears the gap it fills and records the sequence numbers still missing below it (at most
 # 1000, a bounded series: a seqNo of 2^40 must not make 2^40 rows). The
-# answer is NULL for a replay, false for a new event, true for a reused seqNo.
+# answer is NULL for a replay, false for a new event, true for a reused seqNo. A row kept
+# before migration 010 has no digest (''): its seqNo again is a replay, as it was then.
 RECORD_TRANSACTION_EVENT: Final = f"""
 WITH seen AS (
     SELECT digest FROM transaction_events
@@ -27,7 +28,7 @@ WITH seen AS (
 ), inserted AS (
     INSERT INTO transaction_events ({SEQ_NO_ENTRY.sql}, seq_no_reused)
     SELECT $1, $2, $3, $4, $5, $6, $7, $8, EXISTS (SELECT 1 FROM seen)
-    WHERE NOT EXISTS (SELECT 1 FROM seen WHERE digest = $8)
+    WHERE NOT EXISTS (SELECT 1 FROM seen WHERE digest = $8 OR digest = '')
     ON CONFLICT DO NOTHING
     RETURNING seq_no_reused
 ), filled AS (
