@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     tls_client_ca_file: Path | None = None
     handshake_failure_limit: int = Field(default=10, ge=1)
     handshake_failure_window_s: float = Field(default=60.0, gt=0)
+    handshake_failure_limit_per_address: int = Field(default=100, ge=1)
+    boot_deadline_s: float = Field(default=300.0, ge=0)
     meter_value_batch_ms: float = Field(default=2.0, ge=0, le=100)
     boot_accept_per_s: int = Field(default=200, ge=0)
     heartbeat_jitter: float = Field(default=0.1, ge=0, lt=1)

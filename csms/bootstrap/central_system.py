@@ -180,6 +180,7 @@ class CentralSystem:
             shutdown_grace_s=settings.shutdown_grace_s,
             tls_port=settings.tls_port,
             tls_context=context,
+            boot_deadline_s=settings.boot_deadline_s,
         )
 
     def _log_started(self, stale: int) -> None:

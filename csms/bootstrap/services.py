@@ -42,6 +42,15 @@ class Services:
     gateway: StationGateway  # every command through it is audited
 
 
+def _throttle(settings: Settings) -> FailureThrottle:
+    """Failed handshakes: a lock-out per station id, a higher limit per address."""
+    return FailureThrottle(
+        settings.handshake_failure_limit,
+        settings.handshake_failure_window_s,
+        settings.handshake_failure_limit_per_address,
+    )
+
+
 def _station_service(
     settings: Settings, uow: Any, clock: Clock, rule: Authorizer
 ) -> StationService:
@@ -86,14 +95,11 @@ def build_services(
     rule = Authorizer(
         clock, AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
     )
-    throttle = FailureThrottle(
-        settings.handshake_failure_limit, settings.handshake_failure_window_s
-    )
     local_lists = LocalListService(uow, clock, gateway, concurrency=settings.on_connect_concurrency)
     return Services(
         stations=_station_service(settings, uow, clock, rule),
         security=StationSecurity(
-            uow, auto_register=settings.auto_register_stations, throttle=throttle
+            uow, auto_register=settings.auto_register_stations, throttle=_throttle(settings)
         ),
         lifecycle=_lifecycle(settings, uow, clock, catalog, rule),
         meter_values=MeterValues(uow, batcher),

@@ -27,7 +27,12 @@ from csms.stations.security import HandshakeAttempt, StationSecurity
 
 log = structlog.get_logger(__name__)
 
-_PATH: Final = re.compile(r"^/ocpp/(?P<station_id>[A-Za-z0-9._:*\-]{1,48})/?$")
+# 2.0.1 Part 4 §3.1.1: the identity is an identifierString of at most 48 characters
+# (a-z A-Z 0-9 * - _ = : + | @ .); one made only of dots ("." / "..") is refused, since it
+# is a path segment of its own. A ':' cannot be an HTTP Basic user (RFC 7617 §2), so such a
+# station can only use profile 3.
+_PATH: Final = re.compile(r"^/ocpp/(?P<station_id>(?!\.+/?$)[A-Za-z0-9*\-_=:+|@.]{1,48})/?$")
+_RETRY_AFTER_UNAVAILABLE_S: Final = 30
 SUBPROTOCOLS: Final = ("ocpp2.0.1", "ocpp1.6")
 _CLOSE_NO_SUBPROTOCOL: Final = 1002  # protocol error
 
@@ -80,7 +85,13 @@ def basic_credentials(request: Request) -> tuple[str | None, str | None]:
         return None, None
 
 
-def refuse(reason: str, status: HTTPStatus, remote: object, station_id: str | None) -> Response:
+def refuse(
+    reason: str,
+    status: HTTPStatus,
+    remote: object,
+    station_id: str | None,
+    retry_after_s: int | None = None,
+) -> Response:
     """An HTTP refusal of the upgrade; the reason goes to our log, not to the station."""
     HANDSHAKES_REFUSED.labels(status.phrase).inc()
     log.warning(
@@ -93,6 +104,8 @@ def refuse(reason: str, status: HTTPStatus, remote: object, station_id: str | No
     headers = Headers([("Content-Type", "text/plain")])
     if status is HTTPStatus.UNAUTHORIZED:
         headers["WWW-Authenticate"] = 'Basic realm="csms", charset="UTF-8"'
+    if retry_after_s is not None:
+        headers["Retry-After"] = str(retry_after_s)
     body = f"{status.phrase}\n".encode()  # the reason stays in our log, not in the answer
     return Response(status.value, status.phrase, headers, body)
 
@@ -112,10 +125,15 @@ async def close_without_subprotocol(websocket: ServerConnection) -> None:
 
 
 class Handshake:
-    """Admits or refuses an upgrade request with the core's ``StationSecurity`` rule."""
+    """Admits or refuses an upgrade request with the core's ``StationSecurity`` rule.
+
+    While ``unavailable`` names a reason (e.g. the database is down) every upgrade is
+    refused with 503 and ``Retry-After`` (RFC 9110 §15.6.4), before any credential check.
+    """
 
     def __init__(self, security: StationSecurity) -> None:
         self._security = security
+        self.unavailable: str | None = None
 
     async def admit(
         self, connection: ServerConnection, request: Request, over_tls: bool
@@ -123,6 +141,14 @@ class Handshake:
         """None lets the upgrade proceed; an HTTP response (404, 401, 429, ...) refuses it."""
         remote = connection.remote_address
         station_id = station_id_from_path(request.path)
+        if self.unavailable is not None:
+            return refuse(
+                f"unavailable: {self.unavailable}",
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                remote,
+                station_id,
+                _RETRY_AFTER_UNAVAILABLE_S,
+            )
         if station_id is None:
             return refuse("path is not /ocpp/{station_id}", HTTPStatus.NOT_FOUND, remote, None)
         username, password = basic_credentials(request)

@@ -1,9 +1,16 @@
-"""The live connections of this node, one per station; a reconnect replaces the old one."""
+"""The live connections of this node, one per station; a reconnect replaces the old one.
+
+OCPP-J (1.6J §3, 2.0.1 Part 4 §3) has one websocket per station; the hand-over from an
+old socket to a new one happens under that station's lock (:meth:`ConnectionRegistry.
+handover`), so it is serialised however many sockets arrive at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from csms.handlers.connection import StationConnection
@@ -24,6 +31,7 @@ class LiveStation:
 
     connection: StationConnection
     adapter: Adapter
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)  # set once run() returned
 
 
 class ConnectionRegistry:
@@ -31,6 +39,26 @@ class ConnectionRegistry:
 
     def __init__(self) -> None:
         self._live: dict[str, LiveStation] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, holders and waiters
+
+    @asynccontextmanager
+    async def handover(self, station_id: str) -> AsyncIterator[None]:
+        """Hold the station's lock: register, replace and remove its connection under it.
+
+        FIFO (``asyncio.Lock``), so simultaneous arrivals are served in order; the lock is
+        dropped once nobody holds or waits for it.
+        """
+        lock, users = self._locks.get(station_id, (asyncio.Lock(), 0))
+        self._locks[station_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[station_id]
+            if users == 1:
+                del self._locks[station_id]
+            else:
+                self._locks[station_id] = (lock, users - 1)
 
     def __contains__(self, station_id: object) -> bool:
         return station_id in self._live

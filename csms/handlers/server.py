@@ -3,6 +3,11 @@
 The handshake (path, subprotocol, credentials) is :mod:`csms.handlers.handshake`; who is
 connected is :mod:`csms.handlers.registry`; the API reaches stations through
 :class:`csms.handlers.gateway.LocalGateway` over that registry.
+
+One live socket per station (OCPP-J 1.6J §3, 2.0.1 Part 4 §3): a new socket is served only
+after, under the station's hand-over lock, the previous one is closed and its worker has
+finished, so one station's messages are handled one at a time, in order; the station's
+connected flag is written under the same lock, so it matches the socket live at the end.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from csms.handlers.adapter import AdapterServices
+from csms.handlers.boot_deadline import BootDeadline
 from csms.handlers.connection import StationConnection, VersionWire
 from csms.handlers.handshake import (
     SUBPROTOCOLS,
@@ -39,6 +45,7 @@ __all__ = ["OcppServer", "ServerOptions", "tls_context"]  # tls_context: bootstr
 
 log = structlog.get_logger(__name__)
 
+_CLOSE_SERVICE_RESTART: Final = 1012  # RFC 6455 §7.4 registry: try again later
 _ADAPTERS: Final[dict[str, type[ChargePointV16 | ChargePointV201]]] = {
     "ocpp1.6": ChargePointV16,
     "ocpp2.0.1": ChargePointV201,
@@ -56,6 +63,7 @@ class ServerOptions:
     shutdown_grace_s: float
     tls_port: int | None = None
     tls_context: ssl.SSLContext | None = None
+    boot_deadline_s: float = 300.0
 
 
 class OcppServer:
@@ -164,30 +172,79 @@ class OcppServer:
             with structlog.contextvars.bound_contextvars(ocpp_version=dialect.version):
                 await self._serve_station(websocket, station_id, dialect)
 
-    def _open(self, websocket: ServerConnection, station_id: str, dialect: Dialect) -> LiveStation:
+    async def set_available(self, available: bool, reason: str) -> int:
+        """Serve stations again, or (False) close every live socket with 1012 and refuse new
+        handshakes with 503 and ``Retry-After`` until called with True; returns how many
+        sockets it closed. Stations that come back pass the boot admission as ever."""
+        if available:
+            if self._handshake.unavailable is not None:
+                self._handshake.unavailable = None
+                log.info("ocpp_available_again", reason=reason)
+            return 0
+        was_available = self._handshake.unavailable is None
+        self._handshake.unavailable = reason
+        live = self.registry.all()
+        close_reason = reason.encode()[:120].decode(errors="ignore")  # RFC 6455 §5.5: 125 B
+        await asyncio.gather(
+            *(item.connection.close(_CLOSE_SERVICE_RESTART, close_reason) for item in live),
+            return_exceptions=True,
+        )
+        if was_available or live:
+            log.warning("ocpp_unavailable", reason=reason, closed=len(live))
+        return len(live)
+
+    def _open(
+        self, websocket: ServerConnection, station_id: str, dialect: Dialect
+    ) -> tuple[LiveStation, BootDeadline]:
         """The version adapter and the connection that feeds it, wired to each other."""
         adapter = _ADAPTERS[dialect.subprotocol](station_id, self._services)
         wire = self._wires[dialect.subprotocol]
-        connection = StationConnection(websocket, station_id, wire, handlers_of(adapter))
+        deadline = BootDeadline(self._options.boot_deadline_s)
+        handlers = deadline.wrap(handlers_of(adapter))
+        connection = StationConnection(websocket, station_id, wire, handlers)
         adapter.after_reply = connection.after_reply
-        return LiveStation(connection, adapter)
+        return LiveStation(connection, adapter), deadline
 
     async def _serve_station(
         self, websocket: ServerConnection, station_id: str, dialect: Dialect
     ) -> None:
-        live = self._open(websocket, station_id, dialect)
-        previous = self.registry.get(station_id)
-        if previous is not None:  # the station reconnected: the new socket wins
-            log.info("station_replaced_connection")
-            await previous.connection.close(1000, "replaced by a new connection")
-        self.registry.register(station_id, live)
-        CONNECTED_STATIONS.labels(dialect.version).inc()
-        await self._services.stations.connected(station_id, dialect.version)
-        log.info("station_connected", remote=str(websocket.remote_address))
+        live, deadline = self._open(websocket, station_id, dialect)
+        watch: asyncio.Task[None] | None = None
         try:
+            if not await self._take_over(station_id, live):
+                return
+            log.info("station_connected", remote=str(websocket.remote_address))
+            watch = asyncio.create_task(deadline.watch(live.connection))
             await live.connection.run()
         finally:
-            CONNECTED_STATIONS.labels(dialect.version).dec()
-            if self.registry.remove(station_id, live.connection):
-                await self._services.stations.disconnected(station_id)
+            if watch is not None:
+                watch.cancel()
+            live.stopped.set()
+            await self._hand_back(station_id, live)
             log.info("station_disconnected", code=websocket.close_code)
+
+    async def _take_over(self, station_id: str, live: LiveStation) -> bool:
+        """Under the station's lock: close the previous socket, wait until its worker is
+        done, then make ``live`` the station's connection. False while unavailable."""
+        async with self.registry.handover(station_id):
+            if self._handshake.unavailable is not None:
+                await live.connection.close(_CLOSE_SERVICE_RESTART, "service unavailable")
+                return False
+            previous = self.registry.get(station_id)
+            if previous is not None:  # the station reconnected: the new socket wins
+                log.info("station_replaced_connection")
+                await previous.connection.close(1000, "replaced by a new connection")
+                await previous.stopped.wait()
+                self.registry.remove(station_id, previous.connection)
+                CONNECTED_STATIONS.labels(previous.connection.dialect.version).dec()
+            self.registry.register(station_id, live)
+            CONNECTED_STATIONS.labels(live.connection.dialect.version).inc()
+            await self._services.stations.connected(station_id, live.connection.dialect.version)
+        return True
+
+    async def _hand_back(self, station_id: str, live: LiveStation) -> None:
+        """Under the station's lock: forget ``live`` unless a newer socket replaced it."""
+        async with self.registry.handover(station_id):
+            if self.registry.remove(station_id, live.connection):
+                CONNECTED_STATIONS.labels(live.connection.dialect.version).dec()
+                await self._services.stations.disconnected(station_id)

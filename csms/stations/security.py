@@ -3,15 +3,15 @@
 OCPP 1.6 security whitepaper and 2.0.1 Part 2 A00: security profile 1 is HTTP Basic over
 ws://, profile 2 is TLS plus Basic, profile 3 is TLS with a client certificate whose
 subject CN is the station id. A station connects only on the profile configured for it.
-Profile 0 (no credentials) exists for development mode only. Failed handshakes from one
-address are throttled.
+Profile 0 (no credentials) exists for development mode only. Failed handshakes are
+throttled per station id (a lock-out) and per source address (see ``FailureThrottle``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict, deque
+from collections import deque
 from typing import Final
 
 from csms.ports import UnitOfWorkProvider
@@ -22,6 +22,7 @@ from csms.stations.ports import StationsUnitOfWork
 UNAUTHORIZED: Final = 401
 NOT_FOUND: Final = 404
 TOO_MANY: Final = 429
+_MAX_KEYS: Final = 100_000
 
 
 @frozen
@@ -49,27 +50,97 @@ class HandshakeDecision:
         return cls(False, status, reason)
 
 
-class FailureThrottle:
-    """At most ``limit`` failed handshakes per address in ``window_s``; then 429."""
+class _Window:
+    """One key's failures within the window (the newest ``keep``: all a limit needs to be
+    exact), plus its attempts being checked right now."""
 
-    def __init__(self, limit: int, window_s: float) -> None:
-        self._limit = limit
+    __slots__ = ("checking", "failures")
+
+    def __init__(self, keep: int) -> None:
+        self.failures: deque[float] = deque(maxlen=keep)
+        self.checking = 0
+
+    def count(self, now: float, window_s: float) -> int:
+        """Failures in the window plus checks in progress."""
+        while self.failures and self.failures[0] <= now - window_s:
+            self.failures.popleft()
+        return len(self.failures) + self.checking
+
+
+class _Windows:
+    """Windows by key (station id or address), bounded in memory under a scan."""
+
+    def __init__(self, window_s: float, keep: int) -> None:
         self._window_s = window_s
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._keep = keep
+        self._by_key: dict[str, _Window] = {}
 
-    def _recent(self, address: str, now: float) -> deque[float]:
-        failures = self._failures[address]
-        while failures and failures[0] <= now - self._window_s:
-            failures.popleft()
-        return failures
+    def count(self, key: str, now: float) -> int:
+        window = self._by_key.get(key)
+        return 0 if window is None else window.count(now, self._window_s)
 
-    def blocked(self, address: str) -> bool:
-        return len(self._recent(address, time.monotonic())) >= self._limit
+    def failures(self, key: str, now: float) -> int:
+        window = self._by_key.get(key)
+        return 0 if window is None else window.count(now, self._window_s) - window.checking
 
-    def failed(self, address: str) -> None:
-        self._recent(address, time.monotonic()).append(time.monotonic())
-        if len(self._failures) > 100_000:  # bounded memory under a scan
-            self._failures.pop(next(iter(self._failures)))
+    def get(self, key: str, now: float) -> _Window:
+        window = self._by_key.get(key)
+        if window is None:
+            if len(self._by_key) >= _MAX_KEYS:
+                self._forget_idle(now)
+            window = self._by_key[key] = _Window(self._keep)
+        return window
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop keys with nothing in the window; then, if still full, the oldest idle ones down
+        to 90 % (never a key being checked: a reservation is settled on its own window)."""
+        for key in [k for k, w in self._by_key.items() if not w.count(now, self._window_s)]:
+            del self._by_key[key]
+        excess = len(self._by_key) - _MAX_KEYS * 9 // 10  # room for many more: no sweep each
+        idle = [k for k, w in self._by_key.items() if not w.checking][: max(excess, 0)]
+        for key in idle:
+            del self._by_key[key]
+
+
+class FailureThrottle:
+    """Failed handshakes per station id (the lock-out) and per source address (scans).
+
+    Exact under concurrency: :meth:`reserve` counts an attempt against its station id and
+    address *before* the slow password check (one synchronous step on the event loop, so
+    no two attempts both pass a check-then-count); :meth:`settle` turns the reservation
+    into a failure or releases it. A station id with ``limit`` failures or checks in flight
+    within ``window_s`` is locked out (429, not read, not checked) from every address; such
+    a refusal costs nothing and is not counted again. An address with more than
+    ``address_limit`` checked failures only changes how its refusals are answered (429 for
+    all, so a scan learns nothing from 404 vs 401); a correct password of a station that is
+    not locked out is still accepted from it, since carrier NAT puts many chargers behind
+    one address (1.6 security whitepaper, 2.0.1 Part 2 A00: profiles 1/2 authenticate the
+    station, not the address). Guessing stays bounded per station id by the lock-out.
+    """
+
+    def __init__(self, limit: int, window_s: float, address_limit: int = 100) -> None:
+        self._limit = limit
+        self._address_limit = address_limit
+        self._stations = _Windows(window_s, keep=limit)
+        self._addresses = _Windows(window_s, keep=address_limit + 1)
+
+    def reserve(self, station_id: str, address: str) -> bool:
+        """Count one attempt being checked; False (refuse, check nothing) when locked out."""
+        now = time.monotonic()
+        if self._stations.count(station_id, now) >= self._limit:
+            return False  # costs nothing (no read, no hash), so not counted again
+        self._stations.get(station_id, now).checking += 1
+        self._addresses.get(address, now).checking += 1
+        return True
+
+    def settle(self, station_id: str, address: str, *, failed: bool) -> bool:
+        """End a reservation; a failure stays counted. True if the address is over its limit."""
+        now = time.monotonic()
+        for window in (self._stations.get(station_id, now), self._addresses.get(address, now)):
+            window.checking = max(0, window.checking - 1)
+            if failed:
+                window.failures.append(now)
+        return self._addresses.failures(address, now) > self._address_limit
 
 
 class StationSecurity:
@@ -85,12 +156,24 @@ class StationSecurity:
         self._throttle = throttle
 
     async def check(self, attempt: HandshakeAttempt) -> HandshakeDecision:
-        """Decide a handshake; every refusal counts against the source address."""
-        if self._throttle.blocked(attempt.remote_ip):
-            return HandshakeDecision.refuse(TOO_MANY, "too many failed handshakes from here")
-        decision = await self._decide(attempt)
-        if not decision.accepted:
-            self._throttle.failed(attempt.remote_ip)
+        """Decide a handshake; every refusal counts against the station id and the address.
+
+        The attempt is reserved in the throttle before anything is read or checked, so at
+        most ``limit`` attempts per station id and window are ever checked.
+        """
+        station_id, address = attempt.station_id, attempt.remote_ip
+        if not self._throttle.reserve(station_id, address):
+            return HandshakeDecision.refuse(TOO_MANY, "station id locked out: too many failures")
+        try:
+            decision = await self._decide(attempt)
+        except BaseException:  # e.g. the database is down: the station did nothing wrong
+            self._throttle.settle(station_id, address, failed=False)
+            raise
+        over = self._throttle.settle(station_id, address, failed=not decision.accepted)
+        if over and not decision.accepted:
+            return HandshakeDecision.refuse(
+                TOO_MANY, f"too many failed handshakes from this address ({decision.reason})"
+            )
         return decision
 
     async def _decide(self, attempt: HandshakeAttempt) -> HandshakeDecision:
