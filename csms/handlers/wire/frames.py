@@ -107,7 +107,7 @@ def _too_deep(payload: Any) -> bool:
 
 
 def _call_result(message: list[Any], message_id: str) -> CallResult:
-    if len(message) != 3 or not isinstance(message[2], dict):
+    if len(message) != 3 or not isinstance(message[2], dict) or _too_deep(message[2]):
         raise RpcError(ErrorCode.RPC_FRAMEWORK, "malformed CALLRESULT", message_id=message_id)
     return CallResult(message_id, message[2])
 
@@ -115,7 +115,7 @@ def _call_result(message: list[Any], message_id: str) -> CallResult:
 def _call_error(message: list[Any], message_id: str) -> CallError:
     if len(message) != 5 or not all(isinstance(v, str) for v in message[2:4]):
         raise RpcError(ErrorCode.RPC_FRAMEWORK, "malformed CALLERROR", message_id=message_id)
-    details = message[4] if isinstance(message[4], dict) else {}
+    details = message[4] if isinstance(message[4], dict) and not _too_deep(message[4]) else {}
     return CallError(message_id, message[2], message[3], details)
 
 

@@ -12,7 +12,8 @@ CallError naming the field):
 * an EVSE/connector id (or another counter stored as a 32-bit integer) out of range, or any
   integer beyond 64 bits: ``PropertyConstraintViolation`` naming it (seqNo is 64-bit); a
   sampled value's numbers are not refused here: a bad one makes that sample unreadable
-  (``handlers.mapping.read_samples``), never the message.
+  (``handlers.mapping.read_samples``), never the message; 1.6 meterStart/meterStop are
+  stored as numeric, of any size.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ IDENTIFYING: Final = frozenset({"id_tag", "id_token", "parent_id_tag", "transact
 INT32_FIELDS: Final = frozenset(
     {"connector_id", "evse_id", "id", "remote_start_id", "multiplier", "reservation_id"}
 )
+NUMERIC_FIELDS: Final = frozenset({"meter_start", "meter_stop"})  # numeric columns: any size
 _INT32: Final = 2**31 - 1
 _INT64: Final = 2**63 - 1
 REPLACEMENT: Final = "\ufffd"
@@ -61,7 +63,8 @@ def _value(value: Any, path: list[str]) -> Any:
         return _text(value, path)
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and "sampled_value" not in path:  # a sample's: flagged instead
+    checked = "sampled_value" not in path and not NUMERIC_FIELDS.intersection(path[-1:])
+    if isinstance(value, int) and checked:  # a sample's bad number makes it unreadable instead
         limit = _INT32 if path and path[-1] in INT32_FIELDS else _INT64
         if not -limit - 1 <= value <= limit:
             raise _refused(path, f"{value} is out of range (at most {limit})")
