@@ -13,7 +13,8 @@ here once:
   completes it (2.0.1, whose stations issue the ids); a 1.6 stop for an id we never issued
   is kept for reconciliation; a late Started only fills what its session lacks;
 * a new transaction on an EVSE/connector with another one open ends that one as superseded
-  (``charging.endings``), so a connector never has two open sessions;
+  (``charging.endings``), so a connector never has two open sessions; the station's own
+  end arriving later replaces the assumed one (``completion.replace_assumed_end``);
 * the station's timestamps are the session's times, also for replayed offline queues;
 * a completed session is settled in the same transaction as its end (one statement).
 """
