@@ -8,6 +8,7 @@ CsmsError
 └── StationCommandError     an operator call to a station did not get an answer
     ├── StationNotConnected
     ├── StationTimeout
+    ├── StationBusy         too many commands already wait for this station (API: 429)
     └── StationRejected     the station answered with a CallError
 """
 
@@ -52,6 +53,11 @@ class StationNotConnected(StationCommandError):
 class StationTimeout(StationCommandError):
     def __init__(self, station_id: str, action: str, timeout_s: float) -> None:
         super().__init__(f"station {station_id!r} did not answer {action} within {timeout_s}s")
+
+
+class StationBusy(StationCommandError):
+    def __init__(self, station_id: str, limit: int) -> None:
+        super().__init__(f"station {station_id!r} has {limit} commands waiting already; retry")
 
 
 class StationRejected(StationCommandError):

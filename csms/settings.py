@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     ocpp_ping_interval_s: float = Field(default=30.0, ge=0)
     ocpp_ping_timeout_s: float = Field(default=30.0, ge=1)
     ocpp_call_timeout_s: float = Field(default=30.0, gt=0)
+    ocpp_command_queue_limit: int = Field(default=8, ge=1, le=1000)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     shutdown_grace_s: float = Field(default=10.0, ge=0)

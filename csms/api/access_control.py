@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from csms.access.actor import current_actor
 from csms.access.models import AuditEntry, Principal
 from csms.access.service import AccessService
+from csms.api.parsing import ID_MAX, UNSTORABLE
 from csms.api.policy import SAFE_METHODS
 from csms.api.responses import error, masking_cards
 from csms.clock import Clock
@@ -35,6 +36,7 @@ _STATION_IN_PATH: Final = re.compile(r"^/api/stations/([^/]+)")
 _MAX_AUDITED_BODY: Final = 64 * 1024
 _UNAUTHENTICATED: Final = "an API key is required: Authorization: Bearer <key>"
 _SECRETS: Final = frozenset({"app_token"})  # shown once to the caller, never stored
+_MAX_AUDITED_TEXT: Final = 2000
 
 
 def bearer_secret(headers: Headers) -> str | None:
@@ -126,11 +128,11 @@ class AccessControl:
         body: bytes,
         sent: dict[str, Any] | None,
     ) -> AuditEntry:
-        path: str = scope["path"]
+        path = _storable(scope["path"], _MAX_AUDITED_TEXT)
         station = _STATION_IN_PATH.match(path)
         named = sent or {}
         station_id = station.group(1) if station else _text(named.get("station_id"))
-        answer = _json_object(body)
+        answer = _storable(_json_object(body), _MAX_AUDITED_TEXT)
         failure = answer.get("error") if answer is not None and status >= 400 else None
         return AuditEntry(
             at=self._clock.now(),
@@ -138,11 +140,11 @@ class AccessControl:
             role=principal.role,
             action=f"{scope['method']} {path}",
             target=path,
-            station_id=station_id,
+            station_id=_storable(station_id, ID_MAX),
             # The caller's operator (a probe of another tenant's id stays the caller's row);
             # an admin's change belongs to the operator it names, else to its station's
             # owner (looked up when stored), so the owning operator can read it.
-            operator_id=principal.operator_id or _text(named.get("operator_id")),
+            operator_id=principal.operator_id or _storable(_text(named.get("operator_id")), ID_MAX),
             outcome=str(status),
             answer=answer,
             error=str(failure) if failure is not None else None,
@@ -151,6 +153,22 @@ class AccessControl:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+Stored = TypeVar("Stored")
+
+
+def _storable(value: Stored, limit: int) -> Stored:
+    """``value`` as PostgreSQL can keep it: every text (at any depth of a JSON value) without
+    NUL or lone surrogates (each becomes U+FFFD) and cut to ``limit`` characters, so that a
+    refused request is audited too; indexed columns get the API's own id limit."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub("\ufffd", value[:limit])  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {_storable(k, limit): _storable(v, limit) for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [_storable(item, limit) for item in value]  # type: ignore[return-value]
+    return value
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

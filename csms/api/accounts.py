@@ -17,7 +17,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from csms.api.error_status import BadRequest, guarded
-from csms.api.parsing import Moment, OptionalText, RequestBody, Text, member_of, read_body
+from csms.api.parsing import (
+    Identifier,
+    Moment,
+    OptionalIdentifier,
+    OptionalText,
+    OptionalTokenId,
+    RequestBody,
+    Text,
+    member_of,
+    read_body,
+)
 from csms.api.policy import scope_of
 from csms.api.responses import reply
 from csms.authorization.models import AccountStatus
@@ -39,13 +49,13 @@ class AppToken(BaseModel):
 
 
 class AccountChange(RequestBody):
-    account_id: Text
-    operator_id: OptionalText = None  # an operator key's own operator when left out
+    account_id: Identifier
+    operator_id: OptionalIdentifier = None  # an operator key's own operator when left out
     name: Text
     email: OptionalText = None
     status: Annotated[AccountStatus, member_of(AccountStatus)] = AccountStatus.VALID
     expires_at: Moment = None
-    group_id: OptionalText = None
+    group_id: OptionalTokenId = None
 
 
 class AccountsResource:

@@ -4,8 +4,10 @@ Framework: Starlette (docs/adr/0003-http-api-starlette.md). Bad input gets a 4xx
 message; domain errors map to statuses in one table (``error_status.ERROR_STATUS``).
 Every ``/api`` request passes the access control (``access_control.AccessControl``: key,
 JSON body, audit) and every ``/api`` route its permission check (``policy.guard``), both
-applied here so that no resource can leave them out. CORS is off unless origins are listed.
-The visitors' pages are another app on another listener (``public.py``).
+applied here so that no resource can leave them out, and so is the check of every path
+parameter and query value (``parsing.checking_inputs``: lengths, no NUL or lone surrogate).
+CORS is off unless origins are listed. The visitors' pages are another app on another
+listener (``public.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from csms.api.commands import CommandsResource
 from csms.api.health import HealthResource
 from csms.api.meters import MetersResource
 from csms.api.metrics import MetricsResource
+from csms.api.parsing import checking_inputs
 from csms.api.policy import guard
 from csms.api.responses import error
 from csms.api.sessions import SessionsResource
@@ -86,7 +89,9 @@ def create_app(
         *((MetricsResource(registry),) if serve_metrics else ()),
     )
     return Starlette(
-        routes=[guard(route) for resource in resources for route in resource.routes()],
+        routes=[
+            guard(checking_inputs(route)) for resource in resources for route in resource.routes()
+        ],
         middleware=_middleware(access, clock, cors_origins),
         exception_handlers={HTTPException: _http_error},
     )

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from csms.api.commands import CommandAnswer
 from csms.api.error_status import guarded
-from csms.api.parsing import Count, RequestBody, Text, read_body, session_id
+from csms.api.parsing import Count, Identifier, RequestBody, read_body, session_id
 from csms.api.policy import scope_of
 from csms.api.responses import error, reply
 from csms.charging.app_sessions import AppStartRefused
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class AppStart(RequestBody):
-    station_id: Text
+    station_id: Identifier
     evse_id: Count
 
 

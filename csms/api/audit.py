@@ -17,7 +17,7 @@ from starlette.routing import Route
 from csms.access.models import AuditEntry
 from csms.access.service import MAX_AUDIT_ROWS
 from csms.api.error_status import answers_errors
-from csms.api.parsing import Moment, limit_between, read_query
+from csms.api.parsing import Moment, OptionalIdentifier, limit_between, read_query
 from csms.api.policy import scope_of
 from csms.api.responses import reply
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class AuditFilter(BaseModel):
-    station_id: str | None = None
+    station_id: OptionalIdentifier = None
     since: Moment = None  # ISO 8601 with a UTC offset
     limit: Annotated[int, limit_between(1, MAX_AUDIT_ROWS, "limit is an integer")] = 100
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 from pydantic import BaseModel
 
 from csms.api.changes import Change, ChangeRoute, PathParams
-from csms.api.parsing import Moment, OptionalText, Text, member_of
+from csms.api.parsing import Moment, OptionalIdentifier, OptionalTokenId, TokenId, member_of
 from csms.authorization.models import TokenKind, TokenStatus
 
 if TYPE_CHECKING:
@@ -19,13 +19,13 @@ class CardSaved(BaseModel):
 
 
 class CardChange(Change):
-    id_token: Text
+    id_token: TokenId
     status: Annotated[TokenStatus, member_of(TokenStatus)] = TokenStatus.ACCEPTED
     kind: Annotated[TokenKind, member_of(TokenKind)] = TokenKind.UNKNOWN
     expires_at: Moment = None
-    group_id: OptionalText = None  # 1.6 parentIdTag, 2.0.1 groupIdToken
-    operator_id: OptionalText = None
-    account_id: OptionalText = None
+    group_id: OptionalTokenId = None  # 1.6 parentIdTag, 2.0.1 groupIdToken
+    operator_id: OptionalIdentifier = None
+    account_id: OptionalIdentifier = None
 
     async def save(self, admin: AdminService, path: PathParams, scope: str | None) -> CardSaved:
         return CardSaved(id_token=await admin.set_token(**self.model_dump(), scope=scope))

@@ -7,7 +7,7 @@ version of the message (1.6 GetConfiguration or 2.0.1 GetVariables, ...).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Annotated, ClassVar, Final
 
 from pydantic import (
     BaseModel,
@@ -15,8 +15,6 @@ from pydantic import (
     Field,
     RootModel,
     StrictBool,
-    StrictInt,
-    StrictStr,
     ValidationError,
 )
 from starlette.requests import Request
@@ -24,7 +22,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from csms.api.error_status import BadRequest, answers_errors
-from csms.api.parsing import problem
+from csms.api.parsing import (
+    FREE_TEXT_MAX,
+    NAME_MAX,
+    Count,
+    Identifier,
+    OptionalCount,
+    problem,
+    text_rule,
+)
 from csms.api.policy import scope_of
 from csms.api.responses import error, reply
 from csms.station_commands import commands as station
@@ -47,8 +53,12 @@ class CommandBody(BaseModel):
         return self.makes(**self.model_dump())
 
 
+ConfigurationKey = Annotated[str, text_rule(NAME_MAX)]  # 2.0.1: Component.Variable
+ConfigurationValue = Annotated[str, text_rule(FREE_TEXT_MAX, empty=True)]
+
+
 class GetConfigurationBody(CommandBody):
-    keys: list[StrictStr] = Field(default_factory=list)  # 2.0.1: Component.Variable
+    keys: list[ConfigurationKey] = Field(default_factory=list, max_length=100)
 
     def command(self) -> station.GetConfiguration:
         return station.GetConfiguration(tuple(self.keys))
@@ -56,14 +66,14 @@ class GetConfigurationBody(CommandBody):
 
 class SetConfigurationBody(CommandBody):
     makes = station.SetConfiguration
-    key: StrictStr
-    value: StrictStr
+    key: ConfigurationKey
+    value: ConfigurationValue
 
 
 class TriggerMessageBody(CommandBody):
     makes = station.TriggerMessage
-    message: StrictStr
-    evse_id: StrictInt | None = None
+    message: Identifier  # the version's MessageTrigger; another word is 400 (the gateway)
+    evse_id: OptionalCount = None
 
 
 class ResetBody(CommandBody):
@@ -73,14 +83,14 @@ class ResetBody(CommandBody):
 
 class UnlockConnectorBody(CommandBody):
     makes = station.UnlockConnector
-    evse_id: StrictInt
-    connector_id: StrictInt = 1
+    evse_id: Count
+    connector_id: Count = 1
 
 
 class ChangeAvailabilityBody(CommandBody):
     makes = station.ChangeAvailability
     operative: StrictBool
-    evse_id: StrictInt | None = None
+    evse_id: OptionalCount = None
 
 
 COMMANDS: Final[dict[str, type[CommandBody]]] = {

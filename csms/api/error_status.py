@@ -20,6 +20,7 @@ from csms.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    StationBusy,
     StationNotConnected,
     StationRejected,
     StationTimeout,
@@ -33,6 +34,7 @@ ERROR_STATUS: Final[tuple[tuple[type[CsmsError], int], ...]] = (
     (NotFound, 404),
     (Conflict, 409),
     (StationNotConnected, 409),
+    (StationBusy, 429),
     (StationRejected, 502),
     (StationTimeout, 504),
 )

@@ -14,7 +14,16 @@ from starlette.routing import Route
 
 from csms.api.changes import Change, ChangeRoute, ChangesResource, PathParams
 from csms.api.error_status import answers_errors
-from csms.api.parsing import Moment, OptionalCount, OptionalText, Text, Truthy
+from csms.api.parsing import (
+    FreeText,
+    Moment,
+    OptionalCount,
+    OptionalFreeText,
+    OptionalIdentifier,
+    OptionalText,
+    Text,
+    Truthy,
+)
 from csms.api.policy import scope_of
 from csms.api.responses import reply
 from csms.settlement.models import MeterRecord
@@ -39,11 +48,11 @@ class MeterChange(Change):
     model: Text
     year: OptionalCount = None
     accuracy_class: OptionalText = None  # e.g. n3
-    public_key: OptionalText = None
-    station_id: OptionalText = None
+    public_key: OptionalFreeText = None  # hex
+    station_id: OptionalIdentifier = None
     evse_id: OptionalCount = None  # 1.6 connector
     site: OptionalText = None
-    location_note: OptionalText = None
+    location_note: OptionalFreeText = None
     signs_ocmf: Truthy = True
     valid_from: Moment = None
     valid_to: Moment = None
@@ -54,7 +63,7 @@ class MeterChange(Change):
 
 
 class KeyChange(Change):
-    public_key: Text
+    public_key: FreeText
 
     async def save(self, admin: AdminService, path: PathParams, scope: str | None) -> KeyRegistered:
         await admin.set_meter_key(path["serial"], self.public_key, scope=scope)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel
 
 from csms.api.changes import Change, ChangeRoute, PathParams
-from csms.api.parsing import Text
+from csms.api.parsing import Identifier, Text
 
 if TYPE_CHECKING:
     from csms.administration.service import AdminService
@@ -18,7 +18,7 @@ class OperatorSaved(BaseModel):
 
 
 class NewOperator(Change):
-    operator_id: Text
+    operator_id: Identifier
     name: Text
 
     async def save(

@@ -65,7 +65,8 @@ class ExactJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         if masking_cards.get():
             content = _masked(content)
-        return json.dumps(content, default=_encode, ensure_ascii=False).encode()
+        text = json.dumps(content, default=_encode, ensure_ascii=False)
+        return text.encode("utf-8", "backslashreplace")  # a lone surrogate as its JSON escape
 
 
 class ErrorBody(BaseModel):

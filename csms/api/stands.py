@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel
 
 from csms.api.changes import Change, ChangeRoute, PathParams
-from csms.api.parsing import Count, OptionalText, Text, Truthy
+from csms.api.parsing import Count, Identifier, OptionalText, Truthy
 from csms.authorization.models import Stand
 
 if TYPE_CHECKING:
@@ -19,8 +19,8 @@ class StandSaved(BaseModel):
 
 
 class NewStand(Change):
-    stand_id: Text
-    station_id: Text
+    stand_id: Identifier
+    station_id: Identifier
     evse_id: Count
     label: OptionalText = None
     uses_passwords: Truthy = False  # visitors get a one-time keypad password

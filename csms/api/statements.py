@@ -12,7 +12,7 @@ from pydantic import (
     BaseModel,
     RootModel,
     SerializerFunctionWrapHandler,
-    StrictStr,
+    ValidationError,
     model_serializer,
 )
 from starlette.requests import Request
@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from csms.api.error_status import BadRequest, answers_errors
-from csms.api.parsing import json_object, session_id, session_id_of
+from csms.api.parsing import FreeText, json_object, problem, session_id, session_id_of
 from csms.api.policy import scope_of
 from csms.api.responses import error, reply
 from csms.settlement.models import Statement
@@ -47,7 +47,7 @@ class CurrentStatement(BaseModel):
 
 
 class CorrectionRequest(BaseModel):
-    reason: StrictStr
+    reason: FreeText
 
 
 class StatementsResource:
@@ -79,7 +79,9 @@ class StatementsResource:
         """Issue a correction: the session is priced again; the old statement stays."""
         try:
             body = CorrectionRequest.model_validate(await json_object(request))
-        except (ValueError, BadRequest) as exc:  # not JSON, or a pydantic ValidationError
+        except ValidationError as exc:
+            raise BadRequest(f"{_CORRECTION_USAGE}: {problem(exc)}") from exc
+        except (ValueError, BadRequest) as exc:  # not JSON
             raise BadRequest(_CORRECTION_USAGE) from exc
         wanted = session_id_of(request)
         if wanted is None:

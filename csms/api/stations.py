@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from csms.api.changes import Change, ChangeRoute, ChangesResource, PathParams
 from csms.api.error_status import answers_errors, guarded
-from csms.api.parsing import Text
+from csms.api.parsing import Identifier
 from csms.api.policy import scope_of
 from csms.api.responses import error, found, reply
 
@@ -35,7 +35,7 @@ class StationOperator(BaseModel):
 
 
 class StationOperatorChange(Change):
-    operator_id: Text
+    operator_id: Identifier
 
     async def save(
         self, admin: AdminService, path: PathParams, scope: str | None

@@ -118,7 +118,7 @@ class CentralSystem:
         pool = self.database.pool
         relay = await self._start_relay(pool)
         registry = ConnectionRegistry()
-        gateway = LocalGateway(registry)
+        gateway = LocalGateway(registry, settings.ocpp_command_queue_limit)
         services = build_services(
             settings,
             PostgresUnitOfWorkProvider(pool, on_commit=relay.publish),

@@ -20,7 +20,7 @@ import structlog
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from csms.errors import InvalidInput, StationRejected, StationTimeout
+from csms.errors import InvalidInput, StationNotConnected, StationRejected, StationTimeout
 from csms.handlers.routing import Handler
 from csms.handlers.wire.codec import payload_of, to_snake
 from csms.handlers.wire.dialects import Dialect, ErrorCode, RpcError
@@ -80,6 +80,7 @@ class StationConnection:
         self._ids = itertools.count(1)
         self._id_prefix = f"{next(_CONNECTIONS):x}"  # unique per connection, no syscall
         self._draining = False
+        self._closed = False  # the socket is gone: no Call is sent any more
         self.idle = asyncio.Event()
         self.idle.set()
         self._after_reply: list[Callable[[], Coroutine[Any, Any, Any]]] = []
@@ -96,11 +97,9 @@ class StationConnection:
         except ConnectionClosed:
             pass
         finally:
+            self._fail_pending()
             await self._calls.put(_STOP)
             await worker
-            for pending in self._pending.values():
-                if not pending.future.done():
-                    pending.future.cancel()
             for task in list(self._tasks):
                 task.cancel()
 
@@ -223,31 +222,63 @@ class StationConnection:
         return result
 
     async def call(self, action: str, payload: Any) -> dict[str, Any]:
-        """Send a CSMS-initiated Call and wait for the answer (one at a time per station).
+        """Send a CSMS-initiated Call and wait for the answer.
+
+        One Call at a time per station (OCPP-J 1.6 §4.1.1, 2.0.1 Part 4 §4.1.1), so Calls
+        queue here; one deadline (``call_timeout_s``) runs from the submission and covers
+        the wait in that queue as well as the station's answer.
 
         Raises:
-            StationTimeout, StationRejected, ConnectionClosed.
+            StationTimeout: the deadline passed (queued or in flight).
+            StationRejected: a CALLERROR, or an answer off the schema.
+            StationNotConnected: the socket closed while the Call waited or was in flight.
+            InvalidInput: the payload is off the action's schema (nothing is sent).
         """
         body = payload_of(payload)
-        self._schemas.validate_request(action, body, "-")
-        async with self._outgoing_lock:
-            message_id = f"{self._id_prefix}-{next(self._ids)}"
-            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            self._pending[message_id] = _Pending(action, future)
-            outcome = "ok"
-            try:
-                await self._send(call_frame(message_id, action, body))
-                async with asyncio.timeout(self._call_timeout_s):
-                    return await future
-            except TimeoutError as exc:
-                outcome = "timeout"
-                raise StationTimeout(self.station_id, action, self._call_timeout_s) from exc
-            except StationRejected:
-                outcome = "rejected"
-                raise
-            finally:
-                self._pending.pop(message_id, None)
-                OCPP_CALLS_SENT.labels(self.dialect.version, action, outcome).inc()
+        try:
+            self._schemas.validate_request(action, body, "-")
+        except RpcError as error:
+            raise InvalidInput(f"{action}: {error.description}") from error
+        outcome = "ok"
+        try:
+            async with asyncio.timeout(self._call_timeout_s), self._outgoing_lock:
+                return await self._exchange(action, body)
+        except TimeoutError as exc:
+            outcome = "timeout"
+            raise StationTimeout(self.station_id, action, self._call_timeout_s) from exc
+        except StationRejected:
+            outcome = "rejected"
+            raise
+        except StationNotConnected:
+            outcome = "not_connected"
+            raise
+        finally:
+            OCPP_CALLS_SENT.labels(self.dialect.version, action, outcome).inc()
+
+    async def _exchange(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Send the Call (the outgoing lock held) and wait for its answer."""
+        if self._closed:
+            raise StationNotConnected(self.station_id)
+        message_id = f"{self._id_prefix}-{next(self._ids)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[message_id] = _Pending(action, future)
+        try:
+            await self._send(call_frame(message_id, action, body))
+            return await future
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the caller's own cancellation (or the deadline's): not ours to hide
+            raise StationNotConnected(self.station_id) from None  # the future was dropped
+        finally:
+            self._pending.pop(message_id, None)
+
+    def _fail_pending(self) -> None:
+        """The socket is gone: every Call waiting for an answer ends as not connected."""
+        self._closed = True
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(StationNotConnected(self.station_id))
 
     async def _send(self, text: str) -> None:
         try:
