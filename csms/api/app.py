@@ -28,6 +28,7 @@ from csms.api.access_control import AccessControl
 from csms.api.accounts import AccountsResource
 from csms.api.app_sessions import AppSessionsResource
 from csms.api.audit import AuditResource
+from csms.api.availability import DatabaseUnavailable
 from csms.api.changes import ChangesResource
 from csms.api.commands import CommandsResource
 from csms.api.health import HealthResource
@@ -70,6 +71,7 @@ def create_app(
     local_lists: LocalListService,
     cors_origins: Sequence[str] = (),
     serve_metrics: bool = True,
+    database_errors: tuple[type[BaseException], ...] = (),
 ) -> Starlette:
     """Build the API; dependencies come in as ports, nothing is global.
 
@@ -92,16 +94,22 @@ def create_app(
         routes=[
             guard(checking_inputs(route)) for resource in resources for route in resource.routes()
         ],
-        middleware=_middleware(access, clock, cors_origins),
+        middleware=_middleware(access, clock, cors_origins, database_errors),
         exception_handlers={HTTPException: _http_error},
     )
 
 
 def _middleware(
-    access: AccessService, clock: Clock, cors_origins: Sequence[str]
+    access: AccessService,
+    clock: Clock,
+    cors_origins: Sequence[str],
+    database_errors: tuple[type[BaseException], ...],
 ) -> list[Middleware]:
-    """Access control on every request; CORS outermost and only for listed origins."""
-    middleware = [Middleware(AccessControl, access=access, clock=clock)]
+    """503 during a database outage; CORS, only for listed origins; access control."""
+    middleware = [
+        Middleware(DatabaseUnavailable, errors=database_errors),
+        Middleware(AccessControl, access=access, clock=clock),
+    ]
     if cors_origins:  # outermost, so that preflights are answered before access control
         cors = Middleware(
             CORSMiddleware,
@@ -109,5 +117,5 @@ def _middleware(
             allow_methods=["GET", "POST", "PUT"],
             allow_headers=["Authorization", "Content-Type"],
         )
-        middleware.insert(0, cors)
+        middleware.insert(1, cors)
     return middleware

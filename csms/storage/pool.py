@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
@@ -43,6 +43,16 @@ async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
+
+
+# What asyncpg raises while the database is away: refused or lost connections, a server
+# shutting down, crashed or still recovering (the API answers them 503).
+DATABASE_UNAVAILABLE: Final[tuple[type[BaseException], ...]] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
 
 
 async def database_answers(pool: asyncpg.Pool, timeout_s: float = 2.0) -> bool:
