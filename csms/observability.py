@@ -100,6 +100,18 @@ METER_VERIFICATION_FAILURES: Final = _counter(
     "reason",
 )
 
+DATABASE_UP: Final = _gauge(
+    "csms_database_up", "1 while the database answers, 0 during an outage (OCPP paused)."
+)
+DATABASE_OUTAGES: Final = _counter(
+    "csms_database_outages_total", "Database outages seen (each pauses OCPP until it is back)."
+)
+DATABASE_RESTARTS: Final = _counter(
+    "csms_database_restarts_total",
+    "Attempts to restart the embedded PostgreSQL after it died, by outcome.",
+    "outcome",
+)
+
 _NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access")
 
 

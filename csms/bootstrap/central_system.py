@@ -34,11 +34,13 @@ from csms.settings import Settings
 from csms.settlement.tariffs import TariffCatalog
 from csms.storage.events_outbox import PostgresEventOutbox
 from csms.storage.mail import PostgresMailQueue
+from csms.storage.pool import DATABASE_UNAVAILABLE, database_answers
 from csms.storage.read_model import PostgresReadModel
 from csms.storage.sample_batcher import PostgresSampleBatcher
 from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
 from csms.storage.tariff_files import load_catalog
 from csms.storage.unit_of_work import PostgresUnitOfWorkProvider
+from csms.workers.database_watch import DatabaseWatch
 from csms.workers.event_log import log_and_count
 from csms.workers.mail import run_mail_worker
 from csms.workers.relay import EventRelay
@@ -141,9 +143,15 @@ class CentralSystem:
         self._stack.push_async_callback(self.ocpp.stop)
         await self._start_api(PostgresReadModel(pool), gateway, services)
         await self._start_public(services.visitors)
+        self._start_workers(self.database)
+        self._log_started(stale)
+
+    def _start_workers(self, database: Database) -> None:
+        """Mail, the stale-session count and the database watch, stopped at shutdown."""
+        settings, pool = self.settings, database.pool
         self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
         self._start_task(stale_watch(PostgresReadModel(pool), self.clock, settings), "stale")
-        self._log_started(stale)
+        self._start_task(self._database_watch(database).run(), "database-watch")
 
     async def _start_relay(self, pool: asyncpg.Pool) -> EventRelay:
         """Deliver what a previous run left undelivered, then every commit's events."""
@@ -153,6 +161,29 @@ class CentralSystem:
             log.info("outbox_events_redelivered", count=delivered)
         self._stack.push_async_callback(relay.close)
         return relay
+
+    def _database_watch(self, database: Database) -> DatabaseWatch:
+        """An outage pauses OCPP (docs/reliability.md); the embedded server is restarted."""
+        ocpp = self.ocpp
+        assert ocpp is not None
+
+        async def down() -> None:
+            await ocpp.set_available(False, "database unavailable")
+
+        async def up() -> None:
+            database.pool.expire_connections()  # the dead server's connections are broken
+            await ocpp.set_available(True, "database available again")
+
+        embedded = database.embedded
+        return DatabaseWatch(
+            lambda: database_answers(database.pool),
+            on_down=down,
+            on_up=up,
+            restart=embedded.restart if embedded is not None else None,
+            is_alive=embedded.alive if embedded is not None else None,
+            interval_s=self.settings.database_check_interval_s,
+            max_backoff_s=self.settings.database_retry_max_s,
+        )
 
     def _start_batcher(self, pool: asyncpg.Pool) -> PostgresSampleBatcher | None:
         if self.settings.meter_value_batch_ms <= 0:
@@ -233,6 +264,7 @@ class CentralSystem:
             app_sessions=services.app_sessions,
             local_lists=services.local_lists,
             cors_origins=settings.api_cors_origins,
+            database_errors=DATABASE_UNAVAILABLE,
             serve_metrics=not own_metrics,
         )
         self.api_app = app
