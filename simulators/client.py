@@ -67,6 +67,8 @@ class OcppClient:
         self.call_timeout_s = call_timeout_s
         self.handlers: dict[str, CallHandler] = {}
         self.received_errors: list[list[Any]] = []
+        self.received_calls: list[tuple[str, dict[str, Any]]] = []  # the CSMS's, as parsed
+        self.received_frames: list[str] = []  # the CSMS's Calls as they came on the wire
         self.raw_answers: asyncio.Queue[list[Any]] = asyncio.Queue()
         self._pending: dict[str, asyncio.Future[list[Any]]] = {}
         self._ids = itertools.count(1)
@@ -123,6 +125,8 @@ class OcppClient:
             async for raw in self.websocket:
                 frame = json.loads(raw, parse_float=Decimal)
                 if frame[0] == 2:
+                    self.received_calls.append((frame[2], frame[3]))
+                    self.received_frames.append(raw if isinstance(raw, str) else raw.decode())
                     task = asyncio.create_task(self._answer(frame))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)

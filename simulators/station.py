@@ -87,6 +87,11 @@ class SimulatedStation(StationState):
         self.wire.client = client
         self.power_up()
 
+    def received(self, action: str) -> list[dict[str, Any]]:
+        """The payloads of the central system's ``action`` Calls so far, oldest first."""
+        assert self.client is not None, "connect() first"
+        return [payload for name, payload in self.client.received_calls if name == action]
+
     async def close(self) -> None:
         """Close the websocket, if one was opened."""
         if self.wire.client is not None:

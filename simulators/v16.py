@@ -164,3 +164,22 @@ class V16(Wire):
     async def on_remote_stop_transaction(self, payload: dict[str, Any]) -> Answer:
         """RemoteStopTransaction (1.6 §5.12): accepted for an open session, which then ends."""
         return await self.stop_remotely(payload)
+
+    @answers("UpdateFirmware")
+    async def on_update_firmware(self, payload: dict[str, Any]) -> Answer:
+        """UpdateFirmware (1.6 §5.19): an empty answer, then the download and installation."""
+
+        async def install() -> None:
+            steps = ["Downloading", "Downloaded", "Installing", "Installed"]
+            await self.notify("FirmwareStatusNotification", steps)
+
+        return await self.reply({}), install
+
+    @answers("GetDiagnostics")
+    async def on_get_diagnostics(self, payload: dict[str, Any]) -> Answer:
+        """GetDiagnostics (1.6 §5.9): the file's name, then the upload."""
+
+        async def upload() -> None:
+            await self.notify("DiagnosticsStatusNotification", ["Uploading", "Uploaded"])
+
+        return await self.reply({"fileName": f"diagnostics-{self.state.station_id}.log"}), upload

@@ -13,7 +13,7 @@ from ocpp.v201 import call
 
 from simulators.client import Answer
 from simulators.state import Transaction, iso
-from simulators.wire import Wire, answers
+from simulators.wire import Wire, acknowledges, answers
 
 # 2.0.1 folds 1.6's Preparing, Charging and Finishing into one connector status (G01)
 CONNECTOR_STATUS = {"Preparing": "Occupied", "Charging": "Occupied", "Finishing": "Occupied"}
@@ -186,3 +186,28 @@ class V201(Wire):
     async def on_request_stop_transaction(self, payload: dict[str, Any]) -> Answer:
         """RequestStopTransaction (F03): accepted for an open session, which then ends."""
         return await self.stop_remotely(payload)
+
+    @answers("UpdateFirmware")
+    async def on_update_firmware(self, payload: dict[str, Any]) -> Answer:
+        """UpdateFirmware (L01): accepted, then the download and installation."""
+        request_id = payload["requestId"]
+
+        async def install() -> None:
+            steps = ["Downloading", "Downloaded", "Installing", "Installed"]
+            await self.notify("FirmwareStatusNotification", steps, requestId=request_id)
+
+        return await self.reply({"status": "Accepted"}), install
+
+    @answers("GetLog")
+    async def on_get_log(self, payload: dict[str, Any]) -> Answer:
+        """GetLog (N01): accepted with the file's name, then the upload."""
+        request_id = payload["requestId"]
+
+        async def upload() -> None:
+            statuses = ["Uploading", "Uploaded"]
+            await self.notify("LogStatusNotification", statuses, requestId=request_id)
+
+        answer = {"status": "Accepted", "filename": f"{payload['logType']}-{request_id}.log"}
+        return await self.reply(answer), upload
+
+    on_get_base_report = acknowledges("GetBaseReport", "Accepted")

@@ -146,9 +146,23 @@ class Wire(ABC):
         """GetLocalListVersion (1.6 §5.10, 2.0.1 D02)."""
         return await self.reply({self.list_version_key: self.state.local_list_version})
 
+    async def notify(self, action: str, statuses: list[str], **fields: Any) -> None:
+        """Report progress as firmware does: one ``action`` per status, in order."""
+        for status in statuses:
+            await self.send(action, {"status": status, **fields})
+
+    @answers("DataTransfer")
+    async def on_data_transfer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """DataTransfer (1.6 §5.6, 2.0.1 P01): accepted, the data echoed."""
+        answer: dict[str, Any] = {"status": "Accepted"}
+        if "data" in payload:
+            answer["data"] = payload["data"]
+        return await self.reply(answer)
+
     # Calls only acknowledged: the simulator does not reboot, send what is triggered,
     # change its availability or hold a lock
     on_reset = acknowledges("Reset", "Accepted")
+    on_clear_cache = acknowledges("ClearCache", "Accepted")
     on_trigger_message = acknowledges("TriggerMessage", "Accepted")
     on_change_availability = acknowledges("ChangeAvailability", "Accepted")
     on_unlock_connector = acknowledges("UnlockConnector", "Unlocked")

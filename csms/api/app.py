@@ -39,6 +39,7 @@ from csms.api.policy import guard
 from csms.api.responses import error
 from csms.api.sessions import SessionsResource
 from csms.api.statements import StatementsResource
+from csms.api.station_resources import station_resources
 from csms.api.stations import StationsResource
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def create_app(
         HealthResource(read_model),
         StationsResource(read_model, admin, local_lists),
         CommandsResource(gateway, read_model),
+        *station_resources(gateway, read_model, local_lists),
         SessionsResource(read_model, statements, clock),
         StatementsResource(read_model, statements),
         MetersResource(read_model, admin),

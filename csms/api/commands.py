@@ -1,5 +1,8 @@
 """Operator commands to a connected station: ``POST /api/stations/{id}/commands/{name}``.
 
+The first command routes; the typed operations (``station_operations``, ``station_settings``)
+and the generic call (``calls``) cover these too and more.
+
 Each body model builds one core command; the ``StationGateway`` turns it into the station's
 version of the message (1.6 GetConfiguration or 2.0.1 GetVariables, ...).
 """
@@ -77,8 +80,10 @@ class TriggerMessageBody(CommandBody):
 
 
 class ResetBody(CommandBody):
-    makes = station.Reset
     hard: StrictBool = False
+
+    def command(self) -> station.Reset:
+        return station.Reset("Hard" if self.hard else "Soft")
 
 
 class UnlockConnectorBody(CommandBody):

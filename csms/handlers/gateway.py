@@ -18,7 +18,9 @@ import structlog
 
 from csms.errors import InvalidInput, StationBusy, StationNotConnected
 from csms.handlers.registry import ConnectionRegistry, LiveStation
-from csms.station_commands.commands import CommandResult, StationCommand
+from csms.handlers.schema_order import in_schema_order
+from csms.handlers.wire.codec import payload_of
+from csms.station_commands.commands import CommandResult, RawCall, StationCommand
 
 log = structlog.get_logger(__name__)
 
@@ -48,8 +50,7 @@ class LocalGateway:
         live = self._registry.get(station_id)
         if live is None:
             raise StationNotConnected(station_id)
-        message = _call_of(live, command)
-        action = type(message).__name__
+        action, message = _call_of(live, command)
         if self._waiting[station_id] >= self._queue_limit:
             raise StationBusy(station_id, self._queue_limit)
         self._waiting[station_id] += 1
@@ -65,9 +66,14 @@ class LocalGateway:
         return CommandResult(action, str(status) if status is not None else None, payload)
 
 
-def _call_of(live: LiveStation, command: StationCommand) -> Any:
-    """The version's Call for ``command``; a value its enums do not have is InvalidInput."""
+def _call_of(live: LiveStation, command: StationCommand) -> tuple[str, dict[str, Any]]:
+    """The version's Call for ``command`` (action, payload in the schema's field order); a
+    value its enums do not have is InvalidInput. A ``RawCall`` keeps its action's name."""
     try:
-        return live.adapter.to_call(command)
+        message = live.adapter.to_call(command)
     except ValueError as exc:  # e.g. enums.MessageTrigger("Coffee")
         raise InvalidInput(f"bad command for this station: {exc}") from exc
+    action = command.action if isinstance(command, RawCall) else type(message).__name__
+    dialect = live.connection.dialect
+    payload = payload_of(message)
+    return action, in_schema_order(dialect.schema_package, action + dialect.request_suffix, payload)

@@ -1,4 +1,4 @@
-"""What the 1.6 and 2.0.1 mappings share: the boot answer, and reading sampled values.
+"""What the 1.6 and 2.0.1 mappings share: the boot answer, raw Calls, reading sampled values.
 
 Each version's ``mapping`` passes its own answer class and enum, or its own sample fields.
 A sampled value that cannot be read (off its schema, a value that is no number, a
@@ -9,7 +9,7 @@ message that carries it is taken (a StopTransaction is never refused for a Volta
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from datetime import datetime
 from decimal import InvalidOperation
 from typing import Any, Final, TypeVar
@@ -34,6 +34,19 @@ def boot_answer(
         interval=booted.heartbeat_interval_s,
         status=status("Accepted" if booted.accepted else "Pending"),
     )
+
+
+def raw_call(
+    actions: Set[str], version: str, action: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """A generic call's payload as given (the connection checks it against the schema), if
+    ``action`` is one a central system sends in ``version``; else InvalidInput."""
+    if action not in actions:
+        raise InvalidInput(
+            f"{action!r} is not a call a central system sends in OCPP {version}; "
+            f"known: {', '.join(sorted(actions))}"
+        )
+    return dict(payload)
 
 
 def sampled_values(meter_value: list[dict[str, Any]]) -> Iterator[tuple[datetime, dict[str, Any]]]:

@@ -1,7 +1,10 @@
-"""csms.station_commands.commands"""
+"""Operator commands to a station, version-neutral; each version's ``mapping.to_call`` carries
+them (1.6 and 2.0.1), ``RawCall`` carries any CSMS-to-station action of the station's version
+as given."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from csms.authorization.models import AuthorizationResult
@@ -31,7 +34,13 @@ class TriggerMessage:
 
 @frozen
 class Reset:
-    hard: bool = False
+    """1.6 Reset (Soft, Hard) / 2.0.1 Reset (OnIdle, Immediate; B11, B12).
+
+    ``kind`` is any of the four: Soft is OnIdle and Hard is Immediate in the other version.
+    """
+
+    kind: str = "Soft"
+    evse_id: int | None = None  # 2.0.1 only
 
 
 @frozen
@@ -44,6 +53,56 @@ class UnlockConnector:
 class ChangeAvailability:
     operative: bool
     evse_id: int | None = None
+
+
+@frozen
+class SetConfigurationValues:
+    """Several keys at once: 2.0.1 SetVariables; 1.6 takes one per ChangeConfiguration."""
+
+    values: tuple[tuple[str, str], ...]
+
+
+@frozen
+class ClearCache:
+    """1.6 ClearCache / 2.0.1 ClearCache (C11)."""
+
+
+@frozen
+class DataTransfer:
+    """1.6 DataTransfer / 2.0.1 DataTransfer (P01)."""
+
+    vendor_id: str
+    message_id: str | None = None
+    data: Any = None
+
+
+@frozen
+class UpdateFirmware:
+    """1.6 UpdateFirmware / 2.0.1 UpdateFirmware (L01) with ``request_id``."""
+
+    location: str
+    retrieve_at: datetime
+    request_id: int
+    retries: int | None = None
+    retry_interval_s: int | None = None
+
+
+@frozen
+class GetDiagnostics:
+    """1.6 GetDiagnostics / 2.0.1 GetLog of the DiagnosticsLog (N01) with ``request_id``."""
+
+    location: str
+    request_id: int
+    start: datetime | None = None
+    stop: datetime | None = None
+
+
+@frozen
+class RawCall:
+    """Any CSMS-to-station action of the station's version, its payload (camelCase) as given."""
+
+    action: str
+    payload: dict[str, Any]
 
 
 @frozen
@@ -80,11 +139,12 @@ class GetLocalListVersion:
 
 @frozen
 class RemoteStart:
-    """1.6 RemoteStartTransaction / 2.0.1 RequestStartTransaction (F01)."""
+    """1.6 RemoteStartTransaction / 2.0.1 RequestStartTransaction (F01): the token as given."""
 
-    evse_id: int
+    evse_id: int | None
     id_token: str
     remote_start_id: int
+    charging_profile: dict[str, Any] | None = None  # the version's profile, camelCase
 
 
 @frozen
@@ -105,4 +165,10 @@ StationCommand = (
     | GetLocalListVersion
     | RemoteStart
     | RemoteStop
+    | SetConfigurationValues
+    | ClearCache
+    | DataTransfer
+    | UpdateFirmware
+    | GetDiagnostics
+    | RawCall
 )

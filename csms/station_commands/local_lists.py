@@ -15,7 +15,13 @@ from csms.authorization.models import AuthorizationResult, TokenRecord
 from csms.clock import Clock
 from csms.errors import StationCommandError
 from csms.ports import UnitOfWorkProvider
-from csms.station_commands.commands import GetLocalListVersion, LocalListEntry, SendLocalList
+from csms.station_commands.commands import (
+    CommandResult,
+    GetLocalListVersion,
+    LocalListEntry,
+    RawCall,
+    SendLocalList,
+)
 from csms.station_commands.ports import LocalListsUnitOfWork, StationGateway
 
 
@@ -108,6 +114,35 @@ class LocalListService:
             await self.sync_station(station_id)
         except StationCommandError as exc:  # the station catches up at its next boot
             await self._say(events.LocalListPushFailed(station_id, str(exc)))
+
+    async def send_list(self, station_id: str, command: SendLocalList) -> CommandResult:
+        """An operator's own list, sent as given; once Accepted the station holds its version
+        (the automatic pushes then continue from it)."""
+        result = await self._gateway.send(station_id, command)
+        await self.held(station_id, command.version, command.full, len(command.entries), result)
+        return result
+
+    async def held(
+        self, station_id: str, version: int, full: bool, entries: int, result: CommandResult
+    ) -> None:
+        """Record that the station holds list ``version`` if it accepted it."""
+        if result.status != "Accepted":
+            return
+        async with self._uow() as uow:
+            await uow.station_lists.set_list_version(station_id, version)
+            uow.record(events.LocalListPushed(station_id, version, full, entries))
+
+    async def after_raw_call(self, station_id: str, sent: RawCall, result: CommandResult) -> None:
+        """A generic SendLocalList (1.6 listVersion, 2.0.1 versionNumber) recorded like the
+        typed one; other actions change nothing here."""
+        if sent.action != "SendLocalList":
+            return
+        payload = sent.payload
+        version = payload.get("listVersion", payload.get("versionNumber"))
+        if isinstance(version, int) and not isinstance(version, bool):
+            entries = payload.get("localAuthorizationList") or []
+            full = payload.get("updateType") == "Full"
+            await self.held(station_id, version, full, len(entries), result)
 
     async def station_version(self, station_id: str) -> int:
         """Ask the station which list version it holds."""

@@ -21,6 +21,7 @@ from csms.storage.samples import SELECT_SAMPLES_OF_SESSION
 from csms.storage.sessions import SELECT_SESSION_BY_ID, SESSION
 from csms.storage.signed_records import PostgresSignedRecordRepository
 from csms.storage.statements import PostgresStatementRepository
+from csms.storage.station_status import operation_status
 from csms.storage.stations import SELECT_STATION
 from csms.storage.tokens import TOKEN
 
@@ -131,6 +132,7 @@ class PostgresReadModel:
             result["connectors"] = [
                 dict(r) for r in await conn.fetch(SELECT_CONNECTORS_OF_STATION, station_id)
             ]
+            result.update(await operation_status(conn, station_id))  # firmware, diagnostics
             return result
 
     async def list_sessions(

@@ -20,12 +20,12 @@ async def test_the_fake_gateway_answers_connected_stations_and_records_every_sen
     with pytest.raises(StationTimeout):
         await gateway.send("B", Reset())
     with pytest.raises(StationNotConnected):
-        await gateway.send("C", Reset(hard=True))
+        await gateway.send("C", Reset("Hard"))
     assert gateway.sent == [
         ("A", GetLocalListVersion()),
         ("A", Reset()),
         ("B", Reset()),
-        ("C", Reset(hard=True)),
+        ("C", Reset("Hard")),
     ]
     assert gateway.commands_to("A") == [GetLocalListVersion(), Reset()]
     assert (gateway.is_connected("A"), gateway.is_connected("C")) == (True, False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from ocpp.v16 import call, call_result, datatypes, enums
 
@@ -18,8 +18,8 @@ from csms.authorization.models import AuthorizationResult, IdToken, TokenKind, T
 from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
-from csms.handlers.mapping import boot_answer, read_samples, to_sample
-from csms.handlers.wire.codec import format_timestamp, parse_timestamp
+from csms.handlers.mapping import boot_answer, raw_call, read_samples, to_sample
+from csms.handlers.wire.codec import format_timestamp, parse_timestamp, to_snake
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
 from csms.stations import commands as station_cmd
@@ -154,19 +154,40 @@ def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotificati
     return boot_answer(booted, call_result.BootNotification, enums.RegistrationStatus)
 
 
+# The Calls a central system sends in 1.6 (§5, and the security whitepaper's)
+CSMS_ACTIONS: Final = frozenset(
+    {
+        "CancelReservation", "CertificateSigned", "ChangeAvailability", "ChangeConfiguration",
+        "ClearCache", "ClearChargingProfile", "DataTransfer", "DeleteCertificate",
+        "ExtendedTriggerMessage", "GetCompositeSchedule", "GetConfiguration", "GetDiagnostics",
+        "GetInstalledCertificateIds", "GetLocalListVersion", "GetLog", "InstallCertificate",
+        "RemoteStartTransaction", "RemoteStopTransaction", "ReserveNow", "Reset",
+        "SendLocalList", "SetChargingProfile", "SignedUpdateFirmware", "TriggerMessage",
+        "UnlockConnector", "UpdateFirmware",
+    }
+)  # fmt: skip
+_RESET: Final = {"Soft": "Soft", "Hard": "Hard", "OnIdle": "Soft", "Immediate": "Hard"}
+
+
 def to_call(command: operator_cmd.StationCommand) -> Any:
-    """An operator command as the 1.6 Call that carries it."""
+    """An operator command as the 1.6 Call that carries it (a RawCall: its payload)."""
     match command:
+        case operator_cmd.RawCall(action=action, payload=payload):
+            return raw_call(CSMS_ACTIONS, VERSION, action, payload)
         case operator_cmd.GetConfiguration(keys=keys):
             return call.GetConfiguration(key=list(keys) or None)
         case operator_cmd.SetConfiguration(key=key, value=value):
             return call.ChangeConfiguration(key=key, value=value)
+        case operator_cmd.SetConfigurationValues(values=values):
+            if len(values) != 1:
+                raise InvalidInput("1.6 ChangeConfiguration changes one key per call")
+            return call.ChangeConfiguration(key=values[0][0], value=values[0][1])
         case operator_cmd.TriggerMessage(message=message, evse_id=evse_id):
             return call.TriggerMessage(
                 requested_message=enums.MessageTrigger(message), connector_id=evse_id
             )
-        case operator_cmd.Reset(hard=hard):
-            return call.Reset(type=enums.ResetType.hard if hard else enums.ResetType.soft)
+        case operator_cmd.Reset():
+            return _reset(command)
         case operator_cmd.UnlockConnector(evse_id=evse_id):
             return call.UnlockConnector(connector_id=evse_id)
         case operator_cmd.ChangeAvailability(operative=operative, evse_id=evse_id):
@@ -176,6 +197,21 @@ def to_call(command: operator_cmd.StationCommand) -> Any:
                 if operative
                 else enums.AvailabilityType.inoperative,
             )
+    return _more_calls(command)
+
+
+def _reset(command: operator_cmd.Reset) -> Any:
+    """1.6 knows Soft and Hard (OnIdle is Soft, Immediate Hard) and no EVSE of its own."""
+    if command.evse_id is not None:
+        raise InvalidInput("a 1.6 Reset is of the whole charge point: no evse_id")
+    kind = _RESET.get(command.kind)
+    if kind is None:
+        raise InvalidInput(f"reset type {command.kind!r} is not Soft, Hard, Immediate or OnIdle")
+    return call.Reset(type=enums.ResetType(kind))
+
+
+def _more_calls(command: operator_cmd.StationCommand) -> Any:
+    match command:
         case operator_cmd.SendLocalList(version=version, full=full, entries=entries):
             return call.SendLocalList(
                 list_version=version,
@@ -185,12 +221,41 @@ def to_call(command: operator_cmd.StationCommand) -> Any:
         case operator_cmd.GetLocalListVersion():
             return call.GetLocalListVersion()
         case operator_cmd.RemoteStart(evse_id=evse_id, id_token=id_token):
-            return call.RemoteStartTransaction(id_tag=id_token, connector_id=evse_id)
+            return call.RemoteStartTransaction(
+                id_tag=id_token, connector_id=evse_id, charging_profile=_profile(command)
+            )
         case operator_cmd.RemoteStop(transaction_id=transaction_id):
             if not transaction_id.isdigit():
                 raise InvalidInput(f"1.6 transaction ids are integers, not {transaction_id!r}")
             return call.RemoteStopTransaction(transaction_id=int(transaction_id))
+        case operator_cmd.ClearCache():
+            return call.ClearCache()
+        case operator_cmd.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data):
+            return call.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data)
+    return _maintenance_call(command)
+
+
+def _maintenance_call(command: operator_cmd.StationCommand) -> Any:
+    match command:
+        case operator_cmd.UpdateFirmware():
+            return call.UpdateFirmware(
+                location=command.location,
+                retrieve_date=format_timestamp(command.retrieve_at),
+                retries=command.retries,
+                retry_interval=command.retry_interval_s,
+            )
+        case operator_cmd.GetDiagnostics(location=location, start=start, stop=stop):
+            return call.GetDiagnostics(
+                location=location,
+                start_time=format_timestamp(start) if start else None,
+                stop_time=format_timestamp(stop) if stop else None,
+            )
     raise InvalidInput(f"no 1.6 message for {type(command).__name__}")
+
+
+def _profile(command: operator_cmd.RemoteStart) -> Any:
+    """The charging profile as given (camelCase), in the library's snake_case."""
+    return to_snake(command.charging_profile) if command.charging_profile else None
 
 
 def _list_entry(entry: operator_cmd.LocalListEntry) -> dict[str, Any]:

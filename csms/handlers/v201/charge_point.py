@@ -9,7 +9,7 @@ from typing import Any
 from ocpp.v201 import call_result, enums
 
 from csms.handlers.adapter import StationAdapter, handles, keeps
-from csms.handlers.v201 import mapping
+from csms.handlers.v201 import calls, mapping
 from csms.station_commands import commands as operator_cmd
 
 
@@ -100,4 +100,4 @@ class ChargePointV201(StationAdapter):
 
     @staticmethod
     def to_call(command: operator_cmd.StationCommand) -> Any:
-        return mapping.to_call(command)
+        return calls.to_call(command)

@@ -7,12 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ocpp.v201 import call, call_result, datatypes, enums
+from ocpp.v201 import call_result, datatypes, enums
 
 from csms.authorization.models import AuthorizationResult, IdToken, TokenKind
 from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
-from csms.errors import InvalidInput
 from csms.handlers.mapping import boot_answer, read_samples, to_sample
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.settlement.models import MeterSample
@@ -121,81 +120,12 @@ def boot_result(booted: station_cmd.StationBooted) -> call_result.BootNotificati
     return boot_answer(booted, call_result.BootNotification, enums.RegistrationStatusEnumType)
 
 
-def _component_variable(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    component, _, variable = key.rpartition(".")
-    if not component or not variable:
-        raise InvalidInput(f"2.0.1 configuration keys are Component.Variable, not {key!r}")
-    return {"name": component}, {"name": variable}
-
-
-def _variables_call(
-    command: operator_cmd.GetConfiguration | operator_cmd.SetConfiguration,
-) -> Any:
-    """Configuration in 2.0.1 is device-model variables: GetVariables / SetVariables (B06, B05)."""
-    if isinstance(command, operator_cmd.SetConfiguration):
-        component, variable = _component_variable(command.key)
-        return call.SetVariables(
-            set_variable_data=[
-                {"attribute_value": command.value, "component": component, "variable": variable}
-            ]
-        )
-    if not command.keys:
-        raise InvalidInput("2.0.1 GetVariables needs at least one Component.Variable key")
-    data = []
-    for key in command.keys:
-        component, variable = _component_variable(key)
-        data.append({"component": component, "variable": variable})
-    return call.GetVariables(get_variable_data=data)
-
-
-def to_call(command: operator_cmd.StationCommand) -> Any:
-    """An operator command as the 2.0.1 Call that carries it."""
-    match command:
-        case operator_cmd.GetConfiguration() | operator_cmd.SetConfiguration():
-            return _variables_call(command)
-        case operator_cmd.TriggerMessage(message=message, evse_id=evse_id):
-            return call.TriggerMessage(
-                requested_message=enums.MessageTriggerEnumType(message),
-                evse={"id": evse_id} if evse_id else None,
-            )
-        case operator_cmd.Reset(hard=hard):
-            return call.Reset(
-                type=enums.ResetEnumType.immediate if hard else enums.ResetEnumType.on_idle
-            )
-        case operator_cmd.UnlockConnector(evse_id=evse_id, connector_id=connector_id):
-            return call.UnlockConnector(evse_id=evse_id, connector_id=connector_id)
-        case operator_cmd.ChangeAvailability(operative=operative, evse_id=evse_id):
-            status = enums.OperationalStatusEnumType
-            return call.ChangeAvailability(
-                operational_status=status.operative if operative else status.inoperative,
-                evse={"id": evse_id} if evse_id else None,
-            )
-        case operator_cmd.SendLocalList(version=version, full=full, entries=entries):
-            update = enums.UpdateEnumType
-            return call.SendLocalList(
-                version_number=version,
-                update_type=update.full if full else update.differential,
-                local_authorization_list=[_list_entry(entry) for entry in entries] or None,
-            )
-        case operator_cmd.GetLocalListVersion():
-            return call.GetLocalListVersion()
-        case operator_cmd.RemoteStart(evse_id=evse_id, id_token=id_token, remote_start_id=rid):
-            return call.RequestStartTransaction(
-                id_token={"id_token": id_token, "type": enums.IdTokenEnumType.central},
-                remote_start_id=rid,
-                evse_id=evse_id,
-            )
-        case operator_cmd.RemoteStop(transaction_id=transaction_id):
-            return call.RequestStopTransaction(transaction_id=transaction_id)
-    raise InvalidInput(f"no 2.0.1 message for {type(command).__name__}")
-
-
 def _token_type(kind: str) -> str:
     """2.0.1 needs a type; cards registered without one are FeliCa/RFID cards (ISO14443)."""
     return kind if kind in _KINDS and kind != TokenKind.UNKNOWN else TokenKind.ISO14443.value
 
 
-def _list_entry(entry: operator_cmd.LocalListEntry) -> dict[str, Any]:
+def list_entry(entry: operator_cmd.LocalListEntry) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id_token": {"id_token": entry.id_token, "type": _token_type(entry.kind)}
     }
