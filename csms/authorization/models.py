@@ -42,10 +42,17 @@ class AccountStatus(enum.StrEnum):
 
 @frozen
 class IdToken:
-    """A presented token, value normalised (see ``authorization.normalise_token``)."""
+    """A presented token: ``value`` normalised for matching (``authorization.normalise_token``),
+    ``sent`` exactly as the station sent it (what a session keeps; "" when not known)."""
 
     value: str
     kind: TokenKind = TokenKind.UNKNOWN
+    sent: str = ""
+
+    @property
+    def as_sent(self) -> str:
+        """The token as the station sent it (its normal form when that is not known)."""
+        return self.sent or self.value
 
 
 @frozen

@@ -12,11 +12,13 @@ decides. In order:
    expires;
 3. **member card or app account**, per operator: :func:`decide`.
 
-Tokens are compared in one normal form (upper case, no separators), so a 1.6 idTag
-matches case-insensitively and a FeliCa IDm read as ``01:2e:...`` or ``012E...`` is the
-same card. The token type never decides acceptance on its own (chargers send FeliCa ids
-as ISO14443); a 2.0.1 ``NoAuthorization`` token is looked up like any other, so free
-charging is an operator's explicit choice (register the station's token), never a loophole.
+Tokens are compared in one normal form (upper case; a hex card id also without separators),
+so a 1.6 idTag matches case-insensitively and a FeliCa IDm read as ``01:2e:...`` or
+``012E...`` is the same card, while ``CERT-TAG-1`` stays ``CERT-TAG-1``. Sessions keep the
+token as the station sent it (``IdToken.sent``). The token type never decides acceptance
+on its own (chargers send FeliCa ids as ISO14443); a 2.0.1 ``NoAuthorization`` token is
+looked up like any other, so free charging is an operator's explicit choice (register the
+station's token), never a loophole.
 """
 
 from __future__ import annotations
@@ -42,20 +44,27 @@ from csms.authorization.ports import AuthorizationUnitOfWork
 from csms.clock import Clock
 
 _SEPARATORS: Final = re.compile(r"[\s:\-]")
+_HEX: Final = re.compile(r"[0-9A-Fa-f]+")
 BOUND_TOKEN_GRACE: Final = timedelta(minutes=15)
 Purpose = Literal["authorize", "start", "member"]
 
 
 def normalise_token(value: str) -> str:
-    """The one normal form of a token value.
+    """The one normal form of a token value: upper case; separators dropped only from a hex
+    card id (a FeliCa IDm, an ISO 14443 UID), where they are only how a reader prints it.
 
-    Example: ``normalise_token("01:2e:3f:4a:5b:6c:7d:8e")`` gives ``"012E3F4A5B6C7D8E"``.
+    Example: ``normalise_token("01:2e:3f:4a:5b:6c:7d:8e")`` gives ``"012E3F4A5B6C7D8E"``;
+    ``normalise_token("cert-tag-1")`` gives ``"CERT-TAG-1"``.
     """
-    return _SEPARATORS.sub("", value).upper()
+    compact = _SEPARATORS.sub("", value)
+    if compact != value and _HEX.fullmatch(compact):
+        return compact.upper()
+    return value.upper()
 
 
 def make_token(value: str, kind: TokenKind = TokenKind.UNKNOWN) -> IdToken:
-    return IdToken(normalise_token(value), kind)
+    """A presented token: its normal form for matching and the value exactly as sent."""
+    return IdToken(normalise_token(value), kind, value)
 
 
 def password_hash(code: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from csms.authorization.models import TokenKind, TokenStatus
-from csms.authorization.rule import Authorizer, make_token
+from csms.authorization.rule import Authorizer, make_token, normalise_token
 from csms.charging.models import SessionState
 from csms.charging.ports import ChargingUnitOfWork, RemoteStartRequest
 from csms.clock import Clock
@@ -71,7 +71,8 @@ class AppSessionService:
             session = await uow.sessions.by_id(session_id)
         if record is not None and scope is not None and record.operator_id != scope:
             record = None
-        if session is None or record is None or session.id_token != record.id_token:
+        started_by = normalise_token(session.id_token or "") if session else None
+        if session is None or record is None or started_by != record.id_token:
             raise NotFound(f"no session {session_id} of account {account_id!r}")
         if session.state is not SessionState.ACTIVE:
             raise Conflict("the session has already ended")

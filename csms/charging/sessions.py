@@ -48,7 +48,7 @@ def new_session(
         connector_id=event.connector_id,
         transaction_id=transaction_id,
         ocpp_version=event.ocpp_version,
-        id_token=token.value if token else None,
+        id_token=token.as_sent if token else None,  # as the station sent it
         token_kind=token.kind if token else None,
         authorization_status=authorization.status if authorization else None,
         started_at=event.timestamp,
@@ -103,7 +103,7 @@ def progress(
         "meter_start_wh": meter_start,
         "last_seq_no": None,
         "offline": session.offline or event.offline,
-        "id_token": token.value if token else None,
+        "id_token": token.as_sent if token else None,
         "token_kind": token.kind if token else None,
         "authorization_status": authorization.status if authorization and token else None,
     }
