@@ -5,7 +5,10 @@ BootNotification. A socket that sends none within ``deadline_s`` is closed (1008
 violation) with the log line ``station_closed_without_boot``. A boot answered Pending or
 Rejected keeps the socket: the station must send BootNotification again after the
 ``interval`` it was given (1.6 §4.2; 2.0.1 B02 Pending, B03 Rejected), so the deadline starts
-again from that answer, ``interval + deadline_s`` long. An Accepted boot ends the watch.
+again from that answer, ``interval + deadline_s`` long. An Accepted boot ends the watch, and
+so does any other message: a station that only reconnected (after a network blip or the
+central system's outage pause) need not boot again and goes on with Heartbeats and
+StatusNotifications (1.6 §4.2: a boot is sent after a (re)boot, not after a reconnect).
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ class BootDeadline:
         self._interval_s = 0.0
 
     def wrap(self, handlers: dict[str, Handler]) -> dict[str, Handler]:
-        """The same handlers, the BootNotification one noting each answer it gives."""
+        """The same handlers: BootNotification notes each answer, any other ends the watch."""
         boot = handlers.get(_BOOT)
         if boot is None or self._deadline_s <= 0:
             return handlers
+        wrapped = {action: self._ending_watch(handler) for action, handler in handlers.items()}
 
         async def watched(**payload: Any) -> Any:
             result = await boot(**payload)
@@ -48,7 +52,16 @@ class BootDeadline:
             self._answered.set()
             return result
 
-        return {**handlers, _BOOT: watched}
+        return {**wrapped, _BOOT: watched}
+
+    def _ending_watch(self, handler: Handler) -> Handler:
+        async def speaking(**payload: Any) -> Any:
+            result = await handler(**payload)
+            self._accepted = True  # a known station that reconnected: no boot is owed
+            self._answered.set()
+            return result
+
+        return speaking
 
     async def watch(self, connection: StationConnection) -> None:
         """Until an Accepted boot: close ``connection`` once a deadline passes without one."""

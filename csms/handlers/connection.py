@@ -171,7 +171,10 @@ class StationConnection:
             if item is _STOP:
                 return
             assert isinstance(item, Call)
-            await self._handle(item)
+            try:
+                await self._handle(item)
+            except Exception:  # the worker must outlive any one message, or the socket hangs
+                log.exception("ocpp_message_failed", message_id=item.message_id)
             if self._calls.empty():
                 self.idle.set()
 

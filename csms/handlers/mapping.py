@@ -23,6 +23,7 @@ from csms.stations.commands import StationBooted
 Answer = TypeVar("Answer")
 _INT32: Final = 2**31 - 1
 UNREADABLE_MEASURAND: Final = "unreadable"
+MAX_MEASURAND: Final = 50
 
 
 def boot_answer(
@@ -97,7 +98,10 @@ def unreadable_sample(sampled_at: datetime, sampled: dict[str, Any], problem: st
     measurand = sampled.get("measurand")
     return MeterSample(
         sampled_at=sampled_at,
-        measurand=measurand if isinstance(measurand, str) else UNREADABLE_MEASURAND,
+        # OCPP measurands are short names; anything else is not one (and must fit the index)
+        measurand=measurand
+        if isinstance(measurand, str) and len(measurand) <= MAX_MEASURAND
+        else UNREADABLE_MEASURAND,
         value=None,
         raw_value=json.dumps(to_camel(sampled), default=str, sort_keys=True),
         unreadable=problem,

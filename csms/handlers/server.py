@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import structlog
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from csms.handlers.adapter import AdapterServices
 from csms.handlers.boot_deadline import BootDeadline
@@ -227,24 +229,47 @@ class OcppServer:
         """Under the station's lock: close the previous socket, wait until its worker is
         done, then make ``live`` the station's connection. False while unavailable."""
         async with self.registry.handover(station_id):
+            if live.connection.websocket.state is not State.OPEN:
+                return False  # its client left while it waited: the live socket stays
             if self._handshake.unavailable is not None:
                 await live.connection.close(_CLOSE_SERVICE_RESTART, "service unavailable")
                 return False
             previous = self.registry.get(station_id)
             if previous is not None:  # the station reconnected: the new socket wins
-                log.info("station_replaced_connection")
-                await previous.connection.close(1000, "replaced by a new connection")
-                await previous.stopped.wait()
-                self.registry.remove(station_id, previous.connection)
-                CONNECTED_STATIONS.labels(previous.connection.dialect.version).dec()
+                await self._retire(station_id, previous)
+            if self._handshake.unavailable is not None:  # paused while the old one closed
+                await live.connection.close(_CLOSE_SERVICE_RESTART, "service unavailable")
+                return False
             self.registry.register(station_id, live)
             CONNECTED_STATIONS.labels(live.connection.dialect.version).inc()
-            await self._services.stations.connected(station_id, live.connection.dialect.version)
+            await self._saving_flag(
+                self._services.stations.connected, station_id, live.connection.dialect.version
+            )
         return True
+
+    async def _retire(self, station_id: str, previous: LiveStation) -> None:
+        """Close the station's previous socket and wait (bounded) until its worker is done."""
+        log.info("station_replaced_connection")
+        await previous.connection.close(1000, "replaced by a new connection")
+        try:
+            async with asyncio.timeout(self._options.shutdown_grace_s + 10):
+                await previous.stopped.wait()
+        except TimeoutError:  # a worker stuck on one message must not hold the station
+            log.error("station_previous_worker_stuck")
+        self.registry.remove(station_id, previous.connection)
+        CONNECTED_STATIONS.labels(previous.connection.dialect.version).dec()
+
+    async def _saving_flag(self, save: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """The connected flag is bookkeeping: a database outage must not fail the socket
+        (the database watch resets every flag when the database is back)."""
+        try:
+            await save(*args)
+        except Exception:
+            log.warning("station_connected_flag_not_saved", exc_info=True)
 
     async def _hand_back(self, station_id: str, live: LiveStation) -> None:
         """Under the station's lock: forget ``live`` unless a newer socket replaced it."""
         async with self.registry.handover(station_id):
             if self.registry.remove(station_id, live.connection):
                 CONNECTED_STATIONS.labels(live.connection.dialect.version).dec()
-                await self._services.stations.disconnected(station_id)
+                await self._saving_flag(self._services.stations.disconnected, station_id)

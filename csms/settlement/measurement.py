@@ -21,8 +21,15 @@ CONTEXT_TRANSACTION_END: Final = "Transaction.End"
 _WH_PER_UNIT: Final = {"WH": Decimal(1), "KWH": Decimal(1000)}
 
 
+_BILLING_LOCATIONS: Final = frozenset({None, "Outlet"})  # OCPP's default location is Outlet
+
+
 def register_wh(sample: MeterSample) -> Decimal | None:
-    """The sample's energy register in Wh, or None if it is no energy register reading.
+    """The sample's energy register in Wh, or None if it is no whole-meter register reading.
+
+    Only the register of the whole meter at the outlet counts: a per-phase register (``phase``
+    set) or one at another location (``Inlet``, ``EV``, ...) is another quantity than the
+    session's meterStart/meterStop totals, so mixing them would bill a wrong energy.
 
     Example: value ``Decimal("12.345")`` unit ``kWh`` multiplier 0 gives ``Decimal("12345.000")``;
     value ``123`` unit ``Wh`` multiplier 3 gives ``Decimal("123000")``.
@@ -31,6 +38,8 @@ def register_wh(sample: MeterSample) -> Decimal | None:
         InvalidInput: an energy register in a unit that is not energy.
     """
     if sample.measurand != ENERGY_REGISTER or sample.value is None:
+        return None
+    if sample.phase is not None or sample.location not in _BILLING_LOCATIONS:
         return None
     factor = _WH_PER_UNIT.get((sample.unit or "Wh").upper())
     if factor is None:

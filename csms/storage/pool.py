@@ -55,10 +55,29 @@ DATABASE_UNAVAILABLE: Final[tuple[type[BaseException], ...]] = (
 )
 
 
-async def database_answers(pool: asyncpg.Pool, timeout_s: float = 2.0) -> bool:
-    """Whether the database answers ``SELECT 1`` within ``timeout_s`` (never raises)."""
-    try:
-        async with asyncio.timeout(timeout_s):
-            return bool(await pool.fetchval("SELECT 1"))
-    except Exception:  # any failure is "does not answer"; the watch logs the outage
-        return False
+class DatabasePing:
+    """``await ping()``: whether the database answers ``SELECT 1`` within ``timeout_s``.
+
+    On a connection of its own, so a pool busy with real work is never taken for an outage;
+    it is opened again after a failure. Never raises.
+    """
+
+    def __init__(self, dsn: str, timeout_s: float = 2.0) -> None:
+        self._dsn = dsn
+        self._timeout_s = timeout_s
+        self._conn: asyncpg.Connection | None = None
+
+    async def __call__(self) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                if self._conn is None or self._conn.is_closed():
+                    self._conn = await asyncpg.connect(self._dsn)
+                return bool(await self._conn.fetchval("SELECT 1"))
+        except Exception:  # any failure is "does not answer"; the watch logs the outage
+            await self.close()
+            return False
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()

@@ -1,6 +1,7 @@
 """The database watch: an outage pauses OCPP instead of losing what stations send.
 
-Every ``interval_s`` the database is asked ``SELECT 1``. When it does not answer:
+Every ``interval_s`` the database is asked ``SELECT 1`` on a connection of its own. When it
+does not answer ``failures_before_outage`` times in a row:
 
 1. ``csms_database_up`` goes to 0, ``database_unavailable`` is logged, and ``on_down`` pauses
    OCPP: the server closes the stations' connections and refuses handshakes with 503, so
@@ -45,6 +46,7 @@ class DatabaseWatch:
         is_alive: Callable[[], bool] | None = None,
         interval_s: float = 1.0,
         max_backoff_s: float = 30.0,
+        failures_before_outage: int = 2,
     ) -> None:
         self._ping = ping
         self._on_down = on_down
@@ -53,15 +55,19 @@ class DatabaseWatch:
         self._is_alive = is_alive
         self._interval_s = interval_s
         self._max_backoff_s = max_backoff_s
+        self._failures_before_outage = failures_before_outage
         self.outages = 0
 
     async def run(self) -> None:
         """Watch until cancelled."""
         DATABASE_UP.set(1)
+        failures = 0
         while True:
             await asyncio.sleep(self._interval_s)
-            if not await self._ping():
+            failures = 0 if await self._ping() else failures + 1
+            if failures >= self._failures_before_outage:  # one slow answer is no outage
                 await self._outage()
+                failures = 0
 
     async def _outage(self) -> None:
         began = time.monotonic()

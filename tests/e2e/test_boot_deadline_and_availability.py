@@ -69,6 +69,20 @@ async def test_a_socket_that_never_boots_is_closed_at_the_deadline(system: Centr
     await booted.close()
 
 
+async def test_a_station_that_only_reconnected_is_not_closed(system: CentralSystem) -> None:
+    """A reconnect owes no boot (1.6 §4.2): a station that goes on with a StatusNotification
+    and Heartbeats keeps its socket beyond the deadline."""
+    first = await connected(system)
+    assert (await first.boot())["status"] == "Accepted"
+    await first.close()
+    again = await connected(system, first.station_id)  # back after a blip: no boot
+    await again.status(1, "Available")
+    await asyncio.sleep(DEADLINE_S * 3)
+    assert is_open(again)
+    assert (await again.heartbeat())["currentTime"]
+    await again.close()
+
+
 async def test_a_pending_station_keeps_its_socket_to_boot_again(system: CentralSystem) -> None:
     """Pending at boot: the socket stays for the retry interval plus the deadline; a later
     Accepted boot ends the deadline for good."""

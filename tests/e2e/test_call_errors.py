@@ -315,3 +315,24 @@ async def test_call_error_frame(
         assert "currentTime" in await client.call("Heartbeat", {})
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_a_lone_surrogate_echoed_back_cannot_break_the_socket(
+    version: str, ws_url: str
+) -> None:
+    """A message id (echoed in the answer) or a property name (named in an error) with a
+    lone surrogate is answered in ASCII escapes; the station's socket keeps working."""
+    subprotocol = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}[version]
+    client = await OcppClient.connect(f"{ws_url}/{unique('SUR')}", subprotocol)
+    try:
+        await client.send_raw('[2, "id-\\ud800", "Heartbeat", {}]')
+        await client.send_raw('[2, "m2", "Heartbeat", {"\\udfff": 1}]')
+        async with asyncio.timeout(5):
+            answers = [await client.raw_answers.get(), await client.raw_answers.get()]
+        assert answers[0][:2] == [3, "id-\ud800"]
+        assert answers[1][:2] == [4, "m2"]
+        for _ in range(40):  # more than the worker's queue: it is still draining it
+            assert "currentTime" in await client.call("Heartbeat", {})
+    finally:
+        await client.close()

@@ -281,6 +281,42 @@ async def test_201_an_ended_with_a_bad_sampled_value_is_accepted(
     assert flagged == 1
 
 
+async def test_201_an_ended_with_huge_sample_numbers_is_accepted(
+    connect_station: Any, db: asyncpg.Connection
+) -> None:
+    """A multiplier beyond 32 bits or a measurand that is no measurand makes that sample
+    unreadable (a long measurand is not stored as such), a value beyond 64 bits is kept
+    exactly (numeric); none of them refuses the Ended."""
+    station = await connect_station("2.0.1")
+    tx = unique("TX")
+    await station.client.call("TransactionEvent", event("Started", tx, 0, 0))
+    values = [
+        {
+            "timestamp": at(30),
+            "sampledValue": [
+                {"value": 2**70, "measurand": "Voltage"},
+                {"value": 5, "unitOfMeasure": {"unit": "V", "multiplier": 2**40}},
+                {"value": 1, "measurand": "X" * 5000},
+                {"value": 4000, "measurand": REGISTER, "context": "Transaction.End"},
+            ],
+        }
+    ]
+    await station.client.call("TransactionEvent", event("Ended", tx, 1, 30, meterValue=values))
+    row = await session_of(db, station.station_id, tx)
+    assert (row["state"], row["meter_stop_wh"]) == ("completed", Decimal(4000))
+    measurands = await db.fetch(
+        "SELECT measurand FROM meter_samples WHERE session_id = $1 AND unreadable IS NOT NULL",
+        row["session_id"],
+    )
+    assert len(measurands) == 2
+    assert max(len(r["measurand"]) for r in measurands) <= 50
+    huge = await db.fetchval(
+        "SELECT value FROM meter_samples WHERE session_id = $1 AND measurand = 'Voltage'",
+        row["session_id"],
+    )
+    assert huge == Decimal(2**70)
+
+
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_samples_that_differ_only_in_value_are_all_kept(
     version: str, connect_station: Any, db: asyncpg.Connection

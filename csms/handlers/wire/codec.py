@@ -36,7 +36,9 @@ def _default(value: Any) -> Any:
 
 def dumps(frame: list[Any]) -> str:
     """Encode a frame compactly; ``Decimal`` keeps its digits (no one-decimal trap)."""
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, default=_default)
+    # ASCII escapes: a lone surrogate echoed from a station (a message id, a property name in
+    # an error text) cannot make the frame unsendable.
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=True, default=_default)
 
 
 @lru_cache(maxsize=4096)

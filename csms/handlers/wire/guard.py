@@ -63,9 +63,10 @@ def _value(value: Any, path: list[str]) -> Any:
         return _text(value, path)
     if isinstance(value, bool):
         return value
-    checked = "sampled_value" not in path and not NUMERIC_FIELDS.intersection(path[-1:])
+    names = [part.split("[", 1)[0] for part in path]  # "sampled_value[0]" is in sampled_value
+    checked = "sampled_value" not in names and not NUMERIC_FIELDS.intersection(names[-1:])
     if isinstance(value, int) and checked:  # a sample's bad number makes it unreadable instead
-        limit = _INT32 if path and path[-1] in INT32_FIELDS else _INT64
+        limit = _INT32 if names and names[-1] in INT32_FIELDS else _INT64
         if not -limit - 1 <= value <= limit:
             raise _refused(path, f"{value} is out of range (at most {limit})")
         return value
