@@ -11,7 +11,19 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Final, NamedTuple
 
-from csms.cli import account, api_key, meter, ocmf, operator, quote, serve, stand, station, token
+from csms.cli import (
+    account,
+    api_key,
+    meter,
+    ocmf,
+    operator,
+    quote,
+    serve,
+    session,
+    stand,
+    station,
+    token,
+)
 from csms.cli.common import Subcommands
 
 __all__ = ["COMMANDS", "main"]
@@ -25,6 +37,7 @@ class Noun(NamedTuple):
 COMMANDS: Final[dict[str, Noun]] = {
     "serve": Noun(serve.add_parser, serve.run),
     "station": Noun(station.add_parser, station.run),
+    "session": Noun(session.add_parser, session.run),
     "api-key": Noun(api_key.add_parser, api_key.run),
     "operator": Noun(operator.add_parser, operator.run),
     "account": Noun(account.add_parser, account.run),

@@ -1,10 +1,13 @@
-"""``csms station add|list|operator``: register stations, list them, set their operator."""
+"""``csms station add|list|operator``: register stations, list them, set their operator
+(on the database); ``reset|unlock|remote-start|availability|clear-cache|trigger`` go through
+the running server's API (``station_ops``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from csms.cli import station_ops
 from csms.cli.common import Admin, Subcommands, actions, admin_command, print_json
 
 
@@ -29,10 +32,17 @@ def add_parser(commands: Subcommands) -> None:
     owner = station.add_parser("operator", help="set the operator that owns a station")
     owner.add_argument("station_id")
     owner.add_argument("operator_id")
+    station_ops.add_parsers(station)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action in station_ops.ACTIONS:
+        return station_ops.run(args)
+    return _on_database(args)
 
 
 @admin_command
-async def run(args: argparse.Namespace, admin: Admin) -> None:
+async def _on_database(args: argparse.Namespace, admin: Admin) -> None:
     if args.action == "add":
         added = await admin.service.add_station(
             args.station_id, args.password, profile=args.profile, hex_key=args.password_hex
