@@ -8,8 +8,9 @@ from uuid import UUID
 
 from csms.authorization.models import TokenRecord
 from csms.authorization.ports import AccountRepository, StandRepository, TokenRepository
-from csms.charging.models import SessionState
+from csms.charging.models import Session, SessionState
 from csms.ports import EventRecorder
+from csms.records import frozen
 from csms.settlement.models import MeterRecord, Statement
 from csms.settlement.ports import MeterRepository
 from csms.station_commands.ports import LocalListRepository, StationListRepository
@@ -26,6 +27,38 @@ class AdministrationUnitOfWork(EventRecorder, Protocol):
     meters: MeterRepository
 
 
+@frozen
+class SessionQuery:
+    """Which sessions a list wants, newest first (``started_at``, then ``session_id``, down).
+
+    Each filter is off when None: the station, the card, the state, ``started_at`` from
+    ``started_from`` (inclusive) to ``started_to`` (exclusive), the owning operator;
+    ``stale_before``: only active sessions not heard of since. ``before`` is the keyset of
+    the last session of the previous page: only sessions after it in that order, so a page
+    never shifts when new sessions arrive. At most ``limit`` sessions.
+    """
+
+    station_id: str | None = None
+    id_token: str | None = None
+    state: SessionState | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+    operator_id: str | None = None
+    stale_before: datetime | None = None
+    before: tuple[datetime, UUID] | None = None
+    limit: int = 100
+
+
+@frozen
+class StatementRange:
+    """The statements issued from ``issued_from`` (inclusive) to ``issued_to`` (exclusive),
+    of ``operator_id``'s stations (None: any), with their sessions: the accountant's export."""
+
+    issued_from: datetime | None = None
+    issued_to: datetime | None = None
+    operator_id: str | None = None
+
+
 class ReadModel(Protocol):
     """Read-only queries for the operator API.
 
@@ -38,14 +71,11 @@ class ReadModel(Protocol):
         self, station_id: str, scope: str | None = None
     ) -> dict[str, object] | None: ...
     async def list_sessions(
-        self,
-        station_id: str | None,
-        state: SessionState | None,
-        limit: int,
-        scope: str | None = None,
-        *,
-        stale_before: datetime | None = None,
+        self, query: SessionQuery, scope: str | None = None
     ) -> list[dict[str, object]]: ...
+    async def statements_issued(
+        self, wanted: StatementRange, scope: str | None = None
+    ) -> list[tuple[Statement, Session]]: ...
     async def session(
         self, session_id: UUID, scope: str | None = None
     ) -> dict[str, object] | None: ...

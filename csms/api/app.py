@@ -12,8 +12,8 @@ listener (``public.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from csms.api import cards, operators, stands
 from csms.api.access_control import AccessControl
@@ -34,9 +35,10 @@ from csms.api.commands import CommandsResource
 from csms.api.health import HealthResource
 from csms.api.meters import MetersResource
 from csms.api.metrics import MetricsResource
+from csms.api.openapi import OpenApiResource
 from csms.api.parsing import checking_inputs
 from csms.api.policy import guard
-from csms.api.responses import error
+from csms.api.responses import http_error
 from csms.api.sessions import SessionsResource
 from csms.api.statements import StatementsResource
 from csms.api.station_resources import station_resources
@@ -54,9 +56,9 @@ if TYPE_CHECKING:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 and 405 in the API's error shape."""
+    """Starlette's own 404 (``no_such_route``) and 405 in the API's error shape."""
     assert isinstance(exc, HTTPException)
-    return error(exc.status_code, exc.detail)
+    return http_error(exc)
 
 
 def create_app(
@@ -93,12 +95,22 @@ def create_app(
         *((MetricsResource(registry),) if serve_metrics else ()),
     )
     return Starlette(
-        routes=[
-            guard(checking_inputs(route)) for resource in resources for route in resource.routes()
-        ],
+        routes=_routes(resources),
         middleware=_middleware(access, clock, cors_origins, database_errors),
         exception_handlers={HTTPException: _http_error},
     )
+
+
+class _Resource(Protocol):
+    def routes(self) -> Sequence[BaseRoute]: ...
+
+
+def _routes(resources: Iterable[_Resource]) -> list[BaseRoute]:
+    """Every resource's routes and ``/openapi.json`` and ``/docs`` of them all (their own
+    too), each ``/api`` one checking its inputs and guarded by its permission."""
+    routes = [route for resource in resources for route in resource.routes()]
+    routes += OpenApiResource(routes).routes()
+    return [guard(checking_inputs(route)) for route in routes]
 
 
 def _middleware(

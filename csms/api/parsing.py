@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from csms.api.error_status import BadRequest
+from csms.api.error_status import BadRequest, InvalidBody
 from csms.api.responses import error
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -208,9 +208,9 @@ async def json_object(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError as exc:
-        raise BadRequest("bad request: the body is not JSON") from exc
+        raise InvalidBody("bad request: the body is not JSON") from exc
     if not isinstance(body, dict):
-        raise BadRequest("bad request: the body must be a JSON object")
+        raise InvalidBody("bad request: the body must be a JSON object")
     return body
 
 
@@ -220,7 +220,7 @@ async def read_body(request: Request, model: type[Body]) -> Body:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        raise BadRequest(f"bad request: {problem(exc)}") from exc
+        raise InvalidBody(f"bad request: {problem(exc)}") from exc
 
 
 def session_id_of(request: Request) -> UUID | None:

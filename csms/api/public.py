@@ -44,9 +44,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from csms.api.access_control import is_json
-from csms.api.error_status import BadRequest, guarded
+from csms.api.error_status import InvalidBody, guarded
 from csms.api.parsing import Flag, RequestBody, Text, problem
-from csms.api.responses import ExactJSONResponse, error, reply
+from csms.api.responses import ExactJSONResponse, error, http_error, reply
 from csms.authorization.visitors import (
     TOUCH_WINDOW,
     StandBusy,
@@ -120,13 +120,13 @@ async def _registration(request: Request) -> Registration:
     try:
         body = json.loads(data)
     except ValueError as exc:
-        raise BadRequest("bad request: the body is not JSON") from exc
+        raise InvalidBody("bad request: the body is not JSON") from exc
     if not isinstance(body, dict):
-        raise BadRequest("bad request: the body must be a JSON object")
+        raise InvalidBody("bad request: the body must be a JSON object")
     try:
         return Registration.model_validate(body)
     except ValidationError as exc:
-        raise BadRequest(f"bad request: {problem(exc)}") from exc
+        raise InvalidBody(f"bad request: {problem(exc)}") from exc
 
 
 def _visits_route(visitors: VisitorService, limits: PublicLimits) -> Route:
@@ -152,9 +152,7 @@ def _visits_route(visitors: VisitorService, limits: PublicLimits) -> Route:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own 404 and 405 (with its ``Allow``), and 413, as ``{"error": ...}``."""
     assert isinstance(exc, HTTPException)
-    answer = error(exc.status_code, exc.detail)
-    answer.headers.update(exc.headers or {})
-    return answer
+    return http_error(exc)
 
 
 def create_public_app(visitors: VisitorService, limits: PublicLimits) -> Starlette:

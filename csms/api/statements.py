@@ -1,4 +1,5 @@
-"""A session's statement (its bill) and corrections to it.
+"""A session's statement (its bill) and corrections to it; the export of them all
+(``statements_csv``).
 
 A correction prices the session again and issues a new statement; the old one stays and is
 listed under ``history`` of the current one.
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
+    Field,
     RootModel,
     SerializerFunctionWrapHandler,
     ValidationError,
@@ -19,10 +21,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from csms.api.error_status import BadRequest, answers_errors
+from csms.api.error_status import BadRequest, InvalidBody, answers_errors
 from csms.api.parsing import FreeText, json_object, problem, session_id, session_id_of
 from csms.api.policy import scope_of
 from csms.api.responses import error, reply
+from csms.api.route_models import describe
+from csms.api.statements_csv import StatementsExportResource
 from csms.settlement.models import Statement
 
 if TYPE_CHECKING:
@@ -47,7 +51,7 @@ class CurrentStatement(BaseModel):
 
 
 class CorrectionRequest(BaseModel):
-    reason: FreeText
+    reason: FreeText = Field(description="why the session is priced again")
 
 
 class StatementsResource:
@@ -63,30 +67,34 @@ class StatementsResource:
                 answers_errors(self.correct),
                 methods=["POST"],
             ),
+            *StatementsExportResource(self._read_model).routes(),  # the accountant's CSV
         ]
 
+    @describe(answer=CurrentStatement, errors=("no_such_session", "no_statement_yet"))
     async def current(self, request: Request) -> Response:
         """The session's current statement; earlier ones it corrects are listed under history."""
         wanted = session_id(request)
         statements = await self._read_model.statements(wanted, scope_of(request))
         if not statements:
             if await self._read_model.session(wanted, scope_of(request)) is None:
-                return error(404, "no such session")
-            return error(404, "this session has no statement yet (it has not finished)")
+                return error(404, "no such session", "no_such_session")
+            message = "this session has no statement yet (it has not finished)"
+            return error(404, message, "no_statement_yet")
         return reply(CurrentStatement(current=statements[-1], history=statements[:-1]))
 
+    @describe(body=CorrectionRequest, answer=StatementBody, status=201, errors=("no_such_session",))
     async def correct(self, request: Request) -> Response:
         """Issue a correction: the session is priced again; the old statement stays."""
         try:
             body = CorrectionRequest.model_validate(await json_object(request))
         except ValidationError as exc:
-            raise BadRequest(f"{_CORRECTION_USAGE}: {problem(exc)}") from exc
+            raise InvalidBody(f"{_CORRECTION_USAGE}: {problem(exc)}") from exc
         except (ValueError, BadRequest) as exc:  # not JSON
-            raise BadRequest(_CORRECTION_USAGE) from exc
+            raise InvalidBody(_CORRECTION_USAGE) from exc
         wanted = session_id_of(request)
         if wanted is None:
             raise BadRequest(_CORRECTION_USAGE)
         if await self._read_model.session(wanted, scope_of(request)) is None:
-            return error(404, "no such session")
+            return error(404, "no such session", "no_such_session")
         correction = await self._statements.correct(wanted, body.reason)
         return reply(StatementBody(correction), 201)

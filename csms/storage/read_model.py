@@ -12,15 +12,16 @@ from uuid import UUID
 
 import asyncpg
 
+from csms.administration.ports import SessionQuery, StatementRange
 from csms.authorization.models import TokenRecord
-from csms.charging.models import Session, SessionState
+from csms.charging.models import Session
 from csms.settlement.models import MeterRecord, Statement
 from csms.storage.base import Query
 from csms.storage.meters import METER, PostgresMeterRepository
 from csms.storage.samples import SELECT_SAMPLES_OF_SESSION
 from csms.storage.sessions import SELECT_SESSION_BY_ID, SESSION
 from csms.storage.signed_records import PostgresSignedRecordRepository
-from csms.storage.statements import PostgresStatementRepository
+from csms.storage.statements import STATEMENT, PostgresStatementRepository
 from csms.storage.station_status import operation_status
 from csms.storage.stations import SELECT_STATION
 from csms.storage.tokens import TOKEN
@@ -53,8 +54,8 @@ LEFT JOIN LATERAL (SELECT greatest(sessions.started_at,
                                     WHERE e.station_id = sessions.station_id
                                       AND e.transaction_id = sessions.transaction_id))
                    AS at) AS heard ON true"""
-# Each session with its latest statement's status and total; $5: only active sessions not
-# heard of since then (stale).
+# Each session with its latest statement's status and total, newest first; $5: only active
+# sessions not heard of since then (stale); $10, $11: the keyset after which a page starts.
 SELECT_SESSIONS: Final = f"""
 SELECT {SESSION.sql},
        latest.status AS statement_status, latest.total AS statement_total,
@@ -68,12 +69,31 @@ LEFT JOIN LATERAL (SELECT status, total
 WHERE ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR state = $2)
   AND ($4::text IS NULL OR {_OF_OPERATOR.format("$4")})
   AND ($5::timestamptz IS NULL OR (state = 'active' AND heard.at < $5))
-ORDER BY started_at DESC
+  AND ($6::text IS NULL OR id_token = $6)
+  AND ($7::timestamptz IS NULL OR started_at >= $7)
+  AND ($8::timestamptz IS NULL OR started_at < $8)
+  AND ($9::text IS NULL OR {_OF_OPERATOR.format("$9")})
+  AND ($10::timestamptz IS NULL OR (started_at, session_id) < ($10, $11::uuid))
+ORDER BY started_at DESC, session_id DESC
 LIMIT $3"""  # noqa: S608 (a constant column list)
 COUNT_STALE_SESSIONS: Final = f"""
 SELECT count(*)
 FROM sessions{_LAST_HEARD}
 WHERE state = 'active' AND heard.at < $1"""  # noqa: S608 (a constant clause)
+# Statements issued in [$1, $2) of sessions within scope $3 and operator $4, in issue order.
+_SESSION_OF_OPERATOR: Final = (
+    f"session_id IN (SELECT session_id FROM sessions WHERE {_OF_OPERATOR})"  # noqa: S608
+)
+SELECT_STATEMENTS_ISSUED: Final = Query(
+    STATEMENT,
+    "FROM statements",
+    "WHERE ($1::timestamptz IS NULL OR issued_at >= $1)"
+    " AND ($2::timestamptz IS NULL OR issued_at < $2)"
+    f" AND ($3::text IS NULL OR {_SESSION_OF_OPERATOR.format('$3')})"
+    f" AND ($4::text IS NULL OR {_SESSION_OF_OPERATOR.format('$4')})",
+    "ORDER BY issued_at, statement_id",
+)
+SELECT_SESSIONS_BY_ID: Final = Query(SESSION, "FROM sessions", "WHERE session_id = ANY($1)")
 SELECT_TOKENS: Final = Query(
     TOKEN, "FROM id_tokens", "WHERE ($1::text IS NULL OR operator_id = $1)", "ORDER BY id_token"
 )
@@ -136,23 +156,24 @@ class PostgresReadModel:
             return result
 
     async def list_sessions(
-        self,
-        station_id: str | None,
-        state: SessionState | None,
-        limit: int,
-        scope: str | None = None,
-        *,
-        stale_before: datetime | None = None,
+        self, query: SessionQuery, scope: str | None = None
     ) -> list[dict[str, object]]:
-        """Sessions, newest first; ``stale_before``: only active ones not heard of since."""
+        """Sessions, newest first, as ``query`` wants them (within ``scope``)."""
+        before_at, before_id = query.before if query.before is not None else (None, None)
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
                 SELECT_SESSIONS,
-                station_id,
-                state.value if state else None,
-                limit,
+                query.station_id,
+                query.state.value if query.state else None,
+                query.limit,
                 scope,
-                stale_before,
+                query.stale_before,
+                query.id_token,
+                query.started_from,
+                query.started_to,
+                query.operator_id,
+                before_at,
+                before_id,
             )
         return [
             {
@@ -163,6 +184,19 @@ class PostgresReadModel:
             }
             for row in rows
         ]
+
+    async def statements_issued(
+        self, wanted: StatementRange, scope: str | None = None
+    ) -> list[tuple[Statement, Session]]:
+        """The statements issued in the range (within ``scope``), oldest first, each with its
+        session."""
+        async with self._pool.acquire() as conn:
+            statements = await SELECT_STATEMENTS_ISSUED.many(
+                conn, wanted.issued_from, wanted.issued_to, scope, wanted.operator_id
+            )
+            ids = list({statement.session_id for statement in statements})
+            sessions = {s.session_id: s for s in await SELECT_SESSIONS_BY_ID.many(conn, ids)}
+        return [(statement, sessions[statement.session_id]) for statement in statements]
 
     async def count_stale_sessions(self, stale_before: datetime) -> int:
         """Active sessions of every operator not heard of since ``stale_before`` (a gauge)."""

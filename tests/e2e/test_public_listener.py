@@ -31,7 +31,10 @@ from tests.conftest import unique
 from tests.e2e.conftest import make_settings
 
 T0 = datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
-CANNOT_TAKE = {"error": "this stand cannot take a registration now; try again in a minute"}
+CANNOT_TAKE = {
+    "error": "this stand cannot take a registration now; try again in a minute",
+    "code": "conflict",
+}
 FORM = {"name": "Hanako Yamada", "email": "hanako@example.jp", "payment_reference": "pay_7f3a"}
 
 
@@ -160,7 +163,10 @@ async def test_over_the_address_limit_is_429_with_retry_after(open_public: OpenP
         assert refused.status_code == 429, refused.text
         wait_s = retry_after(refused)
         assert wait_s >= 59  # the first of the three was a moment ago
-        assert refused.json() == {"error": f"too many requests; try again in {wait_s} s"}
+        assert refused.json() == {
+            "error": f"too many requests; try again in {wait_s} s",
+            "code": "too_many_requests",
+        }
         spoofed = await public.client().post(
             f"/public/stands/{stand_id}/visits",
             json=FORM,
@@ -183,7 +189,10 @@ async def test_over_the_stand_limit_from_many_addresses_is_429(
         refused = await public.register(stand_id, address="127.0.0.5")
         assert refused.status_code == 429, refused.text
         wait_s = retry_after(refused)
-        assert refused.json() == {"error": f"too many requests; try again in {wait_s} s"}
+        assert refused.json() == {
+            "error": f"too many requests; try again in {wait_s} s",
+            "code": "too_many_requests",
+        }
         assert len(await windows(db, stand_id)) == 1
         elsewhere = await public.register(await public.stand(), address="127.0.0.5")
         assert elsewhere.status_code == 201, elsewhere.text  # another stand's own budget
@@ -292,12 +301,15 @@ async def test_an_unknown_stand_is_answered_like_a_busy_one(open_public: OpenPub
         for target in (stand_id, unique("SID")):
             bad = await public.register(target, address="127.0.0.10", email="not-an-address")
             assert bad.status_code == 400
-            assert bad.json() == {"error": "email: not an e-mail address"}
+            assert bad.json() == {"error": "email: not an e-mail address", "code": "invalid_input"}
             missing = await public.client("127.0.0.10").post(
                 f"/public/stands/{target}/visits", json={"name": "X"}
             )
             assert missing.status_code == 400
-            assert missing.json() == {"error": "bad request: email must be a non-empty string"}
+            assert missing.json() == {
+                "error": "bad request: email must be a non-empty string",
+                "code": "invalid_body",
+            }
 
 
 async def test_the_public_port_serves_the_visitor_route_only(open_public: OpenPublic) -> None:
@@ -316,17 +328,17 @@ async def test_the_public_port_serves_the_visitor_route_only(open_public: OpenPu
         for path in ("/api/sessions", "/api/stations", "/metrics", "/health", "/"):
             answer = await client.get(path)
             assert answer.status_code == 404, (path, answer.text)
-            assert answer.json() == {"error": "Not Found"}
+            assert answer.json() == {"error": "Not Found", "code": "no_such_route"}
         assert (await client.post("/api/stands", json={"stand_id": "X"})).status_code == 404
         wrong_method = await client.get(f"/public/stands/{stand_id}/visits")
         assert wrong_method.status_code == 405
-        assert wrong_method.json() == {"error": "Method Not Allowed"}
+        assert wrong_method.json() == {"error": "Method Not Allowed", "code": "method_not_allowed"}
         assert wrong_method.headers["Allow"] == "POST"
         too_big = await client.post(
             f"/public/stands/{stand_id}/visits", json={**FORM, "name": "x" * 5000}
         )
         assert too_big.status_code == 413
-        assert too_big.json() == {"error": "request body too large"}
+        assert too_big.json() == {"error": "request body too large", "code": "too_large"}
         form_post = await client.post(
             f"/public/stands/{stand_id}/visits",
             content="name=X&email=x@example.jp",
