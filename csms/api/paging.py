@@ -41,8 +41,9 @@ def _cursor(value: object) -> tuple[datetime, UUID] | None:
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None:
             raise ValueError(BAD_CURSOR)
+        moment.astimezone(UTC)  # before the first UTC moment: not storable
         return moment, UUID(item)
-    except (ValueError, TypeError, binascii.Error):  # base64, JSON, shape, time or UUID
+    except (ValueError, TypeError, OverflowError, binascii.Error):  # base64, JSON, shape, time
         raise ValueError(BAD_CURSOR) from None
 
 

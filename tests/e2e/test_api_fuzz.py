@@ -34,7 +34,18 @@ EXAMPLES_PER_ROUTE = 20
 EXAMPLES_PER_COMMAND = 50  # per command name and station: cheap, and they reach the station
 NASTY_TEXT = ["", "\x00", "a\x00b", "\ud800", "x\udfffy", "🔌" * 60, "0" * 49, "ü", "_" * 1001]
 NASTY_NUMBERS = [0, -1, 2**31 - 1, 2**31, -(2**31) - 1, 2**63, 10**30, 1.5, float("nan")]
-QUERY_NAMES = ["station_id", "state", "limit", "since", "evse_id", "x"]
+QUERY_NAMES = [
+    "station_id",
+    "state",
+    "limit",
+    "since",
+    "evse_id",
+    "x",
+    "cursor",
+    "from",
+    "to",
+    "id_token",
+]
 
 huge_text = st.sampled_from([5_000, 1_000_000]).map(lambda size: "x" * size)  # 1 MB: a body
 json_scalars = st.one_of(

@@ -112,9 +112,12 @@ async def test_bad_cursor_limit_and_times_are_400_invalid_request(
     central_system: CentralSystem, api: httpx.AsyncClient
 ) -> None:
     forged = base64.urlsafe_b64encode(b'["yesterday", "x"]').decode()
+    too_early = f'["0001-01-01T00:00:00+14:00", "{uuid.uuid4()}"]'
     for query in (
         {"cursor": "not base64!"},
         {"cursor": forged},
+        {"cursor": base64.urlsafe_b64encode(too_early.encode()).decode()},
+        {"cursor": base64.urlsafe_b64encode(b'{"a": 1}').decode()},
         {"limit": "1001"},
         {"limit": "0"},
         {"from": "2030-05-01T00:00:00"},  # no offset
