@@ -32,9 +32,10 @@ from csms.handlers.server import OcppServer, ServerOptions
 from csms.observability import REGISTRY
 from csms.settings import Settings
 from csms.settlement.tariffs import TariffCatalog
+from csms.stations.service import StationService
 from csms.storage.events_outbox import PostgresEventOutbox
 from csms.storage.mail import PostgresMailQueue
-from csms.storage.pool import DATABASE_UNAVAILABLE, database_answers
+from csms.storage.pool import DATABASE_UNAVAILABLE, DatabasePing
 from csms.storage.read_model import PostgresReadModel
 from csms.storage.sample_batcher import PostgresSampleBatcher
 from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
@@ -143,15 +144,15 @@ class CentralSystem:
         self._stack.push_async_callback(self.ocpp.stop)
         await self._start_api(PostgresReadModel(pool), gateway, services)
         await self._start_public(services.visitors)
-        self._start_workers(self.database)
+        self._start_workers(self.database, services.stations)
         self._log_started(stale)
 
-    def _start_workers(self, database: Database) -> None:
+    def _start_workers(self, database: Database, stations: StationService) -> None:
         """Mail, the stale-session count and the database watch, stopped at shutdown."""
         settings, pool = self.settings, database.pool
         self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
         self._start_task(stale_watch(PostgresReadModel(pool), self.clock, settings), "stale")
-        self._start_task(self._database_watch(database).run(), "database-watch")
+        self._start_task(self._database_watch(database, stations).run(), "database-watch")
 
     async def _start_relay(self, pool: asyncpg.Pool) -> EventRelay:
         """Deliver what a previous run left undelivered, then every commit's events."""
@@ -162,8 +163,9 @@ class CentralSystem:
         self._stack.push_async_callback(relay.close)
         return relay
 
-    def _database_watch(self, database: Database) -> DatabaseWatch:
-        """An outage pauses OCPP (docs/reliability.md); the embedded server is restarted."""
+    def _database_watch(self, database: Database, stations: StationService) -> DatabaseWatch:
+        """An outage pauses OCPP (docs/reliability.md); an embedded server that this process
+        started is restarted (never one another process owns)."""
         ocpp = self.ocpp
         assert ocpp is not None
 
@@ -172,11 +174,16 @@ class CentralSystem:
 
         async def up() -> None:
             database.pool.expire_connections()  # the dead server's connections are broken
+            await stations.reset_connections()  # every socket was closed when it paused
             await ocpp.set_available(True, "database available again")
 
-        embedded = database.embedded
+        embedded = (
+            database.embedded if database.embedded and database.embedded.started_here else None
+        )
+        ping = DatabasePing(database.dsn)
+        self._stack.push_async_callback(ping.close)
         return DatabaseWatch(
-            lambda: database_answers(database.pool),
+            ping,
             on_down=down,
             on_up=up,
             restart=embedded.restart if embedded is not None else None,
