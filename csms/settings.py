@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     interrupted_grace_s: float = Field(default=900.0, ge=0)
     tariffs_dir: Path | None = None
     tariff_assignments: Path | None = None
+    # a station with no class of its own is in this one (``csms serve --demo``: "ac")
+    tariff_default_class: Literal["ac", "dc_90kw_and_above", "dc_50kw_and_below"] | None = None
+    tariff_refresh_s: float = Field(default=5.0, gt=0)  # how often another process's change is seen
 
     @field_validator("database_url")
     @classmethod

@@ -43,6 +43,7 @@ from csms.api.sessions import SessionsResource
 from csms.api.statements import StatementsResource
 from csms.api.station_resources import station_resources
 from csms.api.stations import StationsResource
+from csms.api.tariffs import TariffsResource
 
 if TYPE_CHECKING:
     from csms.access.service import AccessService
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from csms.charging.app_sessions import AppSessionService
     from csms.charging.corrections import StatementService
     from csms.clock import Clock
+    from csms.settlement.tariff_admin import TariffBook
     from csms.station_commands.local_lists import LocalListService
     from csms.station_commands.ports import StationGateway
 
@@ -75,6 +77,7 @@ def create_app(
     cors_origins: Sequence[str] = (),
     serve_metrics: bool = True,
     database_errors: tuple[type[BaseException], ...] = (),
+    tariffs: TariffBook | None = None,
 ) -> Starlette:
     """Build the API; dependencies come in as ports, nothing is global.
 
@@ -92,6 +95,7 @@ def create_app(
         AccountsResource(admin, access),
         AppSessionsResource(app_sessions, read_model),
         AuditResource(access),
+        *((TariffsResource(tariffs, read_model),) if tariffs is not None else ()),
         *((MetricsResource(registry),) if serve_metrics else ()),
     )
     return Starlette(

@@ -21,6 +21,9 @@ SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 PERMISSIONS: Final[dict[tuple[str, str], Permission]] = {
     ("POST", "/api/operators"): Permission.ADMINISTER,
     ("PUT", "/api/stations/{station_id}/operator"): Permission.ADMINISTER,
+    ("POST", "/api/tariffs"): Permission.ADMINISTER,  # price lists: admin; viewers read them
+    ("PUT", "/api/sites/{site}/tariff"): Permission.ADMINISTER,
+    ("PUT", "/api/charger-classes/{charger_class}/tariff"): Permission.ADMINISTER,
     ("GET", "/api/audit"): Permission.AUDIT,
     ("POST", "/api/accounts/{account_id}/sessions"): Permission.CHARGE,
     ("POST", "/api/accounts/{account_id}/sessions/{session_id}/stop"): Permission.CHARGE,

@@ -22,6 +22,7 @@ from csms.authorization.visitors import VisitorService
 from csms.bootstrap.database import Database, open_database
 from csms.bootstrap.http_listener import HttpListener
 from csms.bootstrap.services import Services, build_services
+from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed
 from csms.charging.app_sessions import AppSessionService
 from csms.clock import Clock, SystemClock
 from csms.handlers.adapter import AdapterServices
@@ -31,15 +32,13 @@ from csms.handlers.registry import ConnectionRegistry
 from csms.handlers.server import OcppServer, ServerOptions
 from csms.observability import REGISTRY
 from csms.settings import Settings
-from csms.settlement.tariffs import TariffCatalog
+from csms.settlement.tariff_admin import TariffBook
 from csms.stations.service import StationService
 from csms.storage.events_outbox import PostgresEventOutbox
 from csms.storage.mail import PostgresMailQueue
 from csms.storage.pool import DATABASE_UNAVAILABLE, DatabasePing
 from csms.storage.read_model import PostgresReadModel
 from csms.storage.sample_batcher import PostgresSampleBatcher
-from csms.storage.tariff_files import DEFAULT_DIR as TARIFFS_DIR
-from csms.storage.tariff_files import load_catalog
 from csms.storage.unit_of_work import PostgresUnitOfWorkProvider
 from csms.workers.database_watch import DatabaseWatch
 from csms.workers.event_log import log_and_count
@@ -64,7 +63,7 @@ class CentralSystem:
         self.api_app: Starlette | None = None  # its routes: the access tests walk them
         self.visitors: VisitorService | None = None
         self.app_sessions: AppSessionService | None = None
-        self.catalog: TariffCatalog | None = None
+        self.tariffs: TariffBook | None = None  # stored tariffs; .catalog prices sessions
         self._api: HttpListener | None = None
         self._public: HttpListener | None = None  # the visitors' own listener (seed 000)
         self._metrics: HttpListener | None = None  # only with a metrics_port of its own
@@ -108,17 +107,11 @@ class CentralSystem:
 
     async def _start(self) -> None:
         settings = self.settings
-        # Tariffs first: a bad tariff or assignment file stops start-up before anything runs.
-        self.catalog = load_catalog(
-            settings.tariffs_dir or TARIFFS_DIR, settings.tariff_assignments
-        )
-        log.info(
-            "tariffs_loaded",
-            tariffs=sorted(self.catalog.tariffs),
-            assigned_stations=len(self.catalog.stations),
-        )
+        seed = read_seed(settings)  # first: a bad tariff file stops start-up before anything runs
         self.database = await self._stack.enter_async_context(open_database(settings))
         pool = self.database.pool
+        self.tariffs = await open_tariffs(pool, seed, settings)
+        self._start_task(self.tariffs.watch(settings.tariff_refresh_s, refresh_failed), "tariffs")
         relay = await self._start_relay(pool)
         registry = ConnectionRegistry()
         gateway = LocalGateway(registry, settings.ocpp_command_queue_limit)
@@ -127,7 +120,7 @@ class CentralSystem:
             PostgresUnitOfWorkProvider(pool, on_commit=relay.publish),
             gateway,
             self.clock,
-            self.catalog,
+            self.tariffs.catalog,
             batcher=self._start_batcher(pool),
         )
         self.admin, self.visitors = services.admin, services.visitors
@@ -273,6 +266,7 @@ class CentralSystem:
             cors_origins=settings.api_cors_origins,
             database_errors=DATABASE_UNAVAILABLE,
             serve_metrics=not own_metrics,
+            tariffs=self.tariffs,
         )
         self.api_app = app
         self._api = await self._listen(

@@ -22,6 +22,7 @@ from csms.cli import (
     session,
     stand,
     station,
+    tariff,
     token,
 )
 from csms.cli.common import Subcommands
@@ -45,6 +46,7 @@ COMMANDS: Final[dict[str, Noun]] = {
     "token": Noun(token.add_parser, token.run),
     "meter": Noun(meter.add_parser, meter.run),
     "ocmf": Noun(ocmf.add_parser, ocmf.run),
+    "tariff": Noun(tariff.add_parser, tariff.run),
     "quote": Noun(quote.add_parser, quote.run),
 }
 

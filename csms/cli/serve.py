@@ -72,6 +72,8 @@ async def _serve(settings: Settings, *, demo: bool) -> None:
         update: dict[str, object] = {"dev_mode": True}
         if settings.tariff_assignments is None:
             update["tariff_assignments"] = DEMO_ASSIGNMENTS
+        if settings.tariff_default_class is None:  # stations registered at run time: priced
+            update["tariff_default_class"] = "ac"
         settings = settings.model_copy(update=update)
     async with CentralSystem(settings) as system:
         if demo:

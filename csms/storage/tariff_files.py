@@ -1,4 +1,6 @@
-"""Load tariffs and their assignments from JSON files (``config/tariffs/``).
+"""Load tariffs and their assignments from JSON files (``config/tariffs/``): the seed data
+the central system imports into the database at start-up (``storage.tariffs.import_seed``),
+and what ``csms quote`` prices with when it is given no database.
 
 Every ``*.json`` file except ``assignments.json`` is one tariff; its file name must be its
 id. Numbers are read as exact Decimals. Errors name the file and the field.
@@ -7,6 +9,7 @@ id. Numbers are read as exact Decimals. Errors name the file and the field.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -42,9 +45,27 @@ def load_tariffs(folder: Path) -> dict[str, Tariff]:
     return tariffs
 
 
-def load_catalog(folder: Path, assignments: Path | None = None) -> TariffCatalog:
+@dataclass(frozen=True)
+class Seed:
+    """The files' tariffs and assignments (validated), and the sites they declare by name."""
+
+    catalog: TariffCatalog
+    sites: dict[str, str | None]
+
+
+def load_seed(folder: Path, assignments: Path | None = None) -> Seed:
     """Tariffs plus the assignments file (default ``folder/assignments.json``)."""
     tariffs = load_tariffs(folder)
     path = assignments or folder / ASSIGNMENTS
     data = _read_json(path) if path.exists() else {}
-    return build_catalog(tariffs, data, str(path))
+    catalog = build_catalog(tariffs, data, str(path))
+    sites = {
+        name: site["name"] if isinstance(site, dict) and isinstance(site.get("name"), str) else None
+        for name, site in (data.get("sites") or {}).items()
+    }
+    return Seed(catalog, sites)
+
+
+def load_catalog(folder: Path, assignments: Path | None = None) -> TariffCatalog:
+    """Tariffs plus the assignments file (default ``folder/assignments.json``)."""
+    return load_seed(folder, assignments).catalog
