@@ -48,6 +48,10 @@ def station_error(exc: StationRejected) -> ExactJSONResponse:
     return ExactJSONResponse(body, status_code=502)
 
 
+class NoSuchStation(Exception):
+    """The path's station is unknown, or another operator's: 404 ``no_such_station``."""
+
+
 def station_answers(endpoint: Endpoint) -> Endpoint:
     """``guarded``, a station's CallError answered by :func:`station_error`."""
 
@@ -57,16 +61,21 @@ def station_answers(endpoint: Endpoint) -> Endpoint:
             return await endpoint(request)
         except StationRejected as exc:
             return station_error(exc)
+        except NoSuchStation:
+            return error(404, "no such station")
 
     return guarded(answering)
 
 
 async def station_in_scope(
     read_model: ReadModel, request: Request
-) -> tuple[str, dict[str, object] | None]:
-    """The path's station id and its row (None: unknown, or another operator's)."""
+) -> tuple[str, dict[str, object]]:
+    """The path's station id and its row; NoSuchStation if unknown or another operator's."""
     station_id = request.path_params["station_id"]
-    return station_id, await read_model.station(station_id, scope_of(request))
+    found = await read_model.station(station_id, scope_of(request))
+    if found is None:
+        raise NoSuchStation(station_id)
+    return station_id, found
 
 
 class CallsResource:
@@ -87,9 +96,7 @@ class CallsResource:
         ]
 
     async def call(self, request: Request) -> Response:
-        station_id, station = await station_in_scope(self._read_model, request)
-        if station is None:
-            return error(404, "no such station")
+        station_id, _ = await station_in_scope(self._read_model, request)
         sent = RawCall(request.path_params["action"], await json_object(request))
         result = await self._gateway.send(station_id, sent)
         await self._local_lists.after_raw_call(station_id, sent, result)

@@ -41,7 +41,6 @@ from csms.api.parsing import (
 )
 from csms.api.responses import reply
 from csms.authorization.models import AuthorizationResult, TokenStatus
-from csms.errors import NotFound
 from csms.station_commands import commands as station
 
 if TYPE_CHECKING:
@@ -180,10 +179,7 @@ class StationSettingsResource:
         ]
 
     async def _station(self, request: Request) -> tuple[str, dict[str, object]]:
-        station_id, found = await station_in_scope(self._read_model, request)
-        if found is None:
-            raise NotFound("no such station")  # another operator's is not found either
-        return station_id, found
+        return await station_in_scope(self._read_model, request)
 
     async def configuration(self, request: Request) -> Response:
         keys = query_keys(request)

@@ -140,6 +140,7 @@ async def test_reset_types_and_evses_that_a_version_does_not_have_are_400(
     assert not v16.received("Reset")
     missing = await api.post("/api/stations/nobody/reset", json={"type": "Soft"})
     assert missing.status_code == 404
+    assert missing.json()["code"] == "no_such_station"
 
 
 async def wait_for_station(api: httpx.AsyncClient, station_id: str, **expected: str) -> Any:
