@@ -13,11 +13,18 @@ from csms.access.actor import current_actor
 from csms.access.models import AuditEntry
 from csms.access.service import AccessService
 from csms.clock import Clock
-from csms.errors import StationCommandError, StationNotConnected, StationRejected, StationTimeout
-from csms.station_commands.commands import CommandResult, StationCommand
+from csms.errors import (
+    StationBusy,
+    StationCommandError,
+    StationNotConnected,
+    StationRejected,
+    StationTimeout,
+)
+from csms.station_commands.commands import CommandResult, RawCall, StationCommand
 from csms.station_commands.ports import StationGateway
 
 _OUTCOME: Final[tuple[tuple[type[StationCommandError], str], ...]] = (
+    (StationBusy, "busy"),
     (StationNotConnected, "not connected"),
     (StationTimeout, "timeout"),
     (StationRejected, "rejected"),
@@ -43,7 +50,8 @@ class AuditedGateway:
         try:
             result = await self._gateway.send(station_id, command)
         except StationCommandError as exc:
-            await self._record(station_id, type(command).__name__, _outcome_of(exc), error=str(exc))
+            action = command.action if isinstance(command, RawCall) else type(command).__name__
+            await self._record(station_id, action, _outcome_of(exc), error=str(exc))
             raise
         await self._record(
             station_id, result.action, result.status or "answered", answer=dict(result.payload)

@@ -69,7 +69,7 @@ LEFT JOIN LATERAL (SELECT status, total
 WHERE ($1::text IS NULL OR station_id = $1) AND ($2::text IS NULL OR state = $2)
   AND ($4::text IS NULL OR {_OF_OPERATOR.format("$4")})
   AND ($5::timestamptz IS NULL OR (state = 'active' AND heard.at < $5))
-  AND ($6::text IS NULL OR id_token = $6)
+  AND ($6::text IS NULL OR upper(id_token) = upper($6))  -- stored as sent, matched in any case
   AND ($7::timestamptz IS NULL OR started_at >= $7)
   AND ($8::timestamptz IS NULL OR started_at < $8)
   AND ($9::text IS NULL OR {_OF_OPERATOR.format("$9")})
