@@ -4,7 +4,7 @@ pricing the next session of the station without a restart; a used version is imm
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -39,8 +39,12 @@ def flat_tariff(tariff_id: str, price: str = "500", valid_to: str | None = None)
     }
 
 
-async def _session(system: CentralSystem, station_id: str, version: str = "2.0.1") -> None:
-    station = SimulatedStation(station_id, version, PROFILES["normal-ac-6kw"], SimClock(FEB_10, 0))
+async def _session(
+    system: CentralSystem, station_id: str, version: str = "2.0.1", *, hour: int = 0
+) -> None:
+    """One 20-minute session starting ``hour`` hours after FEB_10 (later ones list first)."""
+    start = FEB_10 + timedelta(hours=hour)
+    station = SimulatedStation(station_id, version, PROFILES["normal-ac-6kw"], SimClock(start, 0))
     await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
     try:
         await station.boot()
@@ -76,7 +80,7 @@ async def test_a_tariff_made_through_the_api_prices_the_next_session_and_then_is
     assert assigned.status_code == 200, assigned.text
     assert assigned.json()["applies"] == {"tariff_id": tariff_id, "level": "station"}
 
-    await _session(central_system, station_id, "1.6")
+    await _session(central_system, station_id, "1.6", hour=1)
     statement = await _last_statement(api, station_id)
     assert statement["status"] == "issued", statement
     assert (statement["tariff_id"], statement["tariff_version"]) == (tariff_id, "v1")
