@@ -7,7 +7,7 @@ station's answer or the error (not connected, time-out, a CallError).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from csms.access.actor import current_actor
 from csms.access.models import AuditEntry
@@ -29,6 +29,32 @@ _OUTCOME: Final[tuple[tuple[type[StationCommandError], str], ...]] = (
     (StationTimeout, "timeout"),
     (StationRejected, "rejected"),
 )
+
+
+# Credentials a station may (wrongly) report in its configuration: never stored in the audit.
+_SECRET_NAMES: Final = frozenset({"authorizationkey", "basicauthpassword"})
+
+
+def _secret(item: dict[str, Any]) -> bool:
+    names = (item.get("key"), (item.get("variable") or {}).get("name"))
+    return any(isinstance(n, str) and n.lower() in _SECRET_NAMES for n in names)
+
+
+def _without_secrets(payload: dict[str, Any]) -> dict[str, Any]:
+    """The answer with the values of credential keys (1.6 configurationKey, 2.0.1
+    getVariableResult) replaced, so that the audit log never holds a station's password."""
+    answer = dict(payload)
+    for field, value_field in (
+        ("configurationKey", "value"),
+        ("getVariableResult", "attributeValue"),
+    ):
+        items = answer.get(field)
+        if isinstance(items, list):
+            answer[field] = [
+                {**i, value_field: "[not stored]"} if isinstance(i, dict) and _secret(i) else i
+                for i in items
+            ]
+    return answer
 
 
 def _outcome_of(exc: StationCommandError) -> str:
@@ -54,7 +80,10 @@ class AuditedGateway:
             await self._record(station_id, action, _outcome_of(exc), error=str(exc))
             raise
         await self._record(
-            station_id, result.action, result.status or "answered", answer=dict(result.payload)
+            station_id,
+            result.action,
+            result.status or "answered",
+            answer=_without_secrets(result.payload),
         )
         return result
 

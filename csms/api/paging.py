@@ -43,7 +43,7 @@ def _cursor(value: object) -> tuple[datetime, UUID] | None:
             raise ValueError(BAD_CURSOR)
         moment.astimezone(UTC)  # before the first UTC moment: not storable
         return moment, UUID(item)
-    except (ValueError, TypeError, OverflowError, binascii.Error):  # base64, JSON, shape, time
+    except (ValueError, TypeError, AttributeError, OverflowError, binascii.Error):  # any shape
         raise ValueError(BAD_CURSOR) from None
 
 

@@ -84,13 +84,24 @@ class ApiClient:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data, headers, method=method)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:  # noqa: S310
+            with _OPENER.open(request, timeout=TIMEOUT_S) as answer:
                 return json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as exc:
             raise CliFailure(f"{exc.code}: {_message(exc.read())}", EXIT_REFUSED) from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise CliFailure(f"cannot reach the API at {self._base_url}: {reason}", 3) from exc
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: the key must never follow one to another host."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# No proxy (the key would travel to it in clear text) and no redirects.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
 
 
 def _message(raw: bytes) -> str:

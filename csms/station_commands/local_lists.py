@@ -116,21 +116,39 @@ class LocalListService:
             await self._say(events.LocalListPushFailed(station_id, str(exc)))
 
     async def send_list(self, station_id: str, command: SendLocalList) -> CommandResult:
-        """An operator's own list, sent as given; once Accepted the station holds its version
-        (the automatic pushes then continue from it)."""
+        """An operator's own list, sent as given. Once Accepted the station holds a list the
+        central system did not number: its held version is recorded as unknown, so the next
+        automatic push is a Full list (a Differential one against content the station does
+        not hold would leave wrong cards on it)."""
         result = await self._gateway.send(station_id, command)
-        await self.held(station_id, command.version, command.full, len(command.entries), result)
+        await self.held(
+            station_id,
+            None,
+            command.full,
+            len(command.entries),
+            result,
+            sent_version=command.version,
+        )
         return result
 
     async def held(
-        self, station_id: str, version: int, full: bool, entries: int, result: CommandResult
+        self,
+        station_id: str,
+        version: int | None,
+        full: bool,
+        entries: int,
+        result: CommandResult,
+        *,
+        sent_version: int | None = None,
     ) -> None:
-        """Record that the station holds list ``version`` if it accepted it."""
+        """Record that the station holds list ``version`` (None: one we did not number) if
+        it accepted it."""
         if result.status != "Accepted":
             return
         async with self._uow() as uow:
             await uow.station_lists.set_list_version(station_id, version)
-            uow.record(events.LocalListPushed(station_id, version, full, entries))
+            pushed = version if version is not None else sent_version
+            uow.record(events.LocalListPushed(station_id, pushed or 0, full, entries))
 
     async def after_raw_call(self, station_id: str, sent: RawCall, result: CommandResult) -> None:
         """A generic SendLocalList (1.6 listVersion, 2.0.1 versionNumber) recorded like the
@@ -142,7 +160,7 @@ class LocalListService:
         if isinstance(version, int) and not isinstance(version, bool):
             entries = payload.get("localAuthorizationList") or []
             full = payload.get("updateType") == "Full"
-            await self.held(station_id, version, full, len(entries), result)
+            await self.held(station_id, None, full, len(entries), result, sent_version=version)
 
     async def station_version(self, station_id: str) -> int:
         """Ask the station which list version it holds."""

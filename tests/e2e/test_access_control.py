@@ -64,6 +64,8 @@ async def test_a_viewer_changes_nothing(central_system: CentralSystem) -> None:
             answer = await viewer.request(method, path, json={})
             assert answer.status_code == 403, (method, path, answer.text)
         assert (await viewer.get("/api/sessions")).status_code == 200
+        config = await viewer.get("/api/stations/X-1/configuration")  # a command to a station
+        assert config.status_code == 403
 
 
 class Tenants:

@@ -118,6 +118,8 @@ async def test_bad_cursor_limit_and_times_are_400_invalid_request(
         {"cursor": forged},
         {"cursor": base64.urlsafe_b64encode(too_early.encode()).decode()},
         {"cursor": base64.urlsafe_b64encode(b'{"a": 1}').decode()},
+        {"cursor": base64.urlsafe_b64encode(b'["2026-01-01T00:00+00:00", 5]').decode()},
+        {"cursor": base64.urlsafe_b64encode(b'["2026-01-01T00:00+00:00", [1]]').decode()},
         {"limit": "1001"},
         {"limit": "0"},
         {"from": "2030-05-01T00:00:00"},  # no offset
