@@ -7,7 +7,8 @@ Rules:
   used is immutable: a different content for it is a ``Conflict`` (409) and nothing is
   saved; so is a different currency or tax rate once any version is used. The same content
   again changes nothing; a different content for a version no statement used replaces it
-  (a session in progress under it is priced by the new content when it ends). Stored
+  only while it is not yet in force (its ``valid_from`` after today, JST): a version in
+  force may be pricing a session right now, so it changes only as a used one does (closed). Stored
   versions the document leaves out are kept; the merged versions must not overlap. Name,
   source and the example flag are descriptive and follow the latest document. One change
   of a used version is allowed, closing it: the same components and start, and a
@@ -29,8 +30,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from csms.billing.pricer import Quote, price_session
+from csms.billing.pricer import JST, Quote, price_session
 from csms.billing.tariff import Tariff, TariffVersion
+from csms.clock import Clock, SystemClock
 from csms.errors import Conflict, InvalidInput, NotFound
 from csms.settlement.tariff_documents import parse_document, tariff_document, version_document
 from csms.settlement.tariffs import (
@@ -109,11 +111,16 @@ class TariffBook:
     """Every use case on stored tariffs; ``catalog`` is the object settlement reads."""
 
     def __init__(
-        self, store: TariffStore, catalog: TariffCatalog, default_class: str | None = None
+        self,
+        store: TariffStore,
+        catalog: TariffCatalog,
+        default_class: str | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self.catalog = catalog
         self._default_class = default_class
+        self._clock = clock or SystemClock()
 
     async def refresh(self) -> None:
         """Read the stored tariffs and assignments into the catalog."""
@@ -142,7 +149,8 @@ class TariffBook:
         """Add (or replace unused) versions of a tariff document; see the module's rules."""
         tariff = parse_document(document)
         async with self._store.editing(tariff.tariff_id) as edit:
-            saved, changed = _plan(tariff, edit.current)
+            today = self._clock.now().astimezone(JST).date()
+            saved, changed = _plan(tariff, edit.current, today)
             if edit.current is not None:
                 given = {v.version for v in tariff.versions}
                 kept = [v for v in edit.current.tariff.versions if v.version not in given]
@@ -222,8 +230,11 @@ class TariffBook:
             raise InvalidInput(f"{field}: unknown tariff {tariff_id!r}")
 
 
-def _plan(tariff: Tariff, current: StoredTariff | None) -> tuple[TariffSaved, list[TariffVersion]]:
-    """Which versions are new, replaced or unchanged; Conflict for a used version changed."""
+def _plan(
+    tariff: Tariff, current: StoredTariff | None, today: date
+) -> tuple[TariffSaved, list[TariffVersion]]:
+    """Which versions are new, replaced or unchanged; Conflict for a used or in-force version
+    changed other than by closing it."""
     if current is None:
         names = tuple(v.version for v in tariff.versions)
         return TariffSaved(tariff.tariff_id, names, (), (), True), list(tariff.versions)
@@ -244,21 +255,27 @@ def _plan(tariff: Tariff, current: StoredTariff | None) -> tuple[TariffSaved, li
             created.append(version)
         elif before == version:
             unchanged.append(version)
-        elif version.version not in current.used:
+        elif version.version not in current.used and not _in_force(before, today):
             replaced.append(version)
-        elif _closes(before, version, current.used[version.version]):
+        elif _closes(before, version, current.used.get(version.version, today)):
             closed.append(version)
         else:
+            used = version.version in current.used
             raise Conflict(
-                f"tariff {tariff.tariff_id!r} version {version.version!r} is used by a "
-                "statement and cannot change (only be closed by a valid_to not before "
-                f"{current.used[version.version]}); post a new version"
+                f"tariff {tariff.tariff_id!r} version {version.version!r} is "
+                f"{'used by a statement' if used else 'in force'} and cannot change (only be "
+                f"closed by a valid_to not before {current.used.get(version.version, today)});"
+                " post a new version"
             )
     new, changed, same, ended = (
         tuple(v.version for v in group) for group in (created, replaced, unchanged, closed)
     )
     saved = TariffSaved(tariff.tariff_id, new, changed, same, False, ended)
     return saved, created + replaced + closed
+
+
+def _in_force(version: TariffVersion, today: date) -> bool:
+    return version.valid_from is None or version.valid_from <= today
 
 
 def _closes(before: TariffVersion, after: TariffVersion, last_used: date) -> bool:

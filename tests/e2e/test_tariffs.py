@@ -21,7 +21,12 @@ CARD = "TARIFFMEMBER0001"
 FEB_10 = datetime(2025, 2, 10, 1, 0, tzinfo=UTC)  # 10:00 JST
 
 
-def flat_tariff(tariff_id: str, price: str = "500", valid_to: str | None = None) -> dict[str, Any]:
+def flat_tariff(
+    tariff_id: str,
+    price: str = "500",
+    valid_to: str | None = None,
+    valid_from: str = "2025-01-01",
+) -> dict[str, Any]:
     return {
         "id": tariff_id,
         "name": "Test flat fee",
@@ -31,7 +36,7 @@ def flat_tariff(tariff_id: str, price: str = "500", valid_to: str | None = None)
         "versions": [
             {
                 "version": "v1",
-                "valid_from": "2025-01-01",
+                "valid_from": valid_from,
                 "valid_to": valid_to,
                 "components": [{"type": "flat", "price": price}],
             }
@@ -118,9 +123,17 @@ async def test_an_unused_version_is_replaced_and_validation_names_the_field(
     api: httpx.AsyncClient,
 ) -> None:
     tariff_id = unique("e2e-unused")
-    assert (await api.post("/api/tariffs", json=flat_tariff(tariff_id))).status_code == 201
-    replaced = await api.post("/api/tariffs", json=flat_tariff(tariff_id, price="450"))
+    future = flat_tariff(tariff_id, valid_from="2099-01-01")
+    assert (await api.post("/api/tariffs", json=future)).status_code == 201
+    replaced = await api.post(
+        "/api/tariffs", json=flat_tariff(tariff_id, price="450", valid_from="2099-01-01")
+    )
     assert (replaced.status_code, replaced.json()["replaced"]) == (200, ["v1"])
+    in_force_id = unique("e2e-in-force")  # unused, but it may be pricing a session now
+    assert (await api.post("/api/tariffs", json=flat_tariff(in_force_id))).status_code == 201
+    changed = await api.post("/api/tariffs", json=flat_tariff(in_force_id, price="450"))
+    assert changed.status_code == 409, changed.text
+    assert "in force" in changed.json()["error"]
     bad = flat_tariff(unique("e2e-bad"), price="-1")
     answer = await api.post("/api/tariffs", json=bad)
     assert answer.status_code == 400
