@@ -9,6 +9,7 @@ from csms.settings import Settings
 from csms.settlement.tariff_admin import TariffBook
 from csms.settlement.tariffs import TariffCatalog
 from csms.storage.tariff_files import DEFAULT_DIR, Seed, load_seed
+from csms.storage.tariff_seed import import_seed
 from csms.storage.tariffs import PostgresTariffStore
 
 log = structlog.get_logger(__name__)
@@ -23,7 +24,7 @@ async def open_tariffs(pool: asyncpg.Pool, seed: Seed, settings: Settings) -> Ta
     """The seed's missing versions and assignments imported (never over a stored row), then
     everything stored read into the catalog settlement uses."""
     store = PostgresTariffStore(pool)
-    imported = await store.import_seed(seed.catalog, seed.sites)
+    imported = await import_seed(pool, seed.catalog, seed.sites)
     book = TariffBook(store, TariffCatalog({}, {}, {}, {}), settings.tariff_default_class)
     await book.refresh()
     if imported.differing:

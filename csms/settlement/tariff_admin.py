@@ -239,15 +239,7 @@ def _plan(
         names = tuple(v.version for v in tariff.versions)
         return TariffSaved(tariff.tariff_id, names, (), (), True), list(tariff.versions)
     stored = {v.version: v for v in current.tariff.versions}
-    old = current.tariff
-    if current.used_versions and (old.currency, old.tax_rate_percent) != (
-        tariff.currency,
-        tariff.tax_rate_percent,
-    ):
-        raise Conflict(
-            f"tariff {tariff.tariff_id!r}: currency and tax_rate_percent cannot change once a "
-            f"statement used a version ({', '.join(sorted(current.used_versions))})"
-        )
+    _check_terms(tariff, current)
     created, replaced, unchanged, closed = [], [], [], []
     for version in tariff.versions:
         before = stored.get(version.version)
@@ -272,6 +264,19 @@ def _plan(
     )
     saved = TariffSaved(tariff.tariff_id, new, changed, same, False, ended)
     return saved, created + replaced + closed
+
+
+def _check_terms(tariff: Tariff, current: StoredTariff) -> None:
+    """Currency and tax rate are fixed once a statement used any version."""
+    old = current.tariff
+    if current.used_versions and (old.currency, old.tax_rate_percent) != (
+        tariff.currency,
+        tariff.tax_rate_percent,
+    ):
+        raise Conflict(
+            f"tariff {tariff.tariff_id!r}: currency and tax_rate_percent cannot change once a "
+            f"statement used a version ({', '.join(sorted(current.used_versions))})"
+        )
 
 
 def _in_force(version: TariffVersion, today: date) -> bool:

@@ -1,5 +1,5 @@
 """Load tariffs and their assignments from JSON files (``config/tariffs/``): the seed data
-the central system imports into the database at start-up (``storage.tariffs.import_seed``),
+the central system imports into the database at start-up (``storage.tariff_seed.import_seed``),
 and what ``csms quote`` prices with when it is given no database.
 
 Every ``*.json`` file except ``assignments.json`` is one tariff; its file name must be its

@@ -1,15 +1,15 @@
 """Stored tariffs, their versions and assignments (migration 012), and the seed import.
 
 Each change runs in one transaction that also bumps ``tariff_revision``, so a running
-server sees a change made by another process. ``import_seed`` inserts what the shipped or
-configured files hold and the database lacks; it never overwrites a stored row.
+server sees a change made by another process. ``tariff_seed.import_seed`` inserts what the
+shipped or configured files hold and the database lacks; it never overwrites a stored row.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -129,16 +129,6 @@ class _Editing:
         await self.conn.execute(BUMP)
 
 
-@dataclass
-class SeedImported:
-    """What an import added, and the stored versions whose file content differs (kept)."""
-
-    tariffs: int = 0
-    versions: int = 0
-    assignments: int = 0
-    differing: list[str] = field(default_factory=list)
-
-
 class PostgresTariffStore:
     """The ``TariffStore`` of ``csms.settlement.tariff_admin`` on a pool."""
 
@@ -209,60 +199,6 @@ class PostgresTariffStore:
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(sql, *args)
             await conn.execute(BUMP)
-
-    async def import_seed(
-        self, catalog: TariffCatalog, sites: dict[str, str | None]
-    ) -> SeedImported:
-        """Insert the files' tariffs, versions and assignments the database lacks."""
-        done = SeedImported()
-        async with self._pool.acquire() as conn, conn.transaction():
-            stored = {t.tariff.tariff_id: t.tariff for t in await _read_tariffs(conn, None)}
-            for tariff in catalog.tariffs.values():
-                values = _tariff_values(tariff)
-                done.tariffs += _inserted(await conn.execute(_no_update(UPSERT_TARIFF), *values))
-                _differing(done, tariff, stored.get(tariff.tariff_id))
-                for version in tariff.versions:
-                    values = _version_values(tariff.tariff_id, version)
-                    insert = _no_update(UPSERT_VERSION)
-                    done.versions += _inserted(await conn.execute(insert, *values))
-            done.assignments += await _seed_assignments(conn, catalog, sites)
-            if done.tariffs or done.versions or done.assignments:
-                await conn.execute(BUMP)
-        return done
-
-
-def _inserted(status: str) -> int:
-    return int(status.rsplit(" ", 1)[-1])
-
-
-def _differing(done: SeedImported, tariff: Tariff, stored: Tariff | None) -> None:
-    if stored is None:
-        return
-    kept = {v.version: v for v in stored.versions}
-    done.differing += [
-        f"{tariff.tariff_id} {v.version}"
-        for v in tariff.versions
-        if v.version in kept and kept[v.version] != v
-    ]
-
-
-async def _seed_assignments(
-    conn: asyncpg.Connection, catalog: TariffCatalog, sites: dict[str, str | None]
-) -> int:
-    count = 0
-    values: tuple[object, ...]
-    for site, name in sites.items():
-        values = (site, name, catalog.site_tariffs.get(site))
-        count += _inserted(await conn.execute(_no_update(UPSERT_SITE), *values))
-    for klass, tariff_id in catalog.class_tariffs.items():
-        count += _inserted(await conn.execute(_no_update(UPSERT_CLASS), klass, tariff_id))
-    for station in catalog.stations.values():
-        values = (station.station_id, station.tariff_id, station.site, station.charger_class)
-        count += _inserted(await conn.execute(_no_update(UPSERT_STATION), *values))
-        for evse_id, tariff_id in station.connector_tariffs.items():
-            values = (station.station_id, evse_id, tariff_id)
-            count += _inserted(await conn.execute(_no_update(UPSERT_EVSE), *values))
-    return count
 
 
 SELECT_STATIONS: Final = """
