@@ -20,6 +20,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,11 +96,11 @@ def _text(value: object) -> str:
 
 
 def _is_number(text: str) -> bool:
+    """Whether a cell is a number (a negative amount is no formula); read as Decimal."""
     try:
-        float(text)
-    except ValueError:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
         return False
-    return True
 
 
 def rows(statement: Statement, session: Session, masked: bool) -> Iterator[list[str]]:
