@@ -99,6 +99,12 @@ METER_VERIFICATION_FAILURES: Final = _counter(
     "Sessions on a signed billing meter whose records did not verify, by reason code.",
     "reason",
 )
+GROUP_COMMIT_ITEMS: Final = _histogram(
+    "csms_group_commit_items",
+    "Messages written by one group-commit statement, by writer.",
+    "writer",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)
 
 DATABASE_UP: Final = _gauge(
     "csms_database_up", "1 while the database answers, 0 during an outage (OCPP paused)."

@@ -20,6 +20,7 @@ from csms.api.metrics import create_metrics_app
 from csms.api.public import PublicLimits, create_public_app
 from csms.authorization.visitors import VisitorService
 from csms.bootstrap.database import Database, open_database
+from csms.bootstrap.group_commits import start_group_commits
 from csms.bootstrap.http_listener import HttpListener
 from csms.bootstrap.services import Services, build_services
 from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed
@@ -38,7 +39,6 @@ from csms.storage.events_outbox import PostgresEventOutbox
 from csms.storage.mail import PostgresMailQueue
 from csms.storage.pool import DATABASE_UNAVAILABLE, DatabasePing
 from csms.storage.read_model import PostgresReadModel
-from csms.storage.sample_batcher import PostgresSampleBatcher
 from csms.storage.unit_of_work import PostgresUnitOfWorkProvider
 from csms.workers.database_watch import DatabaseWatch
 from csms.workers.event_log import log_and_count
@@ -121,7 +121,7 @@ class CentralSystem:
             gateway,
             self.clock,
             self.tariffs.catalog,
-            batcher=self._start_batcher(pool),
+            batches=start_group_commits(pool, settings, self._stack),
         )
         self.admin, self.visitors = services.admin, services.visitors
         self.access = services.access
@@ -184,13 +184,6 @@ class CentralSystem:
             interval_s=self.settings.database_check_interval_s,
             max_backoff_s=self.settings.database_retry_max_s,
         )
-
-    def _start_batcher(self, pool: asyncpg.Pool) -> PostgresSampleBatcher | None:
-        if self.settings.meter_value_batch_ms <= 0:
-            return None
-        batcher = PostgresSampleBatcher(pool, max_wait_s=self.settings.meter_value_batch_ms / 1000)
-        self._stack.push_async_callback(batcher.close)  # after the server, before the pool
-        return batcher
 
     def _server_options(self) -> ServerOptions:
         settings = self.settings

@@ -15,14 +15,27 @@ from csms.charging.app_sessions import AppSessionService
 from csms.charging.corrections import StatementService
 from csms.charging.lifecycle import ChargingLifecycle
 from csms.charging.meter_values import MeterValues
+from csms.charging.ports import UpdateBatcher
 from csms.clock import Clock
 from csms.settings import Settings
 from csms.settlement.ports import SampleBatcher
 from csms.settlement.tariffs import TariffCatalog
 from csms.station_commands.local_lists import LocalListService
 from csms.station_commands.ports import StationGateway
+from csms.stations.ports import Presence, StatusWriter
 from csms.stations.security import FailureThrottle, StationSecurity
 from csms.stations.service import BootAdmission, StationService
+
+
+@dataclass(frozen=True)
+class GroupCommits:
+    """The writers that batch many stations' messages into one statement (none: each
+    message in its own transaction, as the fakes of the tests do)."""
+
+    samples: SampleBatcher | None = None
+    updates: UpdateBatcher | None = None
+    statuses: StatusWriter | None = None
+    presence: Presence | None = None
 
 
 @dataclass
@@ -52,7 +65,7 @@ def _throttle(settings: Settings) -> FailureThrottle:
 
 
 def _station_service(
-    settings: Settings, uow: Any, clock: Clock, rule: Authorizer
+    settings: Settings, uow: Any, clock: Clock, rule: Authorizer, batches: GroupCommits
 ) -> StationService:
     """Boot, heartbeat, status and Authorize; boots admitted at a rate when one is set."""
     admission = None
@@ -65,15 +78,27 @@ def _station_service(
         rule=rule,
         admission=admission,
         heartbeat_jitter=settings.heartbeat_jitter,
+        statuses=batches.statuses,
+        presence=batches.presence,
     )
 
 
 def _lifecycle(
-    settings: Settings, uow: Any, clock: Clock, catalog: TariffCatalog, rule: Authorizer
+    settings: Settings,
+    uow: Any,
+    clock: Clock,
+    catalog: TariffCatalog,
+    rule: Authorizer,
+    updates: UpdateBatcher | None,
 ) -> ChargingLifecycle:
     """Transaction events; sessions of a rebooted station ended after the grace period."""
     return ChargingLifecycle(
-        uow, clock, catalog, rule, interrupted_grace_s=settings.interrupted_grace_s
+        uow,
+        clock,
+        catalog,
+        rule,
+        interrupted_grace_s=settings.interrupted_grace_s,
+        updates=updates,
     )
 
 
@@ -84,7 +109,7 @@ def build_services(
     clock: Clock,
     catalog: TariffCatalog,
     *,
-    batcher: SampleBatcher | None = None,
+    batches: GroupCommits = GroupCommits(),
 ) -> Services:
     """Wire the capabilities; ``uow`` satisfies every capability's unit-of-work Protocol.
 
@@ -97,12 +122,12 @@ def build_services(
     )
     local_lists = LocalListService(uow, clock, gateway, concurrency=settings.on_connect_concurrency)
     return Services(
-        stations=_station_service(settings, uow, clock, rule),
+        stations=_station_service(settings, uow, clock, rule, batches),
         security=StationSecurity(
             uow, auto_register=settings.auto_register_stations, throttle=_throttle(settings)
         ),
-        lifecycle=_lifecycle(settings, uow, clock, catalog, rule),
-        meter_values=MeterValues(uow, batcher),
+        lifecycle=_lifecycle(settings, uow, clock, catalog, rule, batches.updates),
+        meter_values=MeterValues(uow, batches.samples),
         local_lists=local_lists,
         admin=AdminService(uow, local_lists),
         visitors=VisitorService(

@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 from csms.charging import sessions
-from csms.charging.commands import RecordTransactionEvent
+from csms.charging.commands import RecordTransactionEvent, TransactionEventKind
 from csms.charging.models import Session
-from csms.charging.ports import ChargingUnitOfWork, SeqNoEntry, SeqNoOutcome, UnmatchedStop
+from csms.charging.ports import (
+    ChargingUnitOfWork,
+    PlainUpdate,
+    SeqNoEntry,
+    SeqNoOutcome,
+    UnmatchedStop,
+)
 from csms.events import StopForUnknownTransaction, TransactionSeqNoReused
 from csms.settlement.measurement import end_register
 from csms.settlement.ports import SampleBatch
@@ -18,18 +24,7 @@ async def fresh(
 ) -> bool:
     """Keep the event's seqNo and content; False when this very event was seen (a replay).
     Another event with a used seqNo is processed, flagged and reported."""
-    outcome = await uow.transaction_log.record_event_seq(
-        SeqNoEntry(
-            event.station_id,
-            transaction_id,
-            event.seq_no or 0,
-            event.kind.value,
-            event.trigger or "",
-            event.timestamp,
-            event.offline,
-            sessions.event_digest(event),
-        )
-    )
+    outcome = await uow.transaction_log.record_event_seq(seq_entry(event, transaction_id))
     if outcome is SeqNoOutcome.REUSED:
         uow.record(
             TransactionSeqNoReused(
@@ -37,6 +32,39 @@ async def fresh(
             )
         )
     return outcome is not SeqNoOutcome.REPLAY
+
+
+def seq_entry(event: RecordTransactionEvent, transaction_id: str) -> SeqNoEntry:
+    """The event's place in its transaction's log, with its content digest."""
+    return SeqNoEntry(
+        event.station_id,
+        transaction_id,
+        event.seq_no or 0,
+        event.kind.value,
+        event.trigger or "",
+        event.timestamp,
+        event.offline,
+        sessions.event_digest(event),
+    )
+
+
+def plain_update(event: RecordTransactionEvent) -> PlainUpdate | None:
+    """The event as a :class:`PlainUpdate` (group-committed), or None when it must take the
+    full path: not an Updated event, a token to authorize, offline, or a signed or
+    unreadable sample (kept as a signed record or flagged)."""
+    if (
+        event.kind is not TransactionEventKind.UPDATED
+        or event.transaction_id is None
+        or event.seq_no is None
+        or event.id_token is not None
+        or event.offline
+        or event.meter_start_wh is not None
+        or event.meter_stop_wh is not None
+        or any(s.signed_data is not None or s.unreadable is not None for s in event.samples)
+    ):
+        return None
+    entry = seq_entry(event, event.transaction_id)
+    return PlainUpdate(entry, event.evse_id, event.connector_id, event.samples)
 
 
 async def store_samples(

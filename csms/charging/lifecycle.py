@@ -36,13 +36,14 @@ from csms.charging.commands import (
 )
 from csms.charging.completion import SessionEnd, complete_session, replace_assumed_end
 from csms.charging.endings import Ending, end_at_last_reading, ending
-from csms.charging.event_traces import fresh, keep_unmatched, store_samples
+from csms.charging.event_traces import fresh, keep_unmatched, plain_update, store_samples
 from csms.charging.interruptions import Interruptions
 from csms.charging.models import Session, SessionState
 from csms.charging.ports import (
     ChargingUnitOfWork,
     RemoteStartClaim,
     SessionProgress,
+    UpdateBatcher,
 )
 from csms.clock import Clock
 from csms.events import (
@@ -70,8 +71,10 @@ class ChargingLifecycle:
         rule: Authorizer,
         *,
         interrupted_grace_s: float = 900.0,
+        updates: UpdateBatcher | None = None,
     ) -> None:
         self._uow = uow
+        self._updates = updates
         self._clock = clock
         self._settlement = Settlement(catalog)
         self._rule = rule
@@ -79,6 +82,10 @@ class ChargingLifecycle:
 
     async def record(self, event: RecordTransactionEvent) -> TransactionEventRecorded:
         """Apply one event of a transaction, exactly once."""
+        if self._updates is not None:  # most events: group-committed (storage/update_batcher)
+            update = plain_update(event)
+            if update is not None and await self._updates.record_update(update):
+                return TransactionEventRecorded(event.transaction_id, None, False, None)
         async with self._uow() as uow:
             if event.transaction_id is None:
                 return await self._start_with_issued_id(uow, event)

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session
-from csms.settlement.models import Metering
+from csms.settlement.models import Metering, MeterSample
 from csms.settlement.ports import SettlementWithMailUnitOfWork
 
 
@@ -75,6 +75,30 @@ class SeqNoEntry:
     offline: bool
     digest: str = ""  # the event's content (charging.sessions.event_digest)
     seq_no_reused: bool = False  # written by the log: another event had this seqNo
+
+
+@dataclass(frozen=True, slots=True)
+class PlainUpdate:
+    """A 2.0.1 Updated event that only brings plain samples (2.0.1 E02 with meter values):
+    no token, not offline, every sample readable and unsigned. Most events of a session."""
+
+    entry: SeqNoEntry
+    evse_id: int | None
+    connector_id: int | None
+    samples: tuple[MeterSample, ...]
+
+
+class UpdateBatcher(Protocol):
+    """Group commit of plain updates (storage/update_batcher.py).
+
+    ``record_update`` stores the event (its seqNo, its samples, the session's last seqNo)
+    with the next batch and returns True once that committed, when the event is the next
+    of an active session that it changes in nothing else: seqNo = the last one + 1, the
+    session has its start register and its place. Otherwise it writes nothing and returns
+    False: the event takes the full path (replays, gaps, late starts, ended sessions).
+    """
+
+    async def record_update(self, update: PlainUpdate) -> bool: ...
 
 
 class SeqNoOutcome(enum.StrEnum):

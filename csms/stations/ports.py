@@ -26,6 +26,21 @@ class ConnectorRepository(Protocol):
     async def upsert(self, status: ConnectorStatus) -> None: ...
 
 
+class StatusWriter(Protocol):
+    """Group commit of StatusNotifications (storage/status_batcher.py): returns once the
+    status is stored with its batch."""
+
+    async def record_status(self, status: ConnectorStatus) -> None: ...
+
+
+class Presence(Protocol):
+    """When each station was last heard from, kept in memory and written periodically
+    (storage/presence.py): a Heartbeat costs no database round trip. A timestamp lost in a
+    crash is not data: the station's next message sets it again."""
+
+    def seen(self, station_id: str, at: datetime) -> None: ...
+
+
 class StationEventRepository(Protocol):
     async def add(self, event: StationEvent) -> None: ...
 

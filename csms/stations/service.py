@@ -16,7 +16,7 @@ from csms.clock import Clock
 from csms.ports import UnitOfWorkProvider
 from csms.stations.commands import BootStation, RecordStationEvent, RecordStatus, StationBooted
 from csms.stations.models import ConnectorStatus, Station
-from csms.stations.ports import StationsUnitOfWork
+from csms.stations.ports import Presence, StationsUnitOfWork, StatusWriter
 
 
 class BootAdmission:
@@ -62,8 +62,12 @@ class StationService:
         rule: Authorizer,
         admission: BootAdmission | None = None,
         heartbeat_jitter: float = 0.0,
+        statuses: StatusWriter | None = None,
+        presence: Presence | None = None,
     ) -> None:
         self._uow = uow
+        self._statuses = statuses
+        self._presence = presence
         self._clock = clock
         self._heartbeat_interval_s = heartbeat_interval_s
         self._rule = rule
@@ -113,6 +117,9 @@ class StationService:
         return max(1, round(self._heartbeat_interval_s + jitter))
 
     async def heartbeat(self, station_id: str) -> None:
+        if self._presence is not None:  # in memory, flushed periodically
+            self._presence.seen(station_id, self._clock.now())
+            return
         async with self._uow(atomic=False) as uow:
             await uow.stations.touch(station_id, self._clock.now())
 
@@ -125,6 +132,9 @@ class StationService:
             command.error_code,
             command.timestamp,
         )
+        if self._statuses is not None:  # group commit
+            await self._statuses.record_status(status)
+            return
         async with self._uow(atomic=False) as uow:
             await uow.connectors.upsert(status)
 

@@ -20,7 +20,7 @@ import pytest
 
 from csms.administration.ports import AdministrationUnitOfWork
 from csms.authorization.ports import VisitorsUnitOfWork
-from csms.charging.ports import ChargingUnitOfWork
+from csms.charging.ports import ChargingUnitOfWork, UpdateBatcher
 from csms.events import DomainEvent, from_payload
 from csms.ports import EventOutbox, MailQueue, UnitOfWorkProvider
 from csms.settlement.ports import SampleBatcher
@@ -30,6 +30,7 @@ from tests.fakes import (
     FakeEventOutbox,
     FakeMailQueue,
     FakeSampleBatcher,
+    FakeUpdateBatcher,
     InMemoryStore,
     InMemoryUnitOfWorkProvider,
     IntegrityViolation,
@@ -179,6 +180,7 @@ class Backend:
     outbox: EventOutbox
     mail: MailQueue
     probe: Probe
+    updates: UpdateBatcher
 
 
 @pytest.fixture(scope="session")
@@ -202,10 +204,14 @@ def backend(request: pytest.FixtureRequest) -> Backend:
             FakeEventOutbox(store),
             FakeMailQueue(store),
             FakeProbe(store),
+            FakeUpdateBatcher(store),
         )
     pool: asyncpg.Pool = request.getfixturevalue("contract_pool")
     provider, batcher, outbox, mail = postgres_adapters(pool)
-    return Backend("postgres", provider, batcher, outbox, mail, PostgresProbe(pool))
+    from csms.storage.update_batcher import PostgresUpdateBatcher
+
+    updates = PostgresUpdateBatcher(pool, max_wait_s=0.001)
+    return Backend("postgres", provider, batcher, outbox, mail, PostgresProbe(pool), updates)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from tests.fakes.doubles import (
     FakeMailQueue,
     FakeSampleBatcher,
     FakeStationGateway,
+    FakeUpdateBatcher,
 )
 from tests.fakes.store import (
     CheckViolation,
@@ -28,6 +29,7 @@ __all__ = [
     "FakeMailQueue",
     "FakeSampleBatcher",
     "FakeStationGateway",
+    "FakeUpdateBatcher",
     "ForeignKeyViolation",
     "InMemoryStore",
     "InMemoryUnitOfWork",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from csms.charging.models import Session, SessionState
+from csms.charging.ports import PlainUpdate
 from csms.errors import StationNotConnected
 from csms.events import DomainEvent
 from csms.settlement.ports import SampleBatch
 from csms.station_commands.commands import CommandResult, StationCommand
 from tests.fakes.settlement import insert_sample
-from tests.fakes.store import InMemoryStore, Transaction
+from tests.fakes.store import InMemoryStore, SessionRow, Transaction, stored
 
 Answer = CommandResult | Exception
 
@@ -91,6 +93,52 @@ class FakeSampleBatcher:
 
     async def close(self) -> None:
         """Nothing waits: every call was written when it returned."""
+
+
+class FakeUpdateBatcher:
+    """The rule of the PostgreSQL update batcher over the store: a plain update that is the
+    next event of an active session with its start register and place is stored (event,
+    samples, last seqNo) and True; anything else writes nothing and is False."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def record_update(self, update: PlainUpdate) -> bool:
+        store, entry = self._store, update.entry
+        key = (entry.station_id, entry.transaction_id, entry.seq_no)
+        row = next(
+            (
+                row
+                for row in store.sessions.values()
+                if (row.session.station_id, row.session.transaction_id) == key[:2]
+            ),
+            None,
+        )
+        if (
+            row is None
+            or not _next_plain_event(row.session, update)
+            or key in (store.transaction_events)
+        ):
+            return False
+        session = row.session
+        tx = Transaction(store, atomic=False)
+        bumped = dataclasses.replace(session, last_seq_no=entry.seq_no)
+        tx.put(store.sessions, session.session_id, SessionRow(bumped, row.start_key))
+        tx.put(store.transaction_events, key, stored(entry))
+        batch = SampleBatch(entry.station_id, session.evse_id, entry.transaction_id, ())
+        for sample in update.samples:
+            insert_sample(tx, batch, session.session_id, sample)
+        return True
+
+
+def _next_plain_event(session: Session, update: PlainUpdate) -> bool:
+    return (
+        session.state is SessionState.ACTIVE
+        and session.last_seq_no == update.entry.seq_no - 1
+        and session.meter_start_wh is not None
+        and (session.evse_id is not None or update.evse_id is None)
+        and (session.connector_id is not None or update.connector_id is None)
+    )
 
 
 class FakeEventOutbox:

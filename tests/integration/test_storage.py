@@ -245,3 +245,42 @@ async def test_mail_queue_gives_unsent_mail_oldest_first_and_marks_it_sent(
         assert [m[3] for m in await queue.unsent(10_000) if m[2] == recipient] == ["second"]
     finally:
         await pool.close()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        MeterSample(AT, "Energy\x00Register", Decimal(1), "Wh"),
+        MeterSample(AT, "Energy.Active.Import.Register", Decimal(1), "Wh", multiplier=2**40),
+    ],
+    ids=["server-side", "client-side"],
+)
+async def test_a_bad_message_in_a_group_commit_fails_alone(
+    migrated_dsn: str, bad: MeterSample
+) -> None:
+    """One message the database refuses: it gets the error, the rest of its batch is stored."""
+    import asyncio
+
+    from csms.storage.sample_batcher import PostgresSampleBatcher
+
+    pool = await create_pool(migrated_dsn, 4)
+    station = unique("BAD")
+    try:
+        session = await _add_session(PostgresUnitOfWorkProvider(pool), station, evse_id=1)
+        batcher = PostgresSampleBatcher(pool, max_wait_s=0.02)
+        messages = [
+            SampleBatch(station, 1, "7", [_energy(AT.replace(minute=i), 1000 + i)])
+            for i in range(5)
+        ]
+        messages[2] = SampleBatch(station, 1, "7", [bad])
+        answers = await asyncio.gather(*(batcher.add(m) for m in messages), return_exceptions=True)
+        await batcher.close()
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT session_id FROM meter_samples WHERE station_id = $1", station
+            )
+        assert [isinstance(a, Exception) for a in answers] == [False, False, True, False, False]
+        assert len(rows) == 4
+        assert {r["session_id"] for r in rows} == {session.session_id}
+    finally:
+        await pool.close()

@@ -1,0 +1,108 @@
+"""Group commit over real sockets: updates, statuses and heartbeats (storage/group_commit.py).
+
+The rows are what matters; the writers' batch-size histogram shows that each message took
+the batched path (a silent fall-back to the per-message path would still store the rows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import Any
+
+import asyncpg
+
+from csms.bootstrap.central_system import CentralSystem
+from csms.observability import REGISTRY
+from simulators.scenario import run_session
+from simulators.station import PROFILES, SimClock, SimulatedStation
+from tests.conftest import unique
+from tests.e2e.conftest import make_settings
+
+START = datetime(2025, 1, 31, 15, 0, tzinfo=UTC)
+
+
+def batched(writer: str) -> float:
+    """How many messages the writer has stored with a group commit so far."""
+    return REGISTRY.get_sample_value("csms_group_commit_items_sum", {"writer": writer}) or 0.0
+
+
+async def test_a_201_session_updates_are_group_committed_and_complete(
+    connect_station: Any, db: asyncpg.Connection
+) -> None:
+    """Six periodic updates go through the batch; the event log, the session's last seqNo,
+    the samples and the priced end are as on the per-message path."""
+    before = batched("transaction_updates")
+    station = await connect_station("2.0.1", "quick-dc-50kw")
+    station.clock = SimClock(start=START, speed=0)
+    station.registers_wh[1] = Fraction(1000)
+    token = unique("TAG").upper().replace("-", "")[:16]
+    await db.execute("INSERT INTO id_tokens (id_token, status) VALUES ($1, 'Accepted')", token)
+    async with asyncio.timeout(20):
+        await run_session(
+            station, connector=1, id_tag=token, duration_s=1800, sample_interval_s=300
+        )
+    assert batched("transaction_updates") - before >= 6
+    row = await db.fetchrow("SELECT * FROM sessions WHERE station_id = $1", station.station_id)
+    events = await db.fetch(
+        "SELECT seq_no, event_type FROM transaction_events WHERE station_id = $1 ORDER BY seq_no",
+        station.station_id,
+    )
+    kinds = [e["event_type"] for e in events]
+    assert kinds[0] == "Started"
+    assert kinds[-1] == "Ended"
+    assert kinds.count("Updated") >= 6
+    seq_nos = [e["seq_no"] for e in events]
+    assert seq_nos == list(range(seq_nos[0], seq_nos[0] + len(seq_nos)))
+    assert row["last_seq_no"] == seq_nos[-1]
+    assert row["energy_wh"] == 25000
+    linked = await db.fetchval(
+        "SELECT count(*) FROM meter_samples WHERE session_id = $1 AND context = 'Sample.Periodic'",
+        row["session_id"],
+    )
+    assert linked == 6
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM seq_no_gaps WHERE station_id = $1", row["station_id"]
+        )
+        == 0
+    )
+
+
+async def test_statuses_are_group_committed_and_heartbeats_flushed(
+    migrated_dsn: str, db: asyncpg.Connection
+) -> None:
+    """StatusNotifications are stored before their answer; a heartbeat's time reaches the
+    station row at the next presence flush, not per message."""
+    settings = make_settings(migrated_dsn, presence_flush_s=0.2)
+    async with CentralSystem(settings) as system:
+        station = SimulatedStation(
+            unique("HB"), "1.6", PROFILES["normal-ac-6kw"], SimClock(speed=0)
+        )
+        await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
+        try:
+            await station.boot()
+            before = batched("status_notifications")
+            await station.status(1, "Charging")
+            assert batched("status_notifications") - before == 1
+            status = await db.fetchval(
+                "SELECT status FROM connectors WHERE station_id = $1", station.station_id
+            )
+            assert status == "Charging"
+            booted_seen = await db.fetchval(
+                "SELECT last_seen_at FROM stations WHERE station_id = $1", station.station_id
+            )
+            await asyncio.sleep(0.01)
+            await station.heartbeat()
+            async with asyncio.timeout(5):
+                while True:
+                    seen = await db.fetchval(
+                        "SELECT last_seen_at FROM stations WHERE station_id = $1",
+                        station.station_id,
+                    )
+                    if seen > booted_seen:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            await station.close()
