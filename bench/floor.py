@@ -3,6 +3,7 @@ frames from memory (no validation, no database), to express our throughput as a 
 of what the websocket and JSON layers alone allow on this machine.
 
     python -m bench.floor [--stations 100] [--duration-s 10] [--meter-values 5]
+                          [--versions mix|1.6|2.0.1]
 
 The floor server runs in its own process (``python -m bench.floor --serve PORT``).
 """
@@ -14,9 +15,10 @@ import asyncio
 import itertools
 import json
 import sys
-from typing import Any
+from typing import Any, Final
 
 from bench.harness import HOST, ServerProcess, emit, free_port, raise_fd_limit
+from bench.load import VERSIONS
 from bench.throughput import drive
 
 _TX = itertools.count(1)
@@ -24,7 +26,7 @@ _NOW = "2025-01-01T00:00:00.000Z"
 _ANSWERS: dict[str, Any] = {
     "BootNotification": {"currentTime": _NOW, "interval": 300, "status": "Accepted"},
     "Heartbeat": {"currentTime": _NOW},
-    "Authorize": {"idTagInfo": {"status": "Accepted"}, "idTokenInfo": {"status": "Accepted"}},
+    "Authorize": {"idTagInfo": {"status": "Accepted"}},
     "StopTransaction": {},
     "MeterValues": {},
     "TransactionEvent": {},
@@ -32,11 +34,17 @@ _ANSWERS: dict[str, Any] = {
 }
 
 
+_AUTHORIZED_201: Final = {"idTokenInfo": {"status": "Accepted"}}
+
+
 async def _answer(websocket: Any) -> None:
+    v201 = websocket.subprotocol == "ocpp2.0.1"  # answers valid for a strict client
     async for raw in websocket:
         _, message_id, action, _payload = json.loads(raw)
         if action == "StartTransaction":
             answer: Any = {"transactionId": next(_TX), "idTagInfo": {"status": "Accepted"}}
+        elif v201 and action == "Authorize":
+            answer = _AUTHORIZED_201
         else:
             answer = _ANSWERS.get(action, {})
         await websocket.send(json.dumps([3, message_id, answer]))
@@ -56,7 +64,9 @@ async def serve(port: int) -> None:
         await asyncio.Future()
 
 
-async def run(stations: int, duration_s: float, meter_values: int) -> dict[str, Any]:
+async def run(
+    stations: int, duration_s: float, meter_values: int, versions: str = "mix"
+) -> dict[str, Any]:
     raise_fd_limit()
     port = free_port()
     floor = await asyncio.create_subprocess_exec(
@@ -78,6 +88,7 @@ async def run(stations: int, duration_s: float, meter_values: int) -> dict[str, 
             duration_s=duration_s,
             meter_values=meter_values,
             prefix="FLOOR",
+            versions=versions,
         )
     finally:
         floor.terminate()
@@ -92,6 +103,7 @@ async def run(stations: int, duration_s: float, meter_values: int) -> dict[str, 
             rate=0,
             duration_s=duration_s,
             meter_values=meter_values,
+            versions=versions,
         )
     finally:
         await server.stop()
@@ -99,6 +111,7 @@ async def run(stations: int, duration_s: float, meter_values: int) -> dict[str, 
     return {
         "benchmark": "floor",
         "stations": stations,
+        "versions": versions,
         "floor_messages_per_s": bare["messages_per_s"],
         "floor_latency_ms": bare["all_latency_ms"],
         "csms_messages_per_s": ours["messages_per_s"],
@@ -112,12 +125,13 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=100)
     parser.add_argument("--duration-s", type=float, default=10)
     parser.add_argument("--meter-values", type=int, default=5)
+    parser.add_argument("--versions", choices=sorted(VERSIONS), default="mix")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.serve))
         return
-    emit(asyncio.run(run(args.stations, args.duration_s, args.meter_values)))
+    emit(asyncio.run(run(args.stations, args.duration_s, args.meter_values, args.versions)))
 
 
 if __name__ == "__main__":

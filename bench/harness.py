@@ -59,6 +59,31 @@ def percentiles(samples: Iterable[float], *, scale: float = 1000.0) -> dict[str,
     }
 
 
+def _cpu_s(pid: int, *, children: bool = False) -> float:
+    """CPU seconds (user + system) of a process; with ``children``, also of the children it
+    has waited for (a PostgreSQL backend that exited)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / _CLOCK_TICKS
+
+
+def database_cpu_s(postmaster_pid: int) -> float:
+    """CPU seconds of a PostgreSQL server: the postmaster, its live and its exited children."""
+    total = _cpu_s(postmaster_pid, children=True)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == postmaster_pid:
+                total += _cpu_s(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return round(total, 3)
+
+
 def process_usage(pid: int) -> dict[str, float]:
     """RSS (MB) and CPU seconds (user + system) of a process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -98,6 +123,8 @@ class ServerProcess:
             "CSMS_DEV_MODE": "true",  # the load's stations are registered as they connect
             "CSMS_PUBLIC_PORT": "0",
         }
+        # BENCH_CSMS_X=v sets the server's CSMS_X (e.g. BENCH_CSMS_GROUP_COMMIT_MS=0 for an A/B)
+        env |= {k[len("BENCH_") :]: v for k, v in os.environ.items() if k.startswith("BENCH_CSMS_")}
         env |= self.env
         self.log_path = self.data_dir / "server.log"
         log = self.log_path.open("ab")
@@ -146,7 +173,18 @@ class ServerProcess:
         return f"ws://{HOST}:{self.ocpp_port}/ocpp"
 
     def usage(self) -> dict[str, float]:
-        return process_usage(self.pid)
+        """The server's RSS and CPU, and its embedded PostgreSQL's CPU (``db_cpu_s``)."""
+        usage = process_usage(self.pid)
+        try:
+            postmaster = int(self._pid_file.read_text().splitlines()[0])
+            usage["db_cpu_s"] = database_cpu_s(postmaster)
+        except (OSError, ValueError, IndexError):
+            usage["db_cpu_s"] = 0.0
+        return usage
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.data_dir / "data" / "pgdata" / "postmaster.pid"
 
     async def kill(self) -> None:
         """SIGKILL, like a crash; PostgreSQL follows through its parent-death signal."""
@@ -166,10 +204,9 @@ class ServerProcess:
         await self._wait_database_gone()
 
     async def _wait_database_gone(self) -> None:
-        pid_file = self.data_dir / "data" / "pgdata" / "postmaster.pid"
         for _ in range(300):
             try:
-                pid = int(pid_file.read_text().splitlines()[0])
+                pid = int(self._pid_file.read_text().splitlines()[0])
                 os.kill(pid, 0)
             except (FileNotFoundError, IndexError, ValueError, ProcessLookupError):
                 return

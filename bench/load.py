@@ -190,8 +190,14 @@ class LoadStation:
         return event
 
 
-def make_stations(prefix: str, count: int, latencies: Latencies) -> list[LoadStation]:
-    """Half 1.6, half 2.0.1."""
+VERSIONS = {"mix": ("1.6", "2.0.1"), "1.6": ("1.6",), "2.0.1": ("2.0.1",)}
+
+
+def make_stations(
+    prefix: str, count: int, latencies: Latencies, versions: str = "mix"
+) -> list[LoadStation]:
+    """Half 1.6, half 2.0.1 (``mix``), or all of one version."""
+    cycle = VERSIONS[versions]
     return [
-        LoadStation(f"{prefix}-{i:05d}", ("1.6", "2.0.1")[i % 2], latencies) for i in range(count)
+        LoadStation(f"{prefix}-{i:05d}", cycle[i % len(cycle)], latencies) for i in range(count)
     ]

@@ -1,7 +1,7 @@
 """throughput: stations running sessions; persisted messages per second and latency.
 
     python -m bench.throughput [--stations 200] [--mode closed|open] [--rate 1000]
-                               [--duration-s 20] [--meter-values 5]
+                               [--duration-s 20] [--meter-values 5] [--versions mix|1.6|2.0.1]
 
 Each station loops Authorize -> start (1.6 StartTransaction / 2.0.1 TransactionEvent
 Started) -> N meter values -> stop. ``closed``: the next message goes as soon as the answer
@@ -9,7 +9,7 @@ arrives. ``open``: messages are sent on a schedule at ``--rate`` messages/s in t
 station paced at rate/stations, never more than one outstanding call, as OCPP-J requires).
 The central system answers a Call only after its transaction committed, so every answered
 message is a persisted one. Prints JSON: messages/s, latency per action p50/p95/p99 (ms),
-server CPU ms per message.
+CPU ms per message of the server and of its PostgreSQL apart.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from bench.harness import ServerProcess, emit, percentiles, raise_fd_limit
-from bench.load import Latencies, LoadStation, make_stations
+from bench.load import VERSIONS, Latencies, LoadStation, make_stations
 
 
 async def _session_loop(
@@ -66,10 +66,11 @@ async def drive(
     duration_s: float,
     meter_values: int,
     prefix: str = "TPUT",
+    versions: str = "mix",
 ) -> dict[str, Any]:
     """Run the load against ``url`` (ours or the floor server) and measure it."""
     latencies = Latencies()
-    fleet = make_stations(prefix, stations, latencies)
+    fleet = make_stations(prefix, stations, latencies, versions)
     await asyncio.gather(*(s.connect(url) for s in fleet))
     await asyncio.gather(*(s.boot() for s in fleet))
     latencies.by_action.clear()
@@ -98,7 +99,12 @@ async def drive(
 
 
 async def run(
-    stations: int, mode: str, rate: float, duration_s: float, meter_values: int
+    stations: int,
+    mode: str,
+    rate: float,
+    duration_s: float,
+    meter_values: int,
+    versions: str = "mix",
 ) -> dict[str, Any]:
     raise_fd_limit()
     server = ServerProcess()
@@ -112,17 +118,22 @@ async def run(
             rate=rate,
             duration_s=duration_s,
             meter_values=meter_values,
+            versions=versions,
         )
         after = server.usage()
         cpu_s = after["cpu_s"] - before["cpu_s"]
+        db_cpu_s = after["db_cpu_s"] - before["db_cpu_s"]
         return {
             "benchmark": "throughput",
             "mode": mode,
             "stations": stations,
+            "versions": versions,
             "target_rate": rate if mode == "open" else None,
             **result,
             "server_cpu_ms_per_message": round(cpu_s * 1000 / max(result["messages"], 1), 3),
             "server_cpu_utilisation": round(cpu_s / result["elapsed_s"], 2),
+            "database_cpu_ms_per_message": round(db_cpu_s * 1000 / max(result["messages"], 1), 3),
+            "database_cpu_utilisation": round(db_cpu_s / result["elapsed_s"], 2),
             "server_rss_mb": after["rss_mb"],
         }
     finally:
@@ -137,8 +148,20 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000, help="open loop: messages/s")
     parser.add_argument("--duration-s", type=float, default=20)
     parser.add_argument("--meter-values", type=int, default=5)
+    parser.add_argument("--versions", choices=sorted(VERSIONS), default="mix")
     args = parser.parse_args()
-    emit(asyncio.run(run(args.stations, args.mode, args.rate, args.duration_s, args.meter_values)))
+    emit(
+        asyncio.run(
+            run(
+                args.stations,
+                args.mode,
+                args.rate,
+                args.duration_s,
+                args.meter_values,
+                args.versions,
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,12 @@ speed is measured by the benchmarks themselves, see docs/performance.md)."""
 
 from __future__ import annotations
 
-from bench import connections, floor, storm, throughput
+import argparse
+import shutil
+
+import pytest
+
+from bench import connections, floor, independent, storm, throughput
 
 
 async def test_connections_benchmark_runs() -> None:
@@ -38,3 +43,27 @@ async def test_storm_benchmark_loses_nothing() -> None:
     assert result["stations_back"] == 20
     assert result["lost_or_duplicated"] is False
     assert result["sessions_completed"] == 10
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="the independent client needs Node.js")
+async def test_independent_client_benchmark_runs_strictly_against_us_and_the_floor() -> None:
+    """ocpp-rpc in strict mode: every call and every answer of ours passes the OCPP JSON
+    schemas of both versions (a schema violation is an error), against us and the floor."""
+    args = argparse.Namespace(
+        stations=4,
+        versions="mix",
+        mode="closed",
+        rate=0,
+        duration_s=2,
+        meter_values=2,
+        ramp_per_s=100,
+        floor=True,
+    )
+    result = await independent.run(args)
+    assert result["errors"] == {}
+    assert result["floor_errors"] == {}
+    assert result["connected"] == 4
+    assert {"Authorize", "StartTransaction", "TransactionEvent", "MeterValues"} <= set(
+        result["latency_ms"]
+    )
+    assert result["fraction_of_floor"] > 0
