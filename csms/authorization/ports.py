@@ -11,13 +11,25 @@ from csms.authorization.models import AccountRecord, Stand, TokenRecord, Visitor
 from csms.ports import EventRecorder
 
 
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """What every authorization reads first, in one round trip: the card, its account, the
+    station's operator, and whether any visit could apply at the station now (a touch
+    window open or touched since ``since``, or a live one-time password)."""
+
+    token: TokenRecord | None
+    account: AccountRecord | None
+    station_operator: str | None
+    visits_possible: bool
+
+
 class TokenRepository(Protocol):
     async def get(self, id_token: str) -> TokenRecord | None: ...
     async def upsert(self, record: TokenRecord) -> None: ...
     async def app_tag_of(self, account_id: str) -> str | None: ...
     async def member_view(
-        self, id_token: str, station_id: str
-    ) -> tuple[TokenRecord | None, AccountRecord | None, str | None]: ...
+        self, id_token: str, station_id: str, now: datetime, since: datetime
+    ) -> MemberView: ...
 
 
 class AccountRepository(Protocol):
@@ -43,7 +55,6 @@ class VisitorRepository(Protocol):
     async def touch_open_window(
         self, station_id: str, evse_id: int | None, id_token: str, now: datetime
     ) -> UUID | None: ...
-    async def visits_possible(self, station_id: str, now: datetime, since: datetime) -> bool: ...
     async def bound_window(
         self, station_id: str, id_token: str, since: datetime
     ) -> UUID | None: ...

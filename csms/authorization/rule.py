@@ -164,12 +164,20 @@ async def authorize(
     ``purpose``: ``authorize`` (Authorize), ``start`` (a transaction start: consumes a
     one-time password) or ``member`` (stop tokens, app starts: never opens a visit).
     """
-    if await uow.visitors.visits_possible(station_id, now, now - BOUND_TOKEN_GRACE):
+    view = await uow.tokens.member_view(token.value, station_id, now, now - BOUND_TOKEN_GRACE)
+    if view.visits_possible:
         visit = await _visit(uow, station_id, evse_id, token, now, purpose)
         if visit is not None:
             return AuthorizationResult(TokenStatus.ACCEPTED, visitor_id=visit)
-    record, account, operator = await uow.tokens.member_view(token.value, station_id)
-    result = decide(record, token, now, account=account, station_operator=operator, policy=policy)
+    account = view.account
+    result = decide(
+        view.token,
+        token,
+        now,
+        account=account,
+        station_operator=view.station_operator,
+        policy=policy,
+    )
     if account is not None:
         if result.accepted:
             await uow.accounts.touch(account.account_id, now)

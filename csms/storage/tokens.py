@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
-from csms.authorization.models import AccountRecord, TokenKind, TokenRecord, TokenStatus
+from csms.authorization.models import TokenKind, TokenRecord, TokenStatus
+from csms.authorization.ports import MemberView
 from csms.storage.accounts import ACCOUNT
 from csms.storage.base import Columns, Fields, KeyedRepository, Query
+from csms.storage.visitors import VISITS_POSSIBLE
 
 TOKEN: Final = Columns(
     TokenRecord,
@@ -35,11 +38,13 @@ ORDER BY created_at
 LIMIT 1"""
 _ACCOUNT_PREFIX: Final = "a_"
 _ACCOUNT_OF_CARD: Final = ACCOUNT.mapper(_ACCOUNT_PREFIX)
-# The card, its account and the station's operator; one row even when the card is unknown.
+# The card, its account, the station's operator and whether a visit could apply; one row
+# even when the card is unknown.
 SELECT_MEMBER_VIEW: Final = f"""
 SELECT {TOKEN.select("t")},
        {ACCOUNT.select("a", _ACCOUNT_PREFIX)},
-       (SELECT operator_id FROM stations WHERE station_id = $2) AS station_operator
+       (SELECT operator_id FROM stations WHERE station_id = $2) AS station_operator,
+       {VISITS_POSSIBLE} AS visits_possible
 FROM (SELECT 1) AS one
 LEFT JOIN id_tokens AS t ON t.id_token = $1
 LEFT JOIN accounts AS a ON a.account_id = t.account_id"""  # noqa: S608 (constant column lists)
@@ -58,12 +63,12 @@ class PostgresTokenRepository(KeyedRepository[TokenRecord]):
         return found
 
     async def member_view(
-        self, id_token: str, station_id: str
-    ) -> tuple[TokenRecord | None, AccountRecord | None, str | None]:
-        """Card, its account and the station's operator in one round trip."""
-        row = await self._conn.fetchrow(SELECT_MEMBER_VIEW, id_token, station_id)
+        self, id_token: str, station_id: str, now: datetime, since: datetime
+    ) -> MemberView:
+        """Card, account, station operator and possible visits in one round trip."""
+        row = await self._conn.fetchrow(SELECT_MEMBER_VIEW, id_token, station_id, now, since)
         token = TOKEN(row) if row["id_token"] is not None else None
         account = None
         if row[_ACCOUNT_PREFIX + "account_id"] is not None:
             account = _ACCOUNT_OF_CARD(row)
-        return token, account, row["station_operator"]
+        return MemberView(token, account, row["station_operator"], row["visits_possible"])

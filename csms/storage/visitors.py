@@ -45,13 +45,15 @@ WHERE visitor_id = (SELECT visitor_id
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED)
 RETURNING visitor_id"""
-SELECT_VISITS_POSSIBLE: Final = """
-SELECT EXISTS (SELECT 1
-               FROM touch_windows
-               WHERE station_id = $1 AND (closes_at > $2 OR touched_at >= $3))
-    OR EXISTS (SELECT 1
-               FROM visitor_passwords
-               WHERE station_id = $1 AND consumed_at IS NULL AND expires_at > $2)"""
+# Whether any visit could apply at station $2 at $3 (a window open, or touched since $4, or a
+# live password); part of the member view (tokens.py), so an authorization reads once.
+VISITS_POSSIBLE: Final = """
+(EXISTS (SELECT 1
+         FROM touch_windows
+         WHERE station_id = $2 AND (closes_at > $3 OR touched_at >= $4))
+ OR EXISTS (SELECT 1
+            FROM visitor_passwords
+            WHERE station_id = $2 AND consumed_at IS NULL AND expires_at > $3))"""
 SELECT_BOUND_WINDOW: Final = """
 SELECT visitor_id
 FROM touch_windows
@@ -119,9 +121,6 @@ class PostgresVisitorRepository(KeyedRepository[Visitor]):
             TOUCH_OPEN_WINDOW, station_id, evse_id, id_token, now
         )
         return value
-
-    async def visits_possible(self, station_id: str, now: datetime, since: datetime) -> bool:
-        return bool(await self._conn.fetchval(SELECT_VISITS_POSSIBLE, station_id, now, since))
 
     async def bound_window(self, station_id: str, id_token: str, since: datetime) -> UUID | None:
         value: UUID | None = await self._conn.fetchval(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from csms.authorization.models import (
     TokenStatus,
     Visitor,
 )
-from csms.authorization.ports import IssuedPassword
+from csms.authorization.ports import IssuedPassword, MemberView
 from tests.conftest import unique
 from tests.contract.builders import AT, JST, new_station
 from tests.contract.conftest import REFUSED, Provider
@@ -124,11 +124,16 @@ async def test_member_view_is_card_account_and_station_operator(uow_provider: Pr
         await uow.accounts.upsert(account)
         await uow.tokens.upsert(card)
         assert await uow.station_lists.set_operator(station_id, operator_id)
-        token, member, operator = await uow.tokens.member_view(card.id_token, station_id)
-        unknown = await uow.tokens.member_view(unique("CARD"), unique("NOST"))
-    assert token is not None
-    assert (token.account_id, member, operator) == (account.account_id, account, operator_id)
-    assert unknown == (None, None, None)
+        view = await uow.tokens.member_view(card.id_token, station_id, AT, AT)
+        unknown = await uow.tokens.member_view(unique("CARD"), unique("NOST"), AT, AT)
+    assert view.token is not None
+    assert (view.token.account_id, view.account, view.station_operator) == (
+        account.account_id,
+        account,
+        operator_id,
+    )
+    assert view.visits_possible is False
+    assert unknown == MemberView(None, None, None, False)
 
 
 async def new_stand(uow_provider: Provider, **fields: object) -> Stand:
@@ -198,17 +203,22 @@ async def test_visits_are_possible_while_a_window_or_password_lives(
     station_id, later = stand.station_id, AT + 10 * MINUTE
     async with uow_provider() as uow:
         visitors = uow.visitors
-        assert not await visitors.visits_possible(station_id, AT, AT)
+
+        async def possible(now: datetime, since: datetime) -> bool:
+            view = await uow.tokens.member_view("ANY-CARD", station_id, now, since)
+            return view.visits_possible
+
+        assert not await possible(AT, AT)
         await visitors.open_window(window_visitor.visitor_id, stand, AT, AT + MINUTE)
-        assert await visitors.visits_possible(station_id, AT, AT)
-        assert not await visitors.visits_possible(station_id, later, AT)
+        assert await possible(AT, AT)
+        assert not await possible(later, AT)
         await visitors.touch_open_window(station_id, 1, "CARD", AT + MINUTE / 2)
-        assert await visitors.visits_possible(station_id, later, AT)
-        assert not await visitors.visits_possible(station_id, later, AT + MINUTE)
+        assert await possible(later, AT)
+        assert not await possible(later, AT + MINUTE)
         await uow.visitor_passwords.add(
             IssuedPassword(password_visitor.visitor_id, station_id, "hash", AT, later + MINUTE)
         )
-        assert await visitors.visits_possible(station_id, later, AT + MINUTE)
+        assert await possible(later, AT + MINUTE)
 
 
 async def test_a_password_authorizes_until_consumed_or_expired(uow_provider: Provider) -> None:

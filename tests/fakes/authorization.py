@@ -15,9 +15,10 @@ from csms.authorization.models import (
     TokenStatus,
     Visitor,
 )
-from csms.authorization.ports import IssuedPassword
+from csms.authorization.ports import IssuedPassword, MemberView
 from tests.fakes.store import (
     CheckViolation,
+    InMemoryStore,
     Mail,
     OperatorRow,
     TouchWindow,
@@ -59,12 +60,15 @@ class FakeTokenRepository:
         return tags[0].id_token if tags else None  # an account has one Central tag
 
     async def member_view(
-        self, id_token: str, station_id: str
-    ) -> tuple[TokenRecord | None, AccountRecord | None, str | None]:
+        self, id_token: str, station_id: str, now: datetime, since: datetime
+    ) -> MemberView:
         token = self._store.tokens.get(id_token)
         account = self._store.accounts.get(token.account_id) if token and token.account_id else None
         station = self._store.stations.get(station_id)
-        return token, account, station.operator_id if station else None
+        operator = station.operator_id if station else None
+        return MemberView(
+            token, account, operator, visits_possible(self._store, station_id, now, since)
+        )
 
 
 class FakeAccountRepository:
@@ -189,18 +193,6 @@ class FakeVisitorRepository:
         self._tx.put(self._store.touch_windows, window.visitor_id, touched)
         return window.visitor_id
 
-    async def visits_possible(self, station_id: str, now: datetime, since: datetime) -> bool:
-        """A window not yet closed or touched since ``since``, or a live password."""
-        windows = any(
-            w.station_id == station_id
-            and (w.closes_at > now or (w.touched_at is not None and w.touched_at >= since))
-            for w in self._store.touch_windows.values()
-        )
-        return windows or any(
-            p.station_id == station_id and p.consumed_at is None and p.expires_at > now
-            for p in self._store.visitor_passwords.values()
-        )
-
     async def bound_window(self, station_id: str, id_token: str, since: datetime) -> UUID | None:
         windows = [
             w
@@ -266,3 +258,16 @@ class FakeMailOutbox:
         message_id = store.next_id("outbox")
         mail = Mail(message_id, kind, recipient, subject, body, self._tx.now())
         self._tx.put(store.mail, message_id, mail)
+
+
+def visits_possible(store: InMemoryStore, station_id: str, now: datetime, since: datetime) -> bool:
+    """A window not yet closed or touched since ``since``, or a live password."""
+    windows = any(
+        w.station_id == station_id
+        and (w.closes_at > now or (w.touched_at is not None and w.touched_at >= since))
+        for w in store.touch_windows.values()
+    )
+    return windows or any(
+        p.station_id == station_id and p.consumed_at is None and p.expires_at > now
+        for p in store.visitor_passwords.values()
+    )
