@@ -122,6 +122,44 @@ def test_library_dataclasses_become_payloads_without_none() -> None:
     assert json.loads(dumps([3, "1", payload])) == [3, "1", {"idTagInfo": {"status": "Accepted"}}]
 
 
+def test_payloads_are_what_the_librarys_three_passes_give() -> None:
+    """One pass (payload_of) equals the ocpp library's serialize_as_dict + remove_nones +
+    camelCase, for nested dataclasses, lists of them, dicts inside, and None anywhere."""
+    from ocpp.charge_point import remove_nones, serialize_as_dict
+    from ocpp.v16 import call as call_v16
+    from ocpp.v201 import call as call_v201
+    from ocpp.v201 import call_result as result_v201
+    from ocpp.v201 import datatypes as types_v201
+
+    token = types_v201.IdTokenType(id_token="G", type="Central")
+    messages: list[Any] = [
+        result_v201.TransactionEvent(
+            id_token_info=types_v201.IdTokenInfoType(status="Accepted", group_id_token=token),
+            total_cost=Decimal("12.5"),
+        ),
+        result_v201.TransactionEvent(),
+        call_result.StartTransaction(
+            transaction_id=5, id_tag_info={"status": "Accepted", "parent_id_tag": None}
+        ),
+        call_v201.SetVariables(
+            set_variable_data=[
+                types_v201.SetVariableDataType(
+                    attribute_value="1",
+                    component=types_v201.ComponentType(name="C", evse=types_v201.EVSEType(id=1)),
+                    variable=types_v201.VariableType(name="V"),
+                )
+            ]
+        ),
+        call_v16.SendLocalList(
+            list_version=1,
+            update_type="Full",
+            local_authorization_list=[{"id_tag": "A", "id_tag_info": {"status": "Accepted"}}],
+        ),
+    ]
+    for message in messages:
+        assert payload_of(message) == to_camel(remove_nones(serialize_as_dict(message)))
+
+
 def test_handlers_are_collected_from_marked_methods() -> None:
     """@on marks adapter methods; handlers_of binds them per instance."""
 
