@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +13,6 @@ from csms.charging.meter_values import MeterValues
 from csms.clock import Clock, SystemClock
 from csms.handlers.routing import Handler, on
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
-from csms.handlers.wire.guard import guarded
 from csms.station_commands.local_lists import LocalListService
 from csms.stations import commands as station_cmd
 from csms.stations.service import StationService
@@ -23,17 +21,10 @@ AfterReply = Callable[[Callable[[], Coroutine[Any, Any, Any]]], None]
 
 
 def handles(action: str) -> Callable[[Handler], Handler]:
-    """``@on(action)``, with the payload made safe to store first (``wire.guard``: NUL and
-    unpaired surrogates, integers out of range)."""
-
-    def mark(method: Handler) -> Handler:
-        @functools.wraps(method)
-        async def guarded_call(self: StationAdapter, **fields: Any) -> Any:
-            return await method(self, **guarded(fields))
-
-        return on(action)(guarded_call)
-
-    return mark
+    """``@on(action)``: the connection gives the handler its payload as snake_case keyword
+    arguments made safe to store (``wire.guard.handler_arguments``: NUL and unpaired
+    surrogates, integers out of range), in one walk over the payload."""
+    return on(action)
 
 
 @dataclass(frozen=True)

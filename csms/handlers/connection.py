@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed
 
 from csms.errors import InvalidInput, StationNotConnected, StationRejected, StationTimeout
 from csms.handlers.routing import Handler
-from csms.handlers.wire.codec import payload_of, to_snake
+from csms.handlers.wire.codec import payload_of
 from csms.handlers.wire.dialects import Dialect, ErrorCode, RpcError
 from csms.handlers.wire.frames import (
     Call,
@@ -33,6 +33,7 @@ from csms.handlers.wire.frames import (
     parse_frame,
     result_frame,
 )
+from csms.handlers.wire.guard import handler_arguments
 from csms.handlers.wire.schemas import Schemas
 from csms.observability import OCPP_CALLS_SENT, OCPP_MESSAGE_DURATION, OCPP_MESSAGES
 
@@ -207,7 +208,7 @@ class StationConnection:
             raise RpcError(ErrorCode.NOT_SUPPORTED, f"{call.action} is not supported")
         self._schemas.validate_request(call.action, call.payload, call.message_id)
         try:
-            result = payload_of(await handler(**to_snake(call.payload)))
+            result = payload_of(await handler(**handler_arguments(call.payload)))
         except RpcError:
             raise
         except InvalidInput as exc:

@@ -170,3 +170,33 @@ def test_handlers_are_collected_from_marked_methods() -> None:
 
     table = handlers_of(Adapter())
     assert list(table) == ["Heartbeat"]
+
+
+def test_handler_arguments_are_snake_case_and_safe_to_store_in_one_walk() -> None:
+    """Keys become snake_case; text that cannot be stored is replaced, or refused where it
+    identifies something; integers beyond their column are refused, naming the field with
+    its list index, except a sampled value's numbers."""
+    from csms.handlers.wire.guard import handler_arguments
+
+    sample = {"sampledValue": [{"value": 10**30, "unit": "Wh"}], "timestamp": "t"}
+    fields = handler_arguments(
+        {"connectorId": 1, "meterValue": [sample], "vendorId": "a\u0000b", "data": "x\ud800"}
+    )
+    assert fields == {
+        "connector_id": 1,
+        "meter_value": [{"sampled_value": [{"value": 10**30, "unit": "Wh"}], "timestamp": "t"}],
+        "vendor_id": "a\ufffdb",
+        "data": "x\ufffd",
+    }
+    refused = [
+        ({"evse": {"id": 2**31}}, "evse.id: 2147483648 is out of range (at most 2147483647)"),
+        ({"idTagInfo": {"parentIdTag": "a\u0000"}}, "idTagInfo.parentIdTag: contains a NUL"),
+        ({"items": [{}, {"connectorId": 2**40}]}, "items[1].connectorId: 1099511627776 is out"),
+        ({"seqNo": 2**64}, "seqNo: 18446744073709551616 is out of range"),
+    ]
+    for payload, message in refused:
+        with pytest.raises(RpcError) as caught:
+            handler_arguments(payload)
+        assert caught.value.code is ErrorCode.PROPERTY_CONSTRAINT
+        assert caught.value.description.startswith(message)
+    assert handler_arguments({"meterStart": 2**70}) == {"meter_start": 2**70}

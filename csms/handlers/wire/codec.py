@@ -37,7 +37,8 @@ def dumps(frame: list[Any]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _snake_key(key: str) -> str:
+def snake_key(key: str) -> str:
+    """One camelCase key in snake_case, with the library's rules (cached)."""
     result: dict[str, Any] = camel_to_snake_case({key: None})
     return next(iter(result))
 
@@ -58,7 +59,7 @@ def _rekey(data: Any, key: Callable[[str], str]) -> Any:
 
 def to_snake(data: Any) -> Any:
     """camelCase keys to snake_case, with the library's rules, cached per key."""
-    return _rekey(data, _snake_key)
+    return _rekey(data, snake_key)
 
 
 def to_camel(data: Any) -> Any:

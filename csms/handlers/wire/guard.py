@@ -1,5 +1,8 @@
 """What a handler may be given: text that can be stored, integers that fit their columns.
 
+:func:`handler_arguments` turns a Call's camelCase payload into the handler's snake_case
+keyword arguments and applies the rules below in the same single walk over the payload.
+
 JSON allows NUL (``\\u0000``) and unpaired surrogates (``\\ud800``) in strings and integers of
 any size; PostgreSQL text and jsonb take neither character, and integer columns overflow.
 Before a handler runs (OCPP-J 1.6 §4.2.3, 2.0.1 Part 4 §4.3: a value we cannot take is a
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from csms.handlers.wire.codec import to_camel
+from csms.handlers.wire.codec import snake_key, to_camel
 from csms.handlers.wire.dialects import ErrorCode, RpcError
 
 IDENTIFYING: Final = frozenset({"id_tag", "id_token", "parent_id_tag", "transaction_id"})
@@ -33,57 +36,83 @@ _INT64: Final = 2**63 - 1
 REPLACEMENT: Final = "\ufffd"
 
 
-def _unstorable(text: str) -> bool:
-    if "\x00" in text:
-        return True
+# A path to a value, built only as needed: (parent, key) links; a list element is
+# (parent, (key, index)). Rendered as "sampledValue[0].value" only for an error.
+Path = tuple[Any, Any] | None
+
+
+def _storable(text: str) -> bool:
+    if text.isascii():
+        return "\x00" not in text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # an unpaired surrogate
-        return True
-    return False
+        return False
+    return "\x00" not in text
 
 
 def _replaced(text: str) -> str:
     return "".join(REPLACEMENT if c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
-def _refused(path: list[str], why: str) -> RpcError:
-    field = ".".join(next(iter(to_camel({p: None}))) for p in path) or "payload"
+def _parts(path: Path) -> list[str]:
+    parts: list[str] = []
+    while path is not None:
+        path, part = path
+        if isinstance(part, tuple):
+            name, index = part
+            parts.append(f"{next(iter(to_camel({name: None})))}[{index}]")
+        else:
+            parts.append(next(iter(to_camel({part: None}))))
+    return parts[::-1]
+
+
+def _refused(path: Path, why: str) -> RpcError:
+    field = ".".join(_parts(path)) or "payload"
     return RpcError(ErrorCode.PROPERTY_CONSTRAINT, f"{field}: {why}", details={"field": field})
 
 
-def guarded(fields: dict[str, Any]) -> dict[str, Any]:
+def handler_arguments(payload: dict[str, Any]) -> dict[str, Any]:
     """The handler's keyword arguments (snake_case), safe to store; raises :class:`RpcError`."""
-    result: dict[str, Any] = _value(fields, [])
+    result: dict[str, Any] = _value(payload, None, "", False)
     return result
 
 
-def _value(value: Any, path: list[str]) -> Any:
+def _value(value: Any, path: Path, name: str, in_sample: bool) -> Any:
+    """``name``: the key the value is under (a list's for its elements); ``in_sample``:
+    inside a sampled value, whose numbers are never refused here."""
     if isinstance(value, str):
-        return _text(value, path)
+        return value if _storable(value) else _text(value, path, name)
     if isinstance(value, bool):
         return value
-    names = [part.split("[", 1)[0] for part in path]  # "sampled_value[0]" is in sampled_value
-    checked = "sampled_value" not in names and not NUMERIC_FIELDS.intersection(names[-1:])
-    if isinstance(value, int) and checked:  # a sample's bad number makes it unreadable instead
-        limit = _INT32 if names and names[-1] in INT32_FIELDS else _INT64
+    if isinstance(value, int):
+        if in_sample or name in NUMERIC_FIELDS:  # a sample's bad number: unreadable instead
+            return value
+        limit = _INT32 if name in INT32_FIELDS else _INT64
         if not -limit - 1 <= value <= limit:
             raise _refused(path, f"{value} is out of range (at most {limit})")
         return value
     if isinstance(value, dict):
-        return {_text(k, [*path, k]): _value(v, [*path, k]) for k, v in value.items()}
+        result = {}
+        for key, item in value.items():
+            snake = snake_key(key)
+            child = (path, snake)
+            if not _storable(snake):
+                snake = _text(snake, child, snake)
+            result[snake] = _value(item, child, snake, in_sample or snake == "sampled_value")
+        return result
     if isinstance(value, list):
+        parent, _ = path if path is not None else (None, None)
         return [
-            _value(v, [*path[:-1], f"{path[-1]}[{i}]"] if path else [str(i)])
-            for i, v in enumerate(value)
+            _value(item, (parent, (name, index)) if path else (None, str(index)), name, in_sample)
+            for index, item in enumerate(value)
         ]
     return value
 
 
-def _text(text: str, path: list[str]) -> str:
-    if not _unstorable(text):
+def _text(text: str, path: Path, name: str) -> str:
+    if _storable(text):
         return text
-    name = path[-1].split("[", 1)[0] if path else ""
     if name in IDENTIFYING:
         raise _refused(path, "contains a NUL or unpaired surrogate character")
     return _replaced(text)
