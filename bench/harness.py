@@ -122,6 +122,8 @@ class ServerProcess:
             "CSMS_DATABASE_POOL_SIZE": "20",
             "CSMS_DEV_MODE": "true",  # the load's stations are registered as they connect
             "CSMS_PUBLIC_PORT": "0",
+            # every session is priced (the AC tariff of the seed), as an operator's would be
+            "CSMS_TARIFF_DEFAULT_CLASS": "ac",
         }
         # BENCH_CSMS_X=v sets the server's CSMS_X (e.g. BENCH_CSMS_GROUP_COMMIT_MS=0 for an A/B)
         env |= {k[len("BENCH_") :]: v for k, v in os.environ.items() if k.startswith("BENCH_CSMS_")}
@@ -149,9 +151,26 @@ class ServerProcess:
             if self.process.returncode is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
             if await self.healthy():
+                await self._register_cards()
                 return
             await asyncio.sleep(0.1)
         raise TimeoutError("server did not start")
+
+    async def _register_cards(self) -> None:
+        """The load's cards (``CARD`` + the station number's last 5 digits) as members'
+        accepted cards, so sessions are authorized and billed as in operation."""
+        import asyncpg
+
+        host = self.data_dir / "data" / "pgdata"
+        conn = await asyncpg.connect(host=str(host), user="csms", database="csms")
+        try:
+            await conn.execute(
+                "INSERT INTO id_tokens (id_token, status)"
+                " SELECT 'CARD' || lpad(n::text, 5, '0'), 'Accepted'"
+                " FROM generate_series(0, 99999) AS n ON CONFLICT DO NOTHING"
+            )
+        finally:
+            await conn.close()
 
     async def healthy(self) -> bool:
         try:

@@ -2,6 +2,7 @@
 
     python -m bench.throughput [--stations 200] [--mode closed|open] [--rate 1000]
                                [--duration-s 20] [--meter-values 5] [--versions mix|1.6|2.0.1]
+                               [--ramp-per-s 0]
 
 Each station loops Authorize -> start (1.6 StartTransaction / 2.0.1 TransactionEvent
 Started) -> N meter values -> stop. ``closed``: the next message goes as soon as the answer
@@ -57,6 +58,20 @@ async def _session_loop(
         await station.stop()
 
 
+async def _connect_and_boot(fleet: list[LoadStation], url: str, ramp_per_s: float) -> None:
+    """Connect every station (``ramp_per_s`` a second, 0 = all at once) and boot it until
+    Accepted (a Pending boot waits the interval the central system gave: storm control)."""
+    deadline = time.monotonic() + 300
+
+    async def one(index: int, station: LoadStation) -> None:
+        if ramp_per_s:
+            await asyncio.sleep(index / ramp_per_s)
+        await station.connect(url)
+        await station.boot_until_accepted(deadline=deadline)
+
+    await asyncio.gather(*(one(i, s) for i, s in enumerate(fleet)))
+
+
 async def drive(
     url: str,
     stations: int,
@@ -67,12 +82,12 @@ async def drive(
     meter_values: int,
     prefix: str = "TPUT",
     versions: str = "mix",
+    ramp_per_s: float = 0,
 ) -> dict[str, Any]:
     """Run the load against ``url`` (ours or the floor server) and measure it."""
     latencies = Latencies()
     fleet = make_stations(prefix, stations, latencies, versions)
-    await asyncio.gather(*(s.connect(url) for s in fleet))
-    await asyncio.gather(*(s.boot() for s in fleet))
+    await _connect_and_boot(fleet, url, ramp_per_s)
     latencies.by_action.clear()
     lag: list[float] = []
     pace = stations / rate if mode == "open" else None
@@ -105,6 +120,7 @@ async def run(
     duration_s: float,
     meter_values: int,
     versions: str = "mix",
+    ramp_per_s: float = 0,
 ) -> dict[str, Any]:
     raise_fd_limit()
     server = ServerProcess()
@@ -119,6 +135,7 @@ async def run(
             duration_s=duration_s,
             meter_values=meter_values,
             versions=versions,
+            ramp_per_s=ramp_per_s,
         )
         after = server.usage()
         cpu_s = after["cpu_s"] - before["cpu_s"]
@@ -149,6 +166,7 @@ def main() -> None:
     parser.add_argument("--duration-s", type=float, default=20)
     parser.add_argument("--meter-values", type=int, default=5)
     parser.add_argument("--versions", choices=sorted(VERSIONS), default="mix")
+    parser.add_argument("--ramp-per-s", type=float, default=0, help="connects a second (0: all)")
     args = parser.parse_args()
     emit(
         asyncio.run(
@@ -159,6 +177,7 @@ def main() -> None:
                 args.duration_s,
                 args.meter_values,
                 args.versions,
+                args.ramp_per_s,
             )
         )
     )
