@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     handshake_failure_limit_per_address: int = Field(default=100, ge=1)
     boot_deadline_s: float = Field(default=300.0, ge=0)
     group_commit_ms: float = Field(default=2.0, ge=0, le=100)
+    gc_young_threshold: int = Field(default=50_000, ge=0)
     presence_flush_s: float = Field(default=5.0, gt=0, le=300)
     boot_accept_per_s: int = Field(default=200, ge=0)
     heartbeat_jitter: float = Field(default=0.1, ge=0, lt=1)
