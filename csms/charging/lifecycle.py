@@ -165,19 +165,18 @@ class ChargingLifecycle:
         else:
             await self._supersede(uow, event, transaction_id)
             session = sessions.new_session(event, transaction_id, authorization)
-        if event.id_token is not None:
+        claim = None
+        if event.id_token is not None:  # an app start of this card, claimed with the insert
             since = self._clock.now() - REMOTE_START_MATCH_WINDOW
-            remote_start_id = await uow.remote_starts.claim(
-                RemoteStartClaim(
-                    event.station_id,
-                    event.id_token.value,
-                    event.remote_start_id,
-                    since,
-                    session.session_id,
-                )
+            claim = RemoteStartClaim(
+                event.station_id,
+                event.id_token.value,
+                event.remote_start_id,
+                since,
+                session.session_id,
             )
-            session = replace(session, remote_start_id=remote_start_id)
-        await uow.sessions.insert(session, start_key)
+        remote_start_id = await uow.sessions.insert(session, start_key, claim)
+        session = replace(session, remote_start_id=remote_start_id)
         uow.record(
             SessionStarted(
                 session.station_id,

@@ -53,7 +53,9 @@ class SessionRepository(Protocol):
     async def by_transaction(
         self, station_id: str, transaction_id: str, *, for_update: bool = False
     ) -> Session | None: ...
-    async def insert(self, session: Session, start_key: str | None) -> None: ...
+    async def insert(
+        self, session: Session, start_key: str | None, claim: RemoteStartClaim | None = None
+    ) -> int | None: ...
     async def complete(self, session_id: UUID, completion: SessionCompletion) -> None: ...
     async def replace_end(self, session_id: UUID, completion: SessionCompletion) -> None: ...
     async def update_progress(self, session_id: UUID, progress: SessionProgress) -> None: ...
@@ -142,7 +144,8 @@ class RemoteStartRequest:
 @dataclass(frozen=True, slots=True)
 class RemoteStartClaim:
     """A new session claiming its app start: the one named by ``remote_start_id``, or else
-    the card's latest unclaimed start at the station requested since ``since``."""
+    the card's latest unclaimed start at the station requested since ``since``
+    (``SessionRepository.insert`` claims it with the insert, in one statement)."""
 
     station_id: str
     id_token: str
@@ -152,7 +155,6 @@ class RemoteStartClaim:
 
 
 class RemoteStartRepository(Protocol):
-    async def claim(self, claim: RemoteStartClaim) -> int | None: ...
     async def add(self, request: RemoteStartRequest) -> int: ...
 
 

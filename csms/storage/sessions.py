@@ -7,9 +7,10 @@ from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session, SessionState
-from csms.charging.ports import SessionCompletion, SessionProgress
+from csms.charging.ports import RemoteStartClaim, SessionCompletion, SessionProgress
 from csms.storage.base import Columns, Fields, Query, Repository, optional
 from csms.storage.metering import metering_json
+from csms.storage.remote_starts import CLAIM, claim_remote_start
 
 SESSION: Final = Columns(
     Session,
@@ -70,6 +71,14 @@ STARTED_SESSION: Final = Fields(
 INSERT_SESSION: Final = f"""
 INSERT INTO sessions ({STARTED_SESSION.sql}, start_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"""  # noqa: S608 (a constant column list)
+# The same insert claiming the session's app start in the same statement: its id is the
+# claimed one (else the given $16); the claim's parameters are $19 to $23.
+INSERT_SESSION_CLAIMING: Final = f"""
+WITH claimed AS ({claim_remote_start(19)})
+INSERT INTO sessions ({STARTED_SESSION.sql}, start_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+        coalesce((SELECT remote_start_id FROM claimed), $16::integer), $17, $18)
+RETURNING remote_start_id"""  # noqa: S608 (a constant column list)
 # The parameters $2, $3, ... of the two updates, in order.
 COMPLETION: Final = Fields(
     SessionCompletion,
@@ -136,8 +145,19 @@ class PostgresSessionRepository(Repository):
         )
         return await query.one(self._conn, station_id, transaction_id)
 
-    async def insert(self, session: Session, start_key: str | None) -> None:
-        await self._conn.execute(INSERT_SESSION, *STARTED_SESSION.values(session), start_key)
+    async def insert(
+        self, session: Session, start_key: str | None, claim: RemoteStartClaim | None = None
+    ) -> int | None:
+        """Insert as started; with ``claim``, its app start is claimed in the same statement
+        (the session's remote start id is the claimed one, else the given one). Returns it."""
+        values = STARTED_SESSION.values(session)
+        if claim is None:
+            await self._conn.execute(INSERT_SESSION, *values, start_key)
+            return session.remote_start_id
+        claimed: int | None = await self._conn.fetchval(
+            INSERT_SESSION_CLAIMING, *values, start_key, *CLAIM.values(claim)
+        )
+        return claimed
 
     async def complete(self, session_id: UUID, completion: SessionCompletion) -> None:
         await self._conn.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -264,17 +264,22 @@ async def test_an_unmatched_stop_is_kept_once(backend: Backend) -> None:
 async def test_a_remote_start_is_claimed_by_its_id_once(uow_provider: Provider) -> None:
     """A start named by id is claimed once, and only at its own station."""
     station_id = await new_station(uow_provider)
-    session = await new_session(uow_provider)
+    other_station = await new_station(uow_provider)
     async with uow_provider() as uow:
         first = await uow.remote_starts.add(RemoteStartRequest(station_id, 1, "APP1", None, AT))
         second = await uow.remote_starts.add(RemoteStartRequest(station_id, 1, "APP1", None, AT))
         assert second > first
 
         async def claim(station: str, id_token: str) -> int | None:
+            session = session_of(station)
             named = RemoteStartClaim(station, id_token, first, AT, session.session_id)
-            return await uow.remote_starts.claim(named)
+            claimed = await uow.sessions.insert(session, None, named)
+            stored = await uow.sessions.by_id(session.session_id)
+            assert stored is not None
+            assert stored.remote_start_id == claimed
+            return claimed
 
-        assert await claim("OTHER-STATION", "APP1") is None
+        assert await claim(other_station, "APP1") is None
         assert await claim(station_id, "ANY") == first
         assert await claim(station_id, "ANY") is None
 
@@ -284,7 +289,6 @@ async def test_a_remote_start_without_id_is_the_latest_of_the_card_in_the_window
 ) -> None:
     """Unnamed, the card's latest unclaimed start requested since the window opened wins."""
     station_id = await new_station(uow_provider)
-    session = await new_session(uow_provider)
     async with uow_provider() as uow:
         starts = uow.remote_starts
 
@@ -292,12 +296,15 @@ async def test_a_remote_start_without_id_is_the_latest_of_the_card_in_the_window
             at = AT + timedelta(seconds=seconds)
             return await starts.add(RemoteStartRequest(station_id, 1, id_token, None, at))
 
+        async def claim(since: datetime) -> int | None:
+            session = session_of(station_id)
+            unnamed = RemoteStartClaim(station_id, "APP1", None, since, session.session_id)
+            return await uow.sessions.insert(session, None, unnamed)
+
         early = await add("APP1", 0)
         late = await add("APP1", 10)
         await add("APP2", 20)
-        unnamed = RemoteStartClaim(station_id, "APP1", None, AT, session.session_id)
-        later = dataclasses.replace(unnamed, since=AT + timedelta(seconds=5))
-        assert await starts.claim(unnamed) == late
-        assert await starts.claim(later) is None
-        assert await starts.claim(unnamed) == early
-        assert await starts.claim(unnamed) is None
+        assert await claim(AT) == late
+        assert await claim(AT + timedelta(seconds=5)) is None
+        assert await claim(AT) == early
+        assert await claim(AT) is None

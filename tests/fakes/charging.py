@@ -69,8 +69,11 @@ class FakeSessionRepository:
         rows = self._find(station_id, transaction_id=transaction_id)
         return rows[0].session if rows else None
 
-    async def insert(self, session: Session, start_key: str | None) -> None:
-        """Insert as started: what a stop sets (stopped_at, ...) and samples are not stored."""
+    async def insert(
+        self, session: Session, start_key: str | None, claim: RemoteStartClaim | None = None
+    ) -> int | None:
+        """Insert as started: what a stop sets (stopped_at, ...) and samples are not stored;
+        with ``claim``, the app start is claimed and is the session's remote start id."""
         if session.session_id in self._store.sessions:
             raise UniqueViolation(f"session {session.session_id} exists")
         if self._find(session.station_id, transaction_id=session.transaction_id):
@@ -82,8 +85,13 @@ class FakeSessionRepository:
         started = dataclasses.replace(
             session, stopped_at=None, meter_stop_wh=None, energy_wh=None, stop_reason=None
         )
+        if claim is not None:
+            claimed = claim_remote_start(self._tx, claim)
+            if claimed is not None:
+                started = dataclasses.replace(started, remote_start_id=claimed)
         row = SessionRow(stored(dataclasses.replace(started, samples=())), start_key)
         self._tx.put(self._store.sessions, session.session_id, row)
+        return started.remote_start_id
 
     async def complete(self, session_id: UUID, completion: SessionCompletion) -> None:
         """Complete an active session; a completed one is left as it is."""
@@ -243,32 +251,33 @@ class FakeRemoteStartRepository:
         self._tx = tx
         self._rows = tx.store.remote_starts
 
-    async def claim(self, claim: RemoteStartClaim) -> int | None:
-        """The named start, or without a name the latest for this card since ``since``."""
-        waiting = [
-            row
-            for row in self._rows.values()
-            if row.station_id == claim.station_id
-            and row.session_id is None
-            and (
-                row.remote_start_id == claim.remote_start_id
-                or (
-                    claim.remote_start_id is None
-                    and row.id_token == claim.id_token
-                    and row.requested_at >= claim.since
-                )
-            )
-        ]
-        if not waiting:
-            return None
-        claimed = max(waiting, key=lambda row: row.requested_at)
-        kept = dataclasses.replace(claimed, session_id=claim.session_id)
-        self._tx.put(self._rows, claimed.remote_start_id, kept)
-        return claimed.remote_start_id
-
     async def add(self, request: RemoteStartRequest) -> int:
         self._tx.require(self._tx.store.accounts, request.account_id, "account")
         remote_start_id = self._tx.store.next_id("remote_starts")
         row = RemoteStartRow(remote_start_id, **dataclasses.asdict(request))
         self._tx.put(self._rows, remote_start_id, stored(row))
         return remote_start_id
+
+
+def claim_remote_start(tx: Transaction, claim: RemoteStartClaim) -> int | None:
+    """The named start, or without a name the latest for this card since ``since``."""
+    rows = tx.store.remote_starts
+    waiting = [
+        row
+        for row in rows.values()
+        if row.station_id == claim.station_id
+        and row.session_id is None
+        and (
+            row.remote_start_id == claim.remote_start_id
+            or (
+                claim.remote_start_id is None
+                and row.id_token == claim.id_token
+                and row.requested_at >= claim.since
+            )
+        )
+    ]
+    if not waiting:
+        return None
+    claimed = max(waiting, key=lambda row: row.requested_at)
+    tx.put(rows, claimed.remote_start_id, dataclasses.replace(claimed, session_id=claim.session_id))
+    return claimed.remote_start_id
