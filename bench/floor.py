@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import sys
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 from bench.harness import HOST, ServerProcess, emit, free_port, raise_fd_limit
@@ -64,10 +66,9 @@ async def serve(port: int) -> None:
         await asyncio.Future()
 
 
-async def run(
-    stations: int, duration_s: float, meter_values: int, versions: str = "mix"
-) -> dict[str, Any]:
-    raise_fd_limit()
+@contextlib.asynccontextmanager
+async def floor_server() -> AsyncIterator[str]:
+    """The bare server in a process of its own, ready; yields its OCPP URL."""
     port = free_port()
     floor = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.floor", "--serve", str(port)
@@ -80,8 +81,19 @@ async def run(
                 break
             except OSError:
                 await asyncio.sleep(0.05)
+        yield f"ws://{HOST}:{port}/ocpp"
+    finally:
+        floor.terminate()
+        await floor.wait()
+
+
+async def run(
+    stations: int, duration_s: float, meter_values: int, versions: str = "mix"
+) -> dict[str, Any]:
+    raise_fd_limit()
+    async with floor_server() as url:
         bare = await drive(
-            f"ws://{HOST}:{port}/ocpp",
+            url,
             stations,
             mode="closed",
             rate=0,
@@ -90,9 +102,6 @@ async def run(
             prefix="FLOOR",
             versions=versions,
         )
-    finally:
-        floor.terminate()
-        await floor.wait()
     server = ServerProcess()
     await server.start()
     try:

@@ -21,11 +21,11 @@ import asyncio
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from bench.harness import HOST, ServerProcess, emit, free_port, raise_fd_limit
+from bench.floor import floor_server
+from bench.harness import ServerProcess, emit, raise_fd_limit
 from bench.load import VERSIONS
 
 CLIENT = Path(__file__).parent / "ocpp_rpc"
@@ -69,22 +69,8 @@ async def drive(url: str, args: argparse.Namespace, prefix: str) -> dict[str, An
 
 
 async def _floor(args: argparse.Namespace) -> dict[str, Any]:
-    port = free_port()
-    floor = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.floor", "--serve", str(port)
-    )
-    try:
-        for _ in range(100):
-            try:
-                _, writer = await asyncio.open_connection(HOST, port)
-                writer.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
-        return await drive(f"ws://{HOST}:{port}/ocpp", args, "FLOOR")
-    finally:
-        floor.terminate()
-        await floor.wait()
+    async with floor_server() as url:
+        return await drive(url, args, "FLOOR")
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
