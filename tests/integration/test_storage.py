@@ -96,6 +96,22 @@ async def test_unit_of_work_rolls_back_on_error(migrated_dsn: str) -> None:
         await pool.close()
 
 
+def _energy_messages(station: str, count: int) -> list[SampleBatch]:
+    """``count`` MeterValues of transaction "7", one energy sample each, a minute apart."""
+    return [
+        SampleBatch(station, 1, "7", [_energy(AT.replace(minute=i), 1000 + i)])
+        for i in range(count)
+    ]
+
+
+async def _samples_of(pool: asyncpg.Pool, station: str) -> list[asyncpg.Record]:
+    async with pool.acquire() as conn:
+        rows: list[asyncpg.Record] = await conn.fetch(
+            "SELECT session_id, value FROM meter_samples WHERE station_id = $1", station
+        )
+    return rows
+
+
 async def test_sample_batches_store_each_sample_once_linked_to_its_session(
     migrated_dsn: str,
 ) -> None:
@@ -109,17 +125,11 @@ async def test_sample_batches_store_each_sample_once_linked_to_its_session(
     try:
         session = await _add_session(PostgresUnitOfWorkProvider(pool), station, evse_id=1)
         batcher = PostgresSampleBatcher(pool, max_wait_s=0.005)
-        messages = [
-            SampleBatch(station, 1, "7", [_energy(AT.replace(minute=i), 1000 + i)])
-            for i in range(40)
-        ]
+        messages = _energy_messages(station, 40)
         for _ in range(2):  # the second round is a replay of the same messages
             await asyncio.gather(*(batcher.add(m) for m in messages))
         await batcher.close()
-        async with pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT session_id, value FROM meter_samples WHERE station_id = $1", station
-            )
+        rows = await _samples_of(pool, station)
         assert len(rows) == 40
         assert {r["session_id"] for r in rows} == {session.session_id}
         assert sorted(r["value"] for r in rows)[0] == Decimal("1000.5")
@@ -268,17 +278,11 @@ async def test_a_bad_message_in_a_group_commit_fails_alone(
     try:
         session = await _add_session(PostgresUnitOfWorkProvider(pool), station, evse_id=1)
         batcher = PostgresSampleBatcher(pool, max_wait_s=0.02)
-        messages = [
-            SampleBatch(station, 1, "7", [_energy(AT.replace(minute=i), 1000 + i)])
-            for i in range(5)
-        ]
+        messages = _energy_messages(station, 5)
         messages[2] = SampleBatch(station, 1, "7", [bad])
         answers = await asyncio.gather(*(batcher.add(m) for m in messages), return_exceptions=True)
         await batcher.close()
-        async with pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT session_id FROM meter_samples WHERE station_id = $1", station
-            )
+        rows = await _samples_of(pool, station)
         assert [isinstance(a, Exception) for a in answers] == [False, False, True, False, False]
         assert len(rows) == 4
         assert {r["session_id"] for r in rows} == {session.session_id}
