@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import platformdirs
 from limits import parse as parse_rate
@@ -147,6 +147,16 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+# Settings renamed since a release: the old environment variable still counts when the new
+# one is not set (an operator's CSMS_METER_VALUE_BATCH_MS=0 must not silently stop counting).
+RENAMED: Final = {"CSMS_METER_VALUE_BATCH_MS": "group_commit_ms"}
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings; ``overrides`` (from CLI flags) win, ``None`` values are ignored."""
-    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    values = {key: value for key, value in overrides.items() if value is not None}
+    for old_name, field in RENAMED.items():
+        new_name = f"CSMS_{field.upper()}"
+        if old_name in os.environ and new_name not in os.environ and field not in values:
+            values[field] = os.environ[old_name]
+    return Settings(**values)

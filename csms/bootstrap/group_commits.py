@@ -22,7 +22,8 @@ from csms.storage.update_batcher import PostgresUpdateBatcher
 def start_group_commits(
     pool: asyncpg.Pool, settings: Settings, stack: contextlib.AsyncExitStack
 ) -> GroupCommits:
-    """The writers; with ``group_commit_ms`` 0 every message writes in its own transaction."""
+    """The writers; with ``group_commit_ms`` 0 every message writes in its own transaction
+    (heartbeat times are kept in memory either way: ``presence_flush_s``)."""
     presence = PostgresPresence(pool)
     flushing = asyncio.create_task(presence.run(settings.presence_flush_s), name="presence")
 

@@ -76,11 +76,11 @@ async def _serve(settings: Settings, *, demo: bool) -> None:
         if settings.tariff_default_class is None:  # stations registered at run time: priced
             update["tariff_default_class"] = "ac"
         settings = settings.model_copy(update=update)
+    tune_garbage_collector(settings.gc_young_threshold)  # before any station connects
     async with CentralSystem(settings) as system:
         if demo:
             await _add_demo_cards(system, settings)
             _print_demo_key(system, settings, await _new_demo_key(system))
-        tune_garbage_collector(settings.gc_young_threshold)
         await stop.wait()
 
 
@@ -91,7 +91,9 @@ def tune_garbage_collector(young_threshold: int) -> None:
     flight survive into the oldest generation, and its full collections then scan every
     connection's objects: 0.2-0.6 s pauses of the event loop with 2,000-10,000 stations
     (docs/performance.md). A young threshold of ``young_threshold`` lets them die young; what
-    start-up built is frozen out of every collection. 0 keeps Python's defaults.
+    the process holds before it serves (modules, settings) is frozen out of every collection,
+    before any station connects, so no connection's objects are ever frozen. 0 keeps
+    Python's defaults.
     """
     if young_threshold <= 0:
         return

@@ -11,6 +11,10 @@ A failing batch fails only the message that caused it: the batch is written agai
 item, so every other message still gets its result and only the bad one its error (the
 adapter answers it with a CallError; the station retries). While the database is away the
 batch fails as a whole (no point in retrying each item against a dead server).
+
+At most ``max_in_flight`` (2) statements of one writer run at a time: under load the items
+wait behind them and the next batch is larger, instead of taking ever more connections; one
+batch waiting for a locked row does not stop the other.
 """
 
 from __future__ import annotations
@@ -41,12 +45,14 @@ class GroupCommit(Generic[I, R]):
         name: str,
         max_wait_s: float = 0.002,
         max_items: int = 1000,
+        max_in_flight: int = 2,
     ) -> None:
         self._pool = pool
         self._write = write
         self._name = name
         self._max_wait_s = max_wait_s
         self._max_items = max_items
+        self._max_in_flight = max_in_flight
         self._items: list[I] = []
         self._waiters: list[asyncio.Future[R]] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -68,13 +74,17 @@ class GroupCommit(Generic[I, R]):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        items, waiters = self._items, self._waiters
-        self._items, self._waiters = [], []
-        if not waiters:
-            return
+        if not self._waiters or len(self._flushes) >= self._max_in_flight:
+            return  # the items wait; a finishing flush starts the next batch
+        items, waiters = self._items[: self._max_items], self._waiters[: self._max_items]
+        del self._items[: self._max_items], self._waiters[: self._max_items]
         task = asyncio.create_task(self._flush(items, waiters))
         self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[None]) -> None:
+        self._flushes.discard(task)
+        self._start_flush()  # what waited behind it, at once
 
     async def _flush(self, items: list[I], waiters: list[asyncio.Future[R]]) -> None:
         GROUP_COMMIT_ITEMS.labels(self._name).observe(len(items))
@@ -100,9 +110,12 @@ class GroupCommit(Generic[I, R]):
         self, conn: asyncpg.Connection, items: list[I], waiters: list[asyncio.Future[R]]
     ) -> None:
         """Each item on its own statement: only the bad one fails."""
-        for item, waiter in zip(items, waiters, strict=True):
+        for index, (item, waiter) in enumerate(zip(items, waiters, strict=True)):
             try:
                 (result,) = await self._write(conn, [item])
+            except DATABASE_UNAVAILABLE as exc:  # the server went away: the rest fail too
+                _settle(waiters[index:], exc)
+                return
             except Exception as exc:
                 _settle([waiter], exc)
             else:
@@ -112,7 +125,7 @@ class GroupCommit(Generic[I, R]):
     async def close(self) -> None:
         """Write what is waiting, then wait for writes in flight (shutdown)."""
         self._start_flush()
-        if self._flushes:
+        while self._flushes:
             await asyncio.gather(*self._flushes, return_exceptions=True)
 
 

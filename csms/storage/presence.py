@@ -46,7 +46,7 @@ class PostgresPresence:
         try:
             async with self._pool.acquire() as conn:
                 await conn.execute(UPDATE_LAST_SEEN, list(seen), list(seen.values()))
-        except Exception:
+        except BaseException:  # a failure or a cancellation (shutdown): kept for the next
             for station_id, at in seen.items():  # newer times seen meanwhile win
                 self._seen.setdefault(station_id, at)
             raise

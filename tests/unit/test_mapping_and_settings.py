@@ -107,3 +107,17 @@ def test_every_setting_is_documented_and_the_example_file_loads(
     assert [key for key in Settings.model_fields if f"`{key}`" not in documented] == []
     monkeypatch.setenv("CSMS_CONFIG_FILE", str(root / "config" / "csms.example.toml"))
     assert Settings().port == 9000
+
+
+def test_a_renamed_setting_still_counts_from_its_old_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CSMS_METER_VALUE_BATCH_MS (now group_commit_ms) is not silently ignored; the new name
+    and a command-line value win over it."""
+    from csms.settings import load_settings
+
+    monkeypatch.setenv("CSMS_METER_VALUE_BATCH_MS", "0")
+    assert load_settings().group_commit_ms == 0
+    assert load_settings(group_commit_ms=5).group_commit_ms == 5
+    monkeypatch.setenv("CSMS_GROUP_COMMIT_MS", "3")
+    assert load_settings().group_commit_ms == 3

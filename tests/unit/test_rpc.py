@@ -193,6 +193,8 @@ def test_handler_arguments_are_snake_case_and_safe_to_store_in_one_walk() -> Non
         ({"idTagInfo": {"parentIdTag": "a\u0000"}}, "idTagInfo.parentIdTag: contains a NUL"),
         ({"items": [{}, {"connectorId": 2**40}]}, "items[1].connectorId: 1099511627776 is out"),
         ({"seqNo": 2**64}, "seqNo: 18446744073709551616 is out of range"),
+        ({"data": [[1, 2**70]]}, "data[0][1]: 1180591620717411303424 is out of range"),
+        ({"a": [[{"idTag": "\u0000"}]]}, "a[0][0].idTag: contains a NUL"),
     ]
     for payload, message in refused:
         with pytest.raises(RpcError) as caught:

@@ -78,7 +78,7 @@ def _plain(value: Any) -> Any:
     (what ``serialize_as_dict`` + ``remove_nones`` + ``to_camel`` do in three passes)."""
     if isinstance(value, dict):
         return {_camel_key(k): _plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value if v is not None]
     if is_dataclass(value) and not isinstance(value, type):
         plain = {}

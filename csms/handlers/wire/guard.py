@@ -36,9 +36,9 @@ _INT64: Final = 2**63 - 1
 REPLACEMENT: Final = "\ufffd"
 
 
-# A path to a value, built only as needed: (parent, key) links; a list element is
-# (parent, (key, index)). Rendered as "sampledValue[0].value" only for an error.
-Path = tuple[Any, Any] | None
+# A path to a value, built only as needed: (parent, key) links, a list element's key is its
+# index. Rendered as "meterValue[0].sampledValue[1].value" only for an error.
+Path = tuple[Any, str | int] | None
 
 
 def _storable(text: str) -> bool:
@@ -56,15 +56,21 @@ def _replaced(text: str) -> str:
 
 
 def _parts(path: Path) -> list[str]:
-    parts: list[str] = []
+    """The field names from the payload down, camelCase, each list index on its list."""
+    links: list[str | int] = []
     while path is not None:
         path, part = path
-        if isinstance(part, tuple):
-            name, index = part
-            parts.append(f"{next(iter(to_camel({name: None})))}[{index}]")
+        links.append(part)
+    parts: list[str] = []
+    for part in reversed(links):
+        if isinstance(part, int):
+            if parts:
+                parts[-1] += f"[{part}]"
+            else:
+                parts.append(str(part))
         else:
             parts.append(next(iter(to_camel({part: None}))))
-    return parts[::-1]
+    return parts
 
 
 def _refused(path: Path, why: str) -> RpcError:
@@ -102,11 +108,7 @@ def _value(value: Any, path: Path, name: str, in_sample: bool) -> Any:
             result[snake] = _value(item, child, snake, in_sample or snake == "sampled_value")
         return result
     if isinstance(value, list):
-        parent, _ = path if path is not None else (None, None)
-        return [
-            _value(item, (parent, (name, index)) if path else (None, str(index)), name, in_sample)
-            for index, item in enumerate(value)
-        ]
+        return [_value(item, (path, i), name, in_sample) for i, item in enumerate(value)]
     return value
 
 
