@@ -60,7 +60,7 @@ def plain_update(event: RecordTransactionEvent) -> PlainUpdate | None:
         or event.offline
         or event.meter_start_wh is not None
         or event.meter_stop_wh is not None
-        or any(s.signed_data is not None or s.unreadable is not None for s in event.samples)
+        or not all(sample.plain for sample in event.samples)
     ):
         return None
     entry = seq_entry(event, event.transaction_id)

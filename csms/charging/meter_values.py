@@ -31,7 +31,7 @@ class MeterValues:
         batch = SampleBatch(
             command.station_id, command.evse_id, command.transaction_id, command.samples
         )
-        plain = all(x.signed_data is None and x.unreadable is None for x in command.samples)
+        plain = all(sample.plain for sample in command.samples)
         if self._batcher is not None and plain:
             # group commit: the batch links each sample to its session by transaction id
             await self._batcher.add(batch)

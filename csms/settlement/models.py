@@ -39,6 +39,12 @@ class MeterSample:
     raw_value: str | None = None
     unreadable: str | None = None
 
+    @property
+    def plain(self) -> bool:
+        """Readable and unsigned: only its reading columns to store (what group commit
+        writes; a signed or unreadable sample takes the per-message path)."""
+        return self.signed_data is None and self.unreadable is None
+
 
 class StatementStatus(enum.StrEnum):
     ISSUED = "issued"
