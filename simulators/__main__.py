@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -45,9 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_screens() -> None:
+    """Each thing a station shows its driver, one line on stderr as it arrives."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    screen = logging.getLogger("simulators.display")
+    screen.addHandler(handler)
+    screen.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the stations given on the command line; print one JSON line per session."""
+    """Run the stations given on the command line; print one JSON line per session (and
+    what each screen shows, on stderr: ``SIM-00000 display running 123 ...``)."""
     args = _parser().parse_args(argv)
+    _print_screens()
     summaries = asyncio.run(
         run_many(
             args.url,

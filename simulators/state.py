@@ -1,4 +1,5 @@
-"""What a simulated charger is and holds: profile, clock, registers, local list, sessions.
+"""What a simulated charger is and holds: profile, clock, registers, local list, sessions,
+reservations, charging profiles and power caps, and what its screen showed.
 
 Energy is kept as an exact rational register (``Fraction``: 50 kW for 600 s is exactly
 8333 1/3 Wh, which no Decimal holds) and reported as whole Wh, so no float is involved.
@@ -8,13 +9,19 @@ Nothing here knows a protocol; the wire classes in ``v16`` and ``v201`` read and
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 from simulators.dcbm import Dcbm
+from simulators.display import Displayed
+from simulators.reservations import SimReservation, matching
+
+screen = logging.getLogger("simulators.display")
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ class Transaction:
     id_tag_status: str = ""
     token_type: str = "ISO14443"
     remote_start_id: int | None = None
+    reservation_id: int | None = None  # the reservation this session used, if any
 
 
 def _default_configuration() -> dict[str, str]:
@@ -102,6 +110,13 @@ class StationState:
     transactions: dict[int, Transaction] = field(default_factory=dict)
     remote_started: list[Transaction] = field(default_factory=list)
     dcbm: Dcbm | None = None  # a signing DC billing meter on connector 1..n (quick chargers)
+    reservations: dict[int, SimReservation] = field(default_factory=dict)
+    reserve_answer: str = "Accepted"  # what ReserveNow is answered; only Accepted keeps it
+    keeps_reserved: bool = False  # a faulty charger: accepts a cancel but stays Reserved
+    charging_profiles: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    profile_answer: str = "Accepted"  # what SetChargingProfile is answered
+    power_limit_w: dict[int, int] = field(default_factory=dict)  # connector -> cap in W
+    display: list[Displayed] = field(default_factory=list)  # what the screen showed, in order
 
     def power_up(self) -> None:
         """Give every connector a register that has already counted some energy."""
@@ -129,9 +144,13 @@ class StationState:
         return tx
 
     async def charge(self, tx: Transaction, seconds: float, power_w: int | None = None) -> None:
-        """Let simulated time pass while charging at ``power_w``; the register grows exactly."""
+        """Let simulated time pass while charging at ``power_w`` (at most the connector's
+        ``power_limit_w``: a cap of 0 adds nothing); the register grows exactly."""
         await self.clock.advance(seconds)
         power = Fraction(power_w if power_w is not None else self.profile.max_power_w)
+        limit = self.power_limit_w.get(tx.connector)
+        if limit is not None:
+            power = min(power, Fraction(limit))
         self.registers_wh[tx.connector] += power * Fraction(str(seconds)) / 3600
 
     def signed_record(self, tx: Transaction) -> str | None:
@@ -140,6 +159,22 @@ class StationState:
             return None
         charged = self.registers_wh[tx.connector] - tx.start_register
         return self.dcbm.session_record(charged, tx.started_at, self.clock.now(), tx.id_tag)
+
+    def take_reservation(
+        self, connector: int, id_tag: str, reservation_id: int | None = None
+    ) -> int | None:
+        """The reservation a start uses (``reservation_id`` forces one), removed: it is spent."""
+        if reservation_id is None:
+            found = matching(self.reservations, connector, id_tag)
+            reservation_id = found.reservation_id if found else None
+        if reservation_id is not None:
+            self.reservations.pop(reservation_id, None)
+        return reservation_id
+
+    def show(self, displayed: Displayed) -> None:
+        """Put ``displayed`` on the screen: kept in ``display`` and logged as one line."""
+        self.display.append(displayed)
+        screen.info("%s %s", self.station_id, displayed.line())
 
     def find(self, transaction_id: str) -> Transaction | None:
         """The open session with this id, if any."""

@@ -12,6 +12,8 @@ from typing import Any
 
 from simulators.client import OcppClient
 from simulators.dcbm import Dcbm
+from simulators.display import Displayed
+from simulators.reservations import SimReservation
 from simulators.state import (
     PROFILES,
     ChargerProfile,
@@ -29,7 +31,9 @@ __all__ = [
     "PROFILES",
     "SUBPROTOCOL",
     "ChargerProfile",
+    "Displayed",
     "SimClock",
+    "SimReservation",
     "SimulatedStation",
     "Transaction",
     "felica_idm",
@@ -119,9 +123,15 @@ class SimulatedStation(StationState):
         id_tag: str,
         token_type: str = "ISO14443",
         remote_start_id: int | None = None,
+        *,
+        reservation_id: int | None = None,
     ) -> Transaction:
-        """Begin a session on ``connector`` and report it (StartTransaction / Started)."""
-        return await self.wire.start_transaction(connector, id_tag, token_type, remote_start_id)
+        """Begin a session on ``connector`` and report it (StartTransaction / Started); a
+        reservation held for ``id_tag`` there (or on any connector) is used and sent as
+        reservationId, or ``reservation_id`` is sent as given."""
+        return await self.wire.start_transaction(
+            connector, id_tag, token_type, remote_start_id, reservation_id=reservation_id
+        )
 
     async def meter_values(self, tx: Transaction) -> dict[str, Any]:
         """Report the register (MeterValues / TransactionEvent Updated)."""
@@ -134,6 +144,22 @@ class SimulatedStation(StationState):
     def stop_message(self, tx: Transaction, reason: str = "Local") -> tuple[str, Any]:
         """The stop Call without sending it (tests replay it)."""
         return self.wire.stop_message(tx, reason)
+
+    async def reservation_status_update(self, reservation_id: int, status: str) -> dict[str, Any]:
+        """2.0.1 ReservationStatusUpdate (H04): ``status`` Expired or Removed; the station
+        drops the reservation."""
+        assert isinstance(self.wire, V201), "ReservationStatusUpdate is 2.0.1"
+        return await self.wire.reservation_status_update(reservation_id, status)
+
+    @property
+    def displayed_cost(self) -> str | None:
+        """The latest cost on the screen, as the central system wrote it (``"123.50"``)."""
+        return next((d.cost for d in reversed(self.display) if d.cost is not None), None)
+
+    @property
+    def displayed_text(self) -> str | None:
+        """The latest text on the screen (price text, personal message)."""
+        return next((d.text for d in reversed(self.display) if d.text is not None), None)
 
     def _signed_record(self, tx: Transaction) -> str | None:
         """The DCBM's one signed record for the session (tests send it themselves)."""

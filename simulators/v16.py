@@ -6,19 +6,26 @@ from typing import Any
 
 from ocpp.v16 import call
 
+from simulators.calls import ChargingCalls, ReservationCalls
+from simulators.charging_profiles import ProfileCriteria
 from simulators.client import Answer
+from simulators.display import COST_VENDOR, from_cost_message
+from simulators.reservations import SimReservation
 from simulators.state import Transaction, iso
-from simulators.wire import Wire, answers
+from simulators.wire import answers
 
 ENERGY = "Energy.Active.Import.Register"
 
 
-class V16(Wire):
+class V16(ReservationCalls, ChargingCalls):
     """The 1.6 wire side of a simulated station."""
 
     subprotocol = "ocpp1.6"
 
     list_version_key = "listVersion"
+    profile_connector_key = "connectorId"
+    profile_key = "csChargingProfiles"
+    profile_id_key = "chargingProfileId"
 
     @staticmethod
     def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
@@ -56,15 +63,24 @@ class V16(Wire):
         return str(answer["idTagInfo"]["status"])
 
     async def start_transaction(
-        self, connector: int, id_tag: str, token_type: str, remote_start_id: int | None
+        self,
+        connector: int,
+        id_tag: str,
+        token_type: str,
+        remote_start_id: int | None,
+        *,
+        reservation_id: int | None = None,
     ) -> Transaction:
-        """StartTransaction (1.6 §4.8); the central system gives the transaction id."""
+        """StartTransaction (1.6 §4.8) with the reservation it uses (§5.13); the central
+        system gives the transaction id."""
         tx = self.state.begin(connector, id_tag, token_type, remote_start_id)
+        tx.reservation_id = self.state.take_reservation(connector, id_tag, reservation_id)
         message = call.StartTransaction(
             connector_id=connector,
             id_tag=id_tag,
             meter_start=tx.meter_start_wh,
             timestamp=iso(self.state.clock.now()),
+            reservation_id=tx.reservation_id,
         )
         answer = await self.send("StartTransaction", message)
         tx.transaction_id = str(answer["transactionId"])
@@ -130,6 +146,42 @@ class V16(Wire):
                 }
             ],
         }
+
+    @staticmethod
+    def reservation(payload: dict[str, Any]) -> SimReservation:
+        """ReserveNow (1.6 §5.13): connectorId (0 = any), idTag, parentIdTag, expiryDate."""
+        return SimReservation(
+            payload["reservationId"],
+            payload["connectorId"],
+            payload["idTag"],
+            payload["expiryDate"],
+            payload.get("parentIdTag"),
+        )
+
+    @staticmethod
+    def clear_criteria(payload: dict[str, Any]) -> ProfileCriteria:
+        """ClearChargingProfile (1.6 §5.5): id, or connectorId, purpose and stackLevel."""
+        return ProfileCriteria(
+            payload.get("id"),
+            payload.get("connectorId"),
+            payload.get("chargingProfilePurpose"),
+            payload.get("stackLevel"),
+        )
+
+    @answers("DataTransfer")
+    async def on_data_transfer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """DataTransfer (1.6 §5.6): the OCA California Pricing messages (vendor ``costmsg``:
+        SetUserPrice, RunningCost, FinalCost) go on the screen; others are echoed."""
+        if payload.get("vendorId") != COST_VENDOR:
+            return await super().on_data_transfer(payload)
+        try:
+            shown = from_cost_message(payload.get("messageId", ""), payload.get("data"))
+        except ValueError:  # data that is no JSON object: firmware cannot show it
+            return await self.reply({"status": "Rejected"})
+        if shown is None:
+            return await super().on_data_transfer(payload)
+        self.state.show(shown)
+        return await self.reply({"status": "Accepted"})
 
     @answers("GetConfiguration")
     async def on_get_configuration(self, payload: dict[str, Any]) -> dict[str, Any]:

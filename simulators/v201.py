@@ -11,20 +11,27 @@ from typing import Any
 
 from ocpp.v201 import call
 
+from simulators.calls import ChargingCalls, ReservationCalls
+from simulators.charging_profiles import ProfileCriteria
 from simulators.client import Answer
+from simulators.display import Displayed, cost_string, from_transaction_answer
+from simulators.reservations import SimReservation
 from simulators.state import Transaction, iso
-from simulators.wire import Wire, acknowledges, answers
+from simulators.wire import acknowledges, answers
 
 # 2.0.1 folds 1.6's Preparing, Charging and Finishing into one connector status (G01)
 CONNECTOR_STATUS = {"Preparing": "Occupied", "Charging": "Occupied", "Finishing": "Occupied"}
 
 
-class V201(Wire):
+class V201(ReservationCalls, ChargingCalls):
     """The 2.0.1 wire side of a simulated station."""
 
     subprotocol = "ocpp2.0.1"
 
     list_version_key = "versionNumber"
+    profile_connector_key = "evseId"
+    profile_key = "chargingProfile"
+    profile_id_key = "id"
 
     @staticmethod
     def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
@@ -64,20 +71,28 @@ class V201(Wire):
         return str(answer["idTokenInfo"]["status"])
 
     async def start_transaction(
-        self, connector: int, id_tag: str, token_type: str, remote_start_id: int | None
+        self,
+        connector: int,
+        id_tag: str,
+        token_type: str,
+        remote_start_id: int | None,
+        *,
+        reservation_id: int | None = None,
     ) -> Transaction:
-        """TransactionEvent Started (E01); the station chooses the transaction id."""
+        """TransactionEvent Started (E01) with the reservation it uses (H03); the station
+        chooses the transaction id."""
         tx = self.state.begin(connector, id_tag, token_type, remote_start_id)
+        tx.reservation_id = self.state.take_reservation(connector, id_tag, reservation_id)
         tx.transaction_id = str(uuid.uuid4())
         message = self.event(tx, "Started", "Authorized", "Transaction.Begin", id_token=True)
-        answer = await self.send("TransactionEvent", message)
+        answer = await self.send_event(tx, message)
         tx.id_tag_status = str(answer.get("idTokenInfo", {}).get("status", ""))
         return tx
 
     async def meter_values(self, tx: Transaction) -> dict[str, Any]:
         """TransactionEvent Updated with a periodic sample (J02)."""
         message = self.event(tx, "Updated", "MeterValuePeriodic", "Sample.Periodic")
-        return await self.send("TransactionEvent", message)
+        return await self.send_event(tx, message)
 
     async def stop_transaction(self, tx: Transaction, reason: str = "Local") -> dict[str, Any]:
         """TransactionEvent Ended (E06), the DCBM's record as a signedMeterValue."""
@@ -86,7 +101,25 @@ class V201(Wire):
         message = self.event(
             tx, "Ended", trigger, "Transaction.End", stopped_reason=reason, signed=signed
         )
-        return await self.send("TransactionEvent", message)
+        return await self.send_event(tx, message)
+
+    async def send_event(self, tx: Transaction, message: call.TransactionEvent) -> dict[str, Any]:
+        """Send a TransactionEvent; its answer's totalCost and updatedPersonalMessage go on the
+        screen (I02 running, I03 final for Ended)."""
+        answer = await self.send("TransactionEvent", message)
+        final = message.event_type == "Ended"
+        shown = from_transaction_answer(answer, tx.transaction_id, final=final)
+        if shown is not None:
+            self.state.show(shown)
+        return answer
+
+    async def reservation_status_update(self, reservation_id: int, status: str) -> dict[str, Any]:
+        """ReservationStatusUpdate (H04: Expired; Removed): the station drops the reservation."""
+        self.state.reservations.pop(reservation_id, None)
+        message = call.ReservationStatusUpdate(
+            reservation_id=reservation_id, reservation_update_status=status
+        )
+        return await self.send("ReservationStatusUpdate", message)
 
     def stop_message(self, tx: Transaction, reason: str = "Local") -> tuple[str, Any]:
         """TransactionEvent Ended without signed data, not sent (tests replay it)."""
@@ -115,6 +148,7 @@ class V201(Wire):
             evse={"id": tx.connector, "connector_id": 1},
             id_token={"id_token": tx.id_tag, "type": tx.token_type} if id_token else None,
             meter_value=[self._meter_value(tx, context, signed)],
+            reservation_id=tx.reservation_id if event_type == "Started" else None,
         )
         tx.seq_no += 1
         return message
@@ -141,6 +175,36 @@ class V201(Wire):
         if signed and dcbm:
             sampled["signed_meter_value"] = dcbm.signed_meter_value(signed)
         return {"timestamp": iso(self.state.clock.now()), "sampled_value": [sampled]}
+
+    @staticmethod
+    def reservation(payload: dict[str, Any]) -> SimReservation:
+        """ReserveNow (H01): evseId (none = any), idToken, groupIdToken, expiryDateTime."""
+        group = payload.get("groupIdToken") or {}
+        return SimReservation(
+            payload["id"],
+            payload.get("evseId") or 0,
+            payload["idToken"]["idToken"],
+            payload["expiryDateTime"],
+            group.get("idToken"),
+        )
+
+    @staticmethod
+    def clear_criteria(payload: dict[str, Any]) -> ProfileCriteria:
+        """ClearChargingProfile (K10): chargingProfileId, or chargingProfileCriteria."""
+        criteria = payload.get("chargingProfileCriteria") or {}
+        return ProfileCriteria(
+            payload.get("chargingProfileId"),
+            criteria.get("evseId"),
+            criteria.get("chargingProfilePurpose"),
+            criteria.get("stackLevel"),
+        )
+
+    @answers("CostUpdated")
+    async def on_cost_updated(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """CostUpdated (I02): the session's running total cost, on the screen."""
+        cost = cost_string(payload["totalCost"])
+        self.state.show(Displayed("running", cost, None, str(payload["transactionId"])))
+        return await self.reply({})
 
     @answers("GetVariables")
     async def on_get_variables(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -93,9 +93,16 @@ class Wire(ABC):
 
     @abstractmethod
     async def start_transaction(
-        self, connector: int, id_tag: str, token_type: str, remote_start_id: int | None
+        self,
+        connector: int,
+        id_tag: str,
+        token_type: str,
+        remote_start_id: int | None,
+        *,
+        reservation_id: int | None = None,
     ) -> Transaction:
-        """Begin a session on ``connector`` and report it."""
+        """Begin a session on ``connector`` and report it, using a matching reservation (or
+        ``reservation_id``) if the station holds one (1.6 §5.13, 2.0.1 H03)."""
 
     @abstractmethod
     async def meter_values(self, tx: Transaction) -> dict[str, Any]:
