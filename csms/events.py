@@ -161,3 +161,15 @@ def from_payload(kind: str, payload: dict[str, Any]) -> DomainEvent:
         KeyError: ``kind`` names no known event.
     """
     return EVENT_TYPES[kind](**payload)
+
+
+@event("reservation_changed")
+class ReservationChanged(DomainEvent):
+    """A reservation reached a new status (seed 002 第10-12条); ``fee`` the penalty's total
+    when a no-show statement was issued."""
+
+    reservation_id: str
+    status: str
+    account_id: str | None
+    detail: str | None = None
+    fee: str | None = None

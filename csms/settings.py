@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     heartbeat_jitter: float = Field(default=0.1, ge=0, lt=1)
     on_connect_concurrency: int = Field(default=20, ge=1)
     account_inactivity_months: int = Field(default=4, ge=1, le=120)
+    # --- reservations (seed 002 第10-12条) ---
+    reservation_lead_s: float = Field(default=300.0, ge=0, le=86400)
+    reservation_poll_s: float = Field(default=5.0, gt=0, le=300)
+    reservation_suspend_after: int = Field(default=3, ge=0, le=100)
+    reservation_suspend_window_days: int = Field(default=30, ge=1, le=3650)
+    cost_interval_s: float = Field(default=60.0, ge=0, le=3600)
     visitor_password_ttl_s: int = Field(default=1800, ge=60, le=7 * 86400)
     outbox_poll_s: float = Field(default=5.0, gt=0)
     stale_session_after_s: int = Field(default=3600, ge=60)

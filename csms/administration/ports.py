@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import field
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -86,3 +88,50 @@ class ReadModel(Protocol):
     async def list_tokens(self, scope: str | None = None) -> list[TokenRecord]: ...
     async def list_meters(self, scope: str | None = None) -> list[MeterRecord]: ...
     async def ping(self) -> bool: ...
+
+
+@frozen
+class Membership:
+    """Special prices an operator gives chosen member accounts (seed 002 第13条).
+
+    ``stations`` and ``sites`` map a station id or a site to the tariff the members pay
+    there; ``tariff_id``, if set, is what they pay at every other station of ``operator_id``.
+    ``members`` are account ids of that operator, in order.
+    """
+
+    membership_id: str
+    operator_id: str
+    name: str
+    tariff_id: str | None = None
+    stations: Mapping[str, str] = field(default_factory=dict)
+    sites: Mapping[str, str] = field(default_factory=dict)
+    members: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@frozen
+class MissingReferences:
+    """What a membership names that does not exist: its operator, tariffs, sites, and
+    stations that are not registered or not its operator's."""
+
+    operator: bool = False
+    tariffs: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    stations: tuple[str, ...] = ()
+
+
+class MembershipRepository(Protocol):
+    """Memberships with their tariffs and members (``get`` and ``of_operator`` read all)."""
+
+    async def get(self, membership_id: str) -> Membership | None: ...
+    async def of_operator(self, operator_id: str | None) -> list[Membership]: ...
+    async def save(self, membership: Membership) -> bool: ...
+    async def add_member(self, membership_id: str, account_id: str) -> bool: ...
+    async def remove_member(self, membership_id: str, account_id: str) -> bool: ...
+    async def missing(self, membership: Membership) -> MissingReferences: ...
+
+
+class MembershipsUnitOfWork(EventRecorder, Protocol):
+    memberships: MembershipRepository
+    accounts: AccountRepository

@@ -34,6 +34,7 @@ from csms.authorization.models import AccountStatus
 
 if TYPE_CHECKING:
     from csms.access.service import AccessService
+    from csms.administration.closing import AccountClosing
     from csms.administration.service import AdminService
 
 
@@ -56,6 +57,28 @@ class AccountChange(RequestBody):
     status: Annotated[AccountStatus, member_of(AccountStatus)] = AccountStatus.VALID
     expires_at: Moment = None
     group_id: OptionalTokenId = None
+
+
+class AccountClosed(BaseModel):
+    account_id: str
+    status: str
+
+
+class AccountClosingResource:
+    """``POST /api/accounts/{account_id}/close`` (seed 002 第7条 退会): 409 while the account
+    has a confirmed reservation or a session still charging."""
+
+    def __init__(self, closing: AccountClosing) -> None:
+        self._closing = closing
+
+    def routes(self) -> list[Route]:
+        path = "/api/accounts/{account_id}/close"
+        return [Route(path, guarded(self.close), methods=["POST"])]
+
+    async def close(self, request: Request) -> Response:
+        account_id = request.path_params["account_id"]
+        await self._closing.close(account_id, scope_of(request))
+        return reply(AccountClosed(account_id=account_id, status=AccountStatus.CLOSED.value))
 
 
 class AccountsResource:

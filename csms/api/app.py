@@ -38,15 +38,16 @@ from csms.api.metrics import MetricsResource
 from csms.api.openapi import OpenApiResource
 from csms.api.parsing import checking_inputs
 from csms.api.policy import guard
+from csms.api.pricing_resources import pricing_resources
 from csms.api.responses import http_error
 from csms.api.sessions import SessionsResource
 from csms.api.statements import StatementsResource
 from csms.api.station_resources import station_resources
 from csms.api.stations import StationsResource
-from csms.api.tariffs import TariffsResource
 
 if TYPE_CHECKING:
     from csms.access.service import AccessService
+    from csms.administration.memberships import MembershipService
     from csms.administration.ports import ReadModel
     from csms.administration.service import AdminService
     from csms.charging.app_sessions import AppSessionService
@@ -78,11 +79,10 @@ def create_app(
     serve_metrics: bool = True,
     database_errors: tuple[type[BaseException], ...] = (),
     tariffs: TariffBook | None = None,
+    memberships: MembershipService | None = None,
+    more: Sequence[_Resource] = (),
 ) -> Starlette:
-    """Build the API; dependencies come in as ports, nothing is global.
-
-    ``/metrics`` is served here unless it has its own listener (``serve_metrics=False``).
-    """
+    """Build the API from ports (nothing is global); /metrics too unless ``serve_metrics=False``."""
     resources = (
         HealthResource(read_model),
         StationsResource(read_model, admin, local_lists),
@@ -95,7 +95,8 @@ def create_app(
         AccountsResource(admin, access),
         AppSessionsResource(app_sessions, read_model),
         AuditResource(access),
-        *((TariffsResource(tariffs, read_model),) if tariffs is not None else ()),
+        *more,  # reservations, the price display, ...
+        *pricing_resources(tariffs, read_model, memberships),
         *((MetricsResource(registry),) if serve_metrics else ()),
     )
     return Starlette(
@@ -132,7 +133,7 @@ def _middleware(
         cors = Middleware(
             CORSMiddleware,
             allow_origins=list(cors_origins),
-            allow_methods=["GET", "POST", "PUT"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
         middleware.insert(1, cors)

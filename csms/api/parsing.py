@@ -43,6 +43,7 @@ PATH_LIMITS: Final[Mapping[str, int]] = {
     "stand_id": ID_MAX,
     "session_id": 36,  # a UUID
     "command": ID_MAX,
+    "membership_id": ID_MAX,
 }
 QUERY_LIMITS: Final[Mapping[str, int]] = {"station_id": ID_MAX}
 UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")  # NUL or a lone surrogate

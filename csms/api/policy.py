@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from csms.access.models import Permission, Principal
+from csms.access.models import Permission, Principal, Role
 from csms.api.responses import error
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -30,6 +30,20 @@ PERMISSIONS: Final[dict[tuple[str, str], Permission]] = {
     ("POST", "/api/accounts/{account_id}/sessions"): Permission.CHARGE,
     ("POST", "/api/accounts/{account_id}/sessions/{session_id}/stop"): Permission.CHARGE,
 }
+
+
+# Routes a member's app may call for its own account: the use case keeps it to that account
+# (seed 002 第10-11条: members book and cancel their own reservations in the app).
+MEMBER_ROUTES: Final = frozenset(
+    {
+        ("POST", "/api/reservations"),
+        ("GET", "/api/reservations"),
+        ("GET", "/api/reservations/{reservation_id}"),
+        ("DELETE", "/api/reservations/{reservation_id}"),
+        ("PATCH", "/api/reservations/{reservation_id}"),
+        ("GET", "/api/reservations/{reservation_id}/statement"),
+    }
+)
 
 
 def permission_of(method: str, path: str) -> Permission:
@@ -60,6 +74,8 @@ def guard(route: BaseRoute) -> BaseRoute:
 
     async def guarded(request: Request) -> Response:
         principal = principal_of(request)
+        if principal.role is Role.MEMBER and (request.method, path) in MEMBER_ROUTES:
+            return await endpoint(request)  # type: ignore[no-any-return]
         permission = permission_of(request.method, path)
         if not principal.may(permission, request.path_params.get("account_id")):
             return error(403, f"a {principal.role.value} key may not {request.method} {path}")

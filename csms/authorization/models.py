@@ -38,6 +38,7 @@ class AccountStatus(enum.StrEnum):
     BLOCKED = "blocked"
     EXPIRED = "expired"
     DEACTIVATED = "deactivated"  # unused too long (seed 002: 4 months)
+    CLOSED = "closed"  # the member left (seed 002 第7条 退会)
 
 
 @frozen

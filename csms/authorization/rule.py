@@ -140,7 +140,7 @@ def account_verdict(
     """Why an account may not charge, or None."""
     if account.status is AccountStatus.BLOCKED:
         return TokenStatus.BLOCKED
-    if account.status in (AccountStatus.EXPIRED, AccountStatus.DEACTIVATED):
+    if account.status in (AccountStatus.EXPIRED, AccountStatus.DEACTIVATED, AccountStatus.CLOSED):
         return TokenStatus.EXPIRED
     if account.expires_at is not None and account.expires_at <= now:
         return TokenStatus.EXPIRED

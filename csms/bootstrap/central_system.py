@@ -26,7 +26,6 @@ from csms.bootstrap.services import Services, build_services
 from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed
 from csms.charging.app_sessions import AppSessionService
 from csms.clock import Clock, SystemClock
-from csms.handlers.adapter import AdapterServices
 from csms.handlers.gateway import LocalGateway
 from csms.handlers.handshake import tls_context
 from csms.handlers.registry import ConnectionRegistry
@@ -44,6 +43,7 @@ from csms.workers.database_watch import DatabaseWatch
 from csms.workers.event_log import log_and_count
 from csms.workers.mail import run_mail_worker
 from csms.workers.relay import EventRelay
+from csms.workers.reservation_clock import run_reservation_clock
 from csms.workers.stale_sessions import stale_sessions_watch as stale_watch
 
 log = structlog.get_logger(__name__)
@@ -127,22 +127,22 @@ class CentralSystem:
         self.access = services.access
         self.app_sessions = services.app_sessions
         stale = await services.stations.reset_connections()
-        adapter_services = AdapterServices(
-            services.stations, services.lifecycle, services.meter_values, services.local_lists
-        )
         self.ocpp = OcppServer(
-            self._server_options(), adapter_services, services.security, registry
+            self._server_options(), services.adapter_services(), services.security, registry
         )
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)
         await self._start_api(PostgresReadModel(pool), gateway, services)
         await self._start_public(services.visitors)
-        self._start_workers(self.database, services.stations)
+        self._start_workers(self.database, services)
         self._log_started(stale)
 
-    def _start_workers(self, database: Database, stations: StationService) -> None:
-        """Mail, the stale-session count and the database watch, stopped at shutdown."""
-        settings, pool = self.settings, database.pool
+    def _start_workers(self, database: Database, services: Services) -> None:
+        """Mail, the stale-session count, the database watch and the reservation clock,
+        stopped at shutdown."""
+        settings, pool, stations = self.settings, database.pool, services.stations
+        clock = services.reservations.clock
+        self._start_task(run_reservation_clock(clock, settings.reservation_poll_s), "reservations")
         self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
         self._start_task(stale_watch(PostgresReadModel(pool), self.clock, settings), "stale")
         self._start_task(self._database_watch(database, stations).run(), "database-watch")
@@ -260,6 +260,8 @@ class CentralSystem:
             database_errors=DATABASE_UNAVAILABLE,
             serve_metrics=not own_metrics,
             tariffs=self.tariffs,
+            memberships=services.memberships,
+            more=services.api_resources(read_model),
         )
         self.api_app = app
         self._api = await self._listen(

@@ -8,7 +8,13 @@ from typing import Any
 
 from csms.access.audited_gateway import AuditedGateway
 from csms.access.service import AccessService
+from csms.administration.closing import AccountClosing
+from csms.administration.memberships import MembershipService
+from csms.administration.ports import ReadModel
 from csms.administration.service import AdminService
+from csms.api.accounts import AccountClosingResource
+from csms.api.price_display import PriceDisplayResource
+from csms.api.reservations import ReservationsResource
 from csms.authorization.rule import AuthorizationPolicy, Authorizer
 from csms.authorization.visitors import VisitorService
 from csms.charging.app_sessions import AppSessionService
@@ -16,7 +22,15 @@ from csms.charging.corrections import StatementService
 from csms.charging.lifecycle import ChargingLifecycle
 from csms.charging.meter_values import MeterValues
 from csms.charging.ports import UpdateBatcher
+from csms.charging.price_display import PriceDisplay
 from csms.clock import Clock
+from csms.handlers.adapter import AdapterServices
+from csms.reservations.clock import ReservationClock
+from csms.reservations.outcomes import Suspension
+from csms.reservations.reconcile import ReservationReconciler
+from csms.reservations.service import ReservationService
+from csms.reservations.station_side import StationSide
+from csms.reservations.windows_open import WindowOpener
 from csms.settings import Settings
 from csms.settlement.ports import SampleBatcher
 from csms.settlement.tariffs import TariffCatalog
@@ -38,6 +52,34 @@ class GroupCommits:
     presence: Presence | None = None
 
 
+@dataclass(frozen=True)
+class Reservations:
+    """Reservations (seed 002 第10-12条): the API's use cases, the server's clock for them and
+    what stations report."""
+
+    service: ReservationService
+    clock: ReservationClock
+    reconciler: ReservationReconciler
+    closing: AccountClosing  # no closing an account with a confirmed reservation (第7条)
+
+
+def _reservations(
+    settings: Settings, uow: Any, clock: Clock, gateway: StationGateway
+) -> Reservations:
+    opener = WindowOpener(
+        uow, StationSide(gateway), lead=timedelta(seconds=settings.reservation_lead_s)
+    )
+    suspension = Suspension(
+        settings.reservation_suspend_after, settings.reservation_suspend_window_days
+    )
+    return Reservations(
+        service=ReservationService(uow, clock, opener, suspension=suspension),
+        clock=ReservationClock(uow, clock, opener, suspension),
+        reconciler=ReservationReconciler(uow, opener),
+        closing=AccountClosing(uow),
+    )
+
+
 @dataclass
 class Services:
     """Every capability's entry point, wired to one unit of work and one gateway."""
@@ -53,6 +95,29 @@ class Services:
     statements: StatementService
     access: AccessService
     gateway: StationGateway  # every command through it is audited
+    reservations: Reservations
+    prices: PriceDisplay  # the price on the charger's screen
+
+    def api_resources(self, read_model: ReadModel) -> tuple[Any, ...]:
+        """The API resources of reservations, account closing and the price display."""
+        return (
+            ReservationsResource(self.reservations.service),
+            AccountClosingResource(self.reservations.closing),
+            PriceDisplayResource(self.prices, read_model),
+        )
+
+    def adapter_services(self) -> AdapterServices:
+        """What each station connection's adapter calls."""
+        return AdapterServices(
+            self.stations,
+            self.lifecycle,
+            self.meter_values,
+            self.local_lists,
+            reservations=self.reservations.reconciler,
+            prices=self.prices,
+        )
+
+    memberships: MembershipService  # special prices for chosen members (seed 002 第13条)
 
 
 def _throttle(settings: Settings) -> FailureThrottle:
@@ -116,6 +181,7 @@ def build_services(
     Every command to a station goes through the audited ``gateway`` (csms.access).
     """
     access = AccessService(uow, clock)
+    screens = gateway  # what a charger's screen shows is not an operator's command: not audited
     gateway = AuditedGateway(gateway, access, clock)
     rule = Authorizer(
         clock, AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
@@ -137,4 +203,7 @@ def build_services(
         statements=StatementService(uow, catalog),
         access=access,
         gateway=gateway,
+        memberships=MembershipService(uow),
+        reservations=_reservations(settings, uow, clock, gateway),
+        prices=PriceDisplay(uow, clock, catalog, screens, interval_s=settings.cost_interval_s),
     )

@@ -53,6 +53,7 @@ class RecordTransactionEvent:
     samples: tuple[MeterSample, ...] = ()
     remote_start_id: int | None = None
     station_issues_id: bool = False
+    reservation_id: int | None = None  # the reservation this transaction uses (1.6, 2.0.1)
 
 
 @frozen

@@ -177,6 +177,10 @@ class ChargingLifecycle:
             )
         remote_start_id = await uow.sessions.insert(session, start_key, claim)
         session = replace(session, remote_start_id=remote_start_id)
+        if event.reservation_id is not None:  # the station consumed its reservation
+            await uow.reservations.use(
+                event.station_id, event.reservation_id, session.session_id, event.timestamp
+            )
         uow.record(
             SessionStarted(
                 session.station_id,

@@ -158,7 +158,17 @@ class RemoteStartRepository(Protocol):
     async def add(self, request: RemoteStartRequest) -> int: ...
 
 
+class ReservationUse(Protocol):
+    """A transaction that says it uses a reservation (1.6 StartTransaction reservationId,
+    2.0.1 TransactionEvent reservationId): the reservation is used by that session."""
+
+    async def use(
+        self, station_id: str, ocpp_reservation_id: int, session_id: UUID, at: datetime
+    ) -> bool: ...
+
+
 class ChargingUnitOfWork(SettlementWithMailUnitOfWork, Protocol):
+    reservations: ReservationUse
     sessions: SessionRepository
     transaction_log: TransactionLog
     remote_starts: RemoteStartRepository

@@ -14,6 +14,7 @@ from typing import Final, NamedTuple
 from csms.cli import (
     account,
     api_key,
+    membership,
     meter,
     ocmf,
     operator,
@@ -42,6 +43,7 @@ COMMANDS: Final[dict[str, Noun]] = {
     "api-key": Noun(api_key.add_parser, api_key.run),
     "operator": Noun(operator.add_parser, operator.run),
     "account": Noun(account.add_parser, account.run),
+    "membership": Noun(membership.add_parser, membership.run),
     "stand": Noun(stand.add_parser, stand.run),
     "token": Noun(token.add_parser, token.run),
     "meter": Noun(meter.add_parser, meter.run),

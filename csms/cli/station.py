@@ -1,13 +1,13 @@
 """``csms station add|list|operator``: register stations, list them, set their operator
-(on the database); ``reset|unlock|remote-start|availability|clear-cache|trigger`` go through
-the running server's API (``station_ops``)."""
+(on the database); ``reset|unlock|remote-start|availability|clear-cache|trigger`` and
+``reservable`` go through the running server's API (``station_ops``, ``station_reservable``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from csms.cli import station_ops
+from csms.cli import station_ops, station_reservable
 from csms.cli.common import Admin, Subcommands, actions, admin_command, print_json
 
 
@@ -33,11 +33,14 @@ def add_parser(commands: Subcommands) -> None:
     owner.add_argument("station_id")
     owner.add_argument("operator_id")
     station_ops.add_parsers(station)
+    station_reservable.add_parser(station)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action in station_ops.ACTIONS:
         return station_ops.run(args)
+    if args.action == "reservable":
+        return station_reservable.run(args)
     return _on_database(args)
 
 

@@ -10,9 +10,11 @@ from typing import Any, ClassVar
 
 from csms.charging.lifecycle import ChargingLifecycle
 from csms.charging.meter_values import MeterValues
+from csms.charging.price_display import PriceDisplay
 from csms.clock import Clock, SystemClock
 from csms.handlers.routing import Handler, on
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
+from csms.reservations.reconcile import ReservationReconciler
 from csms.station_commands.local_lists import LocalListService
 from csms.stations import commands as station_cmd
 from csms.stations.service import StationService
@@ -36,6 +38,8 @@ class AdapterServices:
     meter_values: MeterValues
     local_lists: LocalListService | None = None
     clock: Clock = field(default_factory=SystemClock)
+    reservations: ReservationReconciler | None = None
+    prices: PriceDisplay | None = None
 
 
 class StationAdapter:
@@ -51,6 +55,8 @@ class StationAdapter:
         self._meter_values = services.meter_values
         self._clock = services.clock
         self._local_lists = services.local_lists
+        self._reservations = services.reservations
+        self._prices = services.prices
         self.after_reply: AfterReply | None = None
         self._check_interrupted_until: datetime | None = None
 
@@ -117,6 +123,15 @@ class StationAdapter:
             )
         )
         await self._end_interrupted()
+        if status == "Reserved" and self._reservations is not None and self.after_reply:
+            reconciler, station_id = self._reservations, self.station_id
+            self.after_reply(lambda: reconciler.station_reports_reserved(station_id, evse_id))
+
+    def _show_price(self, job: Callable[[PriceDisplay], Coroutine[Any, Any, Any]]) -> None:
+        """Once the station's message is answered, update the price on its screen."""
+        prices = self._prices
+        if prices is not None and self.after_reply is not None:
+            self.after_reply(lambda: job(prices))
 
     async def _record(self, kind: str, occurred_at: str | None, **payload: Any) -> None:
         """Keep a notification the operator may need (firmware, diagnostics, events, ...)."""

@@ -57,10 +57,12 @@ StatementLine = Line  # a statement line is exactly what the engine priced
 
 @frozen
 class Statement:
-    """A session's bill; immutable. ``corrects`` names the statement a correction replaces."""
+    """A session's bill, or a reservation's (a no-show penalty, seed 002 第11条: then
+    ``session_id`` is None); immutable. ``corrects`` names the statement a correction
+    replaces."""
 
     statement_id: UUID
-    session_id: UUID
+    session_id: UUID | None
     status: StatementStatus
     tariff_id: str | None
     tariff_version: str | None
@@ -75,6 +77,7 @@ class Statement:
     corrects: UUID | None = None
     correction_reason: str | None = None
     issued_at: datetime | None = None
+    reservation_id: UUID | None = None
 
 
 @frozen
@@ -175,3 +178,30 @@ class SessionFacts:
     visitor_id: UUID | None
     register_energy_wh: Decimal | None
     ending: dict[str, Any] | None = None  # not ended by the station: how (printed on it)
+
+
+@frozen
+class MembershipPrice:
+    """A membership's special price for this member at this station (seed 002 第13条)."""
+
+    membership_id: str
+    name: str
+    tariff_id: str
+
+
+@frozen
+class ReservedWindow:
+    """The reservation a session was charged in (seed 002 第10条, 第12条)."""
+
+    reservation_id: UUID
+    ends_at: datetime
+    extension_fee_per_minute: Decimal
+
+
+@frozen
+class PricingTerms:
+    """What else prices a session besides its tariff: the member's membership price and the
+    reservation it was charged in (none for most sessions)."""
+
+    membership: MembershipPrice | None = None
+    reservation: ReservedWindow | None = None

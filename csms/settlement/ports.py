@@ -10,7 +10,14 @@ from uuid import UUID
 
 from csms.authorization.ports import VisitorsUnitOfWork
 from csms.ports import EventRecorder
-from csms.settlement.models import Metering, MeterRecord, MeterSample, SignedRecord, Statement
+from csms.settlement.models import (
+    Metering,
+    MeterRecord,
+    MeterSample,
+    PricingTerms,
+    SignedRecord,
+    Statement,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +68,19 @@ class MeteringRepository(Protocol):
 class StatementRepository(Protocol):
     async def add(self, statement: Statement) -> bool: ...
     async def of_session(self, session_id: UUID) -> list[Statement]: ...
+    async def of_reservation(self, reservation_id: UUID) -> list[Statement]: ...
+
+
+class PricingTermsReader(Protocol):
+    """A finished session's membership price and reservation window, read at settlement."""
+
+    async def terms_of(
+        self, session_id: UUID, id_token: str | None, station_id: str
+    ) -> PricingTerms: ...
 
 
 class SettlementUnitOfWork(EventRecorder, Protocol):
+    pricing_terms: PricingTermsReader
     samples: SampleRepository
     meters: MeterRepository
     signed_records: SignedRecordRepository

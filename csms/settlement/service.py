@@ -42,7 +42,8 @@ class Settlement:
         self, uow: SettlementWithMailUnitOfWork, facts: SessionFacts, metering: Metering
     ) -> Decimal | None:
         """Issue the statement once; returns the total when a statement was issued."""
-        statement = issue_statement(self._catalog, facts, metering)
+        terms = await uow.pricing_terms.terms_of(facts.session_id, facts.id_token, facts.station_id)
+        statement = issue_statement(self._catalog, facts, metering, terms=terms)
         if not await uow.statements.add(statement):  # one original per session
             return await issued_total(uow, facts.session_id)
         _record_issued(uow, facts, statement)
@@ -84,12 +85,14 @@ class Settlement:
             await uow.metering.save(facts.session_id, metering)
         if by_operator:
             metering = _operator_decides(metering, current)
+        terms = await uow.pricing_terms.terms_of(facts.session_id, facts.id_token, facts.station_id)
         correction = issue_statement(
             self._catalog,
             facts,
             metering,
             corrects=current.statement_id,
             correction_reason=reason,
+            terms=terms,
         )
         if not await uow.statements.add(correction):
             return None

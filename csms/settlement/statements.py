@@ -13,8 +13,18 @@ import uuid
 from typing import Any, Final
 
 from csms.billing.pricer import NoTariffInForce, Quote, price_session
-from csms.settlement.models import Metering, SessionFacts, Statement, StatementStatus
+from csms.billing.reservation_fees import charged_until, extension_line, with_extension
+from csms.billing.tariff import Tariff
+from csms.settlement.models import (
+    Metering,
+    PricingTerms,
+    SessionFacts,
+    Statement,
+    StatementStatus,
+)
 from csms.settlement.tariffs import NoTariffAssigned, TariffCatalog
+
+NO_TERMS: Final = PricingTerms()
 
 
 def issue_statement(
@@ -24,9 +34,15 @@ def issue_statement(
     *,
     corrects: uuid.UUID | None = None,
     correction_reason: str | None = None,
+    terms: PricingTerms = NO_TERMS,
 ) -> Statement:
-    """The one way a statement is made, for settlement and for corrections alike."""
-    inputs = _inputs(facts, metering)
+    """The one way a statement is made, for settlement and for corrections alike.
+
+    ``terms``: a membership's tariff replaces the list price (seed 002 第13条); a session
+    charged in a reservation is priced until the window's end at the latest and its
+    unauthorised extension is a line of its own (第10条, 第12条; billing/reservation_fees).
+    """
+    inputs = _inputs(facts, metering) | _terms_inputs(terms)
     head: dict[str, Any] = {
         "statement_id": uuid.uuid4(),
         "session_id": facts.session_id,
@@ -39,12 +55,70 @@ def issue_statement(
     try:
         if metering.energy_wh is None:
             raise ValueError("the delivered energy is unknown (no start or stop register)")
-        tariff = catalog.resolve(facts.station_id, facts.evse_id)
-        quote = price_session(tariff, facts.started_at, facts.stopped_at, metering.energy_wh)
+        quote = quote_for(catalog, facts, metering.energy_wh, terms)
     except (NoTariffAssigned, NoTariffInForce, ValueError) as exc:
         return _without_price(head, StatementStatus.UNPRICED, str(exc))
     return Statement(
         status=StatementStatus.ISSUED, unpriced_reason=None, **_price_of(quote), **head
+    )
+
+
+def quote_for(
+    catalog: TariffCatalog, facts: SessionFacts, energy_wh: Any, terms: PricingTerms = NO_TERMS
+) -> Quote:
+    """The price of a session as far as ``facts`` go: its statement's, or the running cost
+    shown on the charger's screen while it charges (seed 002 第10条: the price at the start).
+
+    Raises NoTariffAssigned, NoTariffInForce, ValueError (see ``price_session``)."""
+    return _quote(tariff_for(catalog, facts, terms), facts, energy_wh, terms)
+
+
+def tariff_for(catalog: TariffCatalog, facts: SessionFacts, terms: PricingTerms) -> Tariff:
+    """The member's membership tariff where one applies, else the list price."""
+    if terms.membership is not None and terms.membership.tariff_id in catalog.tariffs:
+        return catalog.get(terms.membership.tariff_id)
+    return catalog.resolve(facts.station_id, facts.evse_id)
+
+
+def _quote(tariff: Tariff, facts: SessionFacts, energy_wh: Any, terms: PricingTerms) -> Quote:
+    """The charging priced (inside the reservation's window), plus any extension line."""
+    window = terms.reservation
+    if window is None:
+        return price_session(tariff, facts.started_at, facts.stopped_at, energy_wh)
+    until = max(charged_until(window.ends_at, facts.stopped_at), facts.started_at)
+    quote = price_session(tariff, facts.started_at, until, energy_wh)
+    extension = extension_line(window.ends_at, facts.stopped_at, window.extension_fee_per_minute)
+    return with_extension(quote, extension)
+
+
+def _terms_inputs(terms: PricingTerms) -> dict[str, Any]:
+    """The membership and the reservation window, printed on the statement."""
+    inputs: dict[str, Any] = {}
+    if terms.membership is not None:
+        membership = terms.membership
+        inputs["membership"] = {"membership_id": membership.membership_id, "name": membership.name}
+    if terms.reservation is not None:
+        window = terms.reservation
+        inputs["reservation"] = {
+            "reservation_id": str(window.reservation_id),
+            "ends_at": window.ends_at.isoformat(),
+            "extension_fee_per_minute": str(window.extension_fee_per_minute),
+        }
+    return inputs
+
+
+def reservation_statement(
+    reservation_id: uuid.UUID, quote: Quote, inputs: dict[str, Any]
+) -> Statement:
+    """A reservation's own statement (seed 002 第11条: the no-show penalty), no session."""
+    return Statement(
+        statement_id=uuid.uuid4(),
+        session_id=None,
+        reservation_id=reservation_id,
+        status=StatementStatus.ISSUED,
+        unpriced_reason=None,
+        inputs=inputs,
+        **_price_of(quote),
     )
 
 

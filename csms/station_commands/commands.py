@@ -5,6 +5,7 @@ as given."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from csms.authorization.models import AuthorizationResult
@@ -154,6 +155,46 @@ class RemoteStop:
     transaction_id: str
 
 
+@frozen
+class ReserveNow:
+    """1.6 ReserveNow (§5.13, connector 0 = any) / 2.0.1 ReserveNow (H01, no EVSE = any)."""
+
+    reservation_id: int
+    evse_id: int | None
+    id_token: str
+    token_kind: str  # 2.0.1 IdTokenEnumType of the token the station will see
+    expires_at: datetime
+    connector_type: str | None = None  # 2.0.1 only
+
+
+@frozen
+class CancelReservation:
+    """1.6 CancelReservation (§5.1) / 2.0.1 CancelReservation (H02)."""
+
+    reservation_id: int
+
+
+@frozen
+class PowerLimit:
+    """A TxProfile on one transaction with one limit from now on (1.6 §5.16 / 2.0.1 K01
+    SetChargingProfile): ``limit`` 0 cuts the power (seed 002 第12条)."""
+
+    evse_id: int
+    transaction_id: str
+    profile_id: int
+    limit: int = 0
+    unit: str = "A"
+    stack_level: int = 0
+
+
+@frozen
+class CostUpdated:
+    """2.0.1 CostUpdated (I03): the running cost of a transaction, tax included."""
+
+    transaction_id: str
+    total_cost: Decimal
+
+
 StationCommand = (
     GetConfiguration
     | SetConfiguration
@@ -170,5 +211,9 @@ StationCommand = (
     | DataTransfer
     | UpdateFirmware
     | GetDiagnostics
+    | ReserveNow
+    | CancelReservation
+    | PowerLimit
+    | CostUpdated
     | RawCall
 )

@@ -194,9 +194,13 @@ class PostgresReadModel:
             statements = await SELECT_STATEMENTS_ISSUED.many(
                 conn, wanted.issued_from, wanted.issued_to, scope, wanted.operator_id
             )
-            ids = list({statement.session_id for statement in statements})
+            ids = list({s.session_id for s in statements if s.session_id is not None})
             sessions = {s.session_id: s for s in await SELECT_SESSIONS_BY_ID.many(conn, ids)}
-        return [(statement, sessions[statement.session_id]) for statement in statements]
+        return [
+            (statement, sessions[statement.session_id])
+            for statement in statements
+            if statement.session_id is not None  # a session's (its query joins sessions)
+        ]
 
     async def count_stale_sessions(self, stale_before: datetime) -> int:
         """Active sessions of every operator not heard of since ``stale_before`` (a gauge)."""

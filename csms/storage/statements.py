@@ -1,9 +1,11 @@
-"""Statements: a session's bill, inserted once and never changed (a trigger refuses it)."""
+"""Statements: a session's bill (or a reservation's no-show penalty), inserted once and never
+changed (a trigger refuses it)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, Final
+from uuid import UUID
 
 from csms.settlement.models import Statement, StatementLine, StatementStatus
 from csms.storage.base import Columns, Fields, Query, SessionRecordRepository
@@ -37,7 +39,7 @@ STATEMENT: Final = Columns(
     Statement,
     "statement_id, session_id, status, corrects, correction_reason, tariff_id, tariff_version,"
     " currency, lines, total, tax_included, tax_rate_percent, waiver, unpriced_reason, inputs,"
-    " issued_at",
+    " issued_at, reservation_id",
     status=StatementStatus,
     lines=_lines,
 )
@@ -46,13 +48,14 @@ STATEMENT: Final = Columns(
 ISSUED: Final = Fields(
     Statement,
     "statement_id, session_id, status, corrects, correction_reason, tariff_id, tariff_version,"
-    " currency, lines, total, tax_included, tax_rate_percent, waiver, unpriced_reason, inputs",
+    " currency, lines, total, tax_included, tax_rate_percent, waiver, unpriced_reason, inputs,"
+    " reservation_id",
     lines=lambda lines: [line_json(line) for line in lines],
 )
 
 INSERT_STATEMENT: Final = f"""
 INSERT INTO statements ({ISSUED.sql})
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 ON CONFLICT DO NOTHING
 RETURNING statement_id"""  # noqa: S608 (a constant column list)
 SELECT_STATEMENTS_OF_SESSION: Final = Query(
@@ -60,9 +63,18 @@ SELECT_STATEMENTS_OF_SESSION: Final = Query(
 )
 
 
+SELECT_STATEMENTS_OF_RESERVATION: Final = Query(
+    STATEMENT, "FROM statements", "WHERE reservation_id = $1", "ORDER BY issued_at, statement_id"
+)
+
+
 class PostgresStatementRepository(SessionRecordRepository[Statement]):
     __slots__ = ()
     by_session = SELECT_STATEMENTS_OF_SESSION
+
+    async def of_reservation(self, reservation_id: UUID) -> list[Statement]:
+        """A reservation's own statements (a no-show penalty), oldest first."""
+        return await SELECT_STATEMENTS_OF_RESERVATION.many(self._conn, reservation_id)
 
     async def add(self, statement: Statement) -> bool:
         """Insert; False when the session already has its original (a replayed stop)."""

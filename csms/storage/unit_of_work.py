@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar, overload
 import asyncpg
 
 from csms.access.ports import ApiKeyRepository, AppTokenRepository, AuditRepository
+from csms.administration.ports import MembershipRepository
 from csms.authorization.ports import (
     AccountRepository,
     MailOutbox,
@@ -26,10 +27,13 @@ from csms.authorization.ports import (
     VisitorRepository,
 )
 from csms.charging.ports import RemoteStartRepository, SessionRepository, TransactionLog
+from csms.charging.price_display import DisplaySettingsRepository
 from csms.events import DomainEvent
+from csms.reservations.ports import ReservationAccounts, ReservationRepository
 from csms.settlement.ports import (
     MeteringRepository,
     MeterRepository,
+    PricingTermsReader,
     SampleRepository,
     SignedRecordRepository,
     StatementRepository,
@@ -46,9 +50,14 @@ from csms.storage.connectors import PostgresConnectorRepository
 from csms.storage.events_outbox import write_events
 from csms.storage.local_lists import PostgresLocalListRepository, PostgresStationListRepository
 from csms.storage.mail import PostgresMailOutbox
+from csms.storage.memberships import PostgresMembershipRepository
 from csms.storage.metering import PostgresMeteringRepository
 from csms.storage.meters import PostgresMeterRepository
+from csms.storage.price_display import PostgresDisplaySettings
+from csms.storage.pricing_terms import PostgresPricingTermsReader
 from csms.storage.remote_starts import PostgresRemoteStartRepository
+from csms.storage.reservation_accounts import PostgresReservationAccounts
+from csms.storage.reservations import PostgresReservationRepository
 from csms.storage.samples import PostgresSampleRepository
 from csms.storage.sessions import PostgresSessionRepository
 from csms.storage.signed_records import PostgresSignedRecordRepository
@@ -103,9 +112,14 @@ class PostgresUnitOfWork:
     signed_records = _Lazy[SignedRecordRepository](PostgresSignedRecordRepository)
     metering = _Lazy[MeteringRepository](PostgresMeteringRepository)
     statements = _Lazy[StatementRepository](PostgresStatementRepository)
+    pricing_terms = _Lazy[PricingTermsReader](PostgresPricingTermsReader)
+    price_display = _Lazy[DisplaySettingsRepository](PostgresDisplaySettings)
+    memberships = _Lazy[MembershipRepository](PostgresMembershipRepository)
     sessions = _Lazy[SessionRepository](PostgresSessionRepository)
     transaction_log = _Lazy[TransactionLog](PostgresTransactionLog)
     remote_starts = _Lazy[RemoteStartRepository](PostgresRemoteStartRepository)
+    reservations = _Lazy[ReservationRepository](PostgresReservationRepository)
+    reservation_accounts = _Lazy[ReservationAccounts](PostgresReservationAccounts)
     api_keys = _Lazy[ApiKeyRepository](PostgresApiKeyRepository)
     app_tokens = _Lazy[AppTokenRepository](PostgresAppTokenRepository)
     audit = _Lazy[AuditRepository](PostgresAuditRepository)

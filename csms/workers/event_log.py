@@ -110,6 +110,11 @@ def _stop_for_unknown_transaction(event: Any) -> None:
     log.warning("stop_for_unknown_transaction", **_ids(event, "transaction_id"))
 
 
+def _reservation_changed(event: Any) -> None:
+    fields = {k: v for k, v in events.to_payload(event).items() if k != "station_id"}
+    log.info("reservation_changed", station_id=event.station_id, **fields)
+
+
 def _local_list(event: Any) -> None:
     fields = {k: v for k, v in events.to_payload(event).items() if k != "station_id"}
     level = log.info if isinstance(event, events.LocalListPushed) else log.warning
@@ -127,6 +132,7 @@ _HANDLERS: Final[dict[type[events.DomainEvent], Callable[[Any], None]]] = {
     events.LocalListPushed: _local_list,
     events.LocalListRefused: _local_list,
     events.LocalListPushFailed: _local_list,
+    events.ReservationChanged: _reservation_changed,
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import asyncpg
 import pytest
 
-from csms.administration.ports import AdministrationUnitOfWork
+from csms.administration.ports import AdministrationUnitOfWork, MembershipsUnitOfWork
 from csms.authorization.ports import VisitorsUnitOfWork
 from csms.charging.ports import ChargingUnitOfWork, UpdateBatcher
 from csms.events import DomainEvent, from_payload
@@ -43,6 +43,7 @@ class UnitOfWork(
     VisitorsUnitOfWork,
     LocalListsUnitOfWork,
     AdministrationUnitOfWork,
+    MembershipsUnitOfWork,
     Protocol,
 ):
     """Every capability's unit of work at once: what both backends provide."""

@@ -101,3 +101,19 @@ async def test_cli_failures_are_one_line_with_documented_exit_codes(
     monkeypatch.setenv("CSMS_API_PORT", "1")
     assert await csms("session", "list", "--api-key", "k") == 3
     assert "cannot reach the API" in capsys.readouterr().err
+
+
+async def test_station_reservable_from_the_cli(
+    cli_env: None, connect_station: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    station = await connect_station("1.6")
+    sid = station.station_id
+    argv = ["station", "reservable", sid, "--on", "--hours", "08:00-22:00", "--json"]
+    assert await csms(*argv, "--no-show-fee", "550", "--extension-fee", "20") == 0
+    policy = json.loads(printed(capsys))
+    assert policy["reservable"] is True
+    assert (policy["opens_at"], policy["closes_at"]) == ("08:00", "22:00")
+    assert (policy["no_show_fee"], policy["extension_fee_per_minute"]) == ("550", "20")
+    assert await csms("station", "reservable", sid, "--off", "--json") == 0
+    assert json.loads(printed(capsys))["reservable"] is False
+    assert await csms("station", "reservable", sid, "--on", "--no-show-fee", "1.5e", "--json") != 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -281,3 +281,19 @@ def claim_remote_start(tx: Transaction, claim: RemoteStartClaim) -> int | None:
     claimed = max(waiting, key=lambda row: row.requested_at)
     tx.put(rows, claimed.remote_start_id, dataclasses.replace(claimed, session_id=claim.session_id))
     return claimed.remote_start_id
+
+
+class FakeReservationUse:
+    """Which session used which reservation, as the stations said (``store.reservation_uses``)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._uses = tx.store.reservation_uses
+
+    async def use(
+        self, station_id: str, ocpp_reservation_id: int, session_id: UUID, at: datetime
+    ) -> bool:
+        key = (station_id, ocpp_reservation_id)
+        if key in self._uses:
+            return False
+        self._uses[key] = session_id
+        return True

@@ -12,6 +12,7 @@ from csms.settlement.models import (
     Metering,
     MeterRecord,
     MeterSample,
+    PricingTerms,
     SignedRecord,
     Statement,
     StatementStatus,
@@ -189,7 +190,23 @@ class FakeStatementRepository:
         self._tx.put(self._rows, statement.statement_id, kept)
         return True
 
+    async def of_reservation(self, reservation_id: UUID) -> list[Statement]:
+        statements = [s for s in self._rows.values() if s.reservation_id == reservation_id]
+        return sorted(statements, key=lambda s: (s.issued_at, s.statement_id))
+
     async def of_session(self, session_id: UUID) -> list[Statement]:
         """The original first, then its corrections, in issue order."""
         statements = [s for s in self._rows.values() if s.session_id == session_id]
         return sorted(statements, key=lambda s: (s.issued_at, s.statement_id))
+
+
+class FakePricingTermsReader:
+    """A session's pricing terms as a test put them in ``store.pricing_terms``; else none."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._terms = tx.store.pricing_terms
+
+    async def terms_of(
+        self, session_id: UUID, id_token: str | None, station_id: str
+    ) -> PricingTerms:
+        return self._terms.get(session_id, PricingTerms())

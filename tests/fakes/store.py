@@ -20,11 +20,19 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from csms.access.models import ApiKey, AuditEntry
+from csms.administration.ports import Membership
 from csms.authorization.models import AccountRecord, Stand, TokenRecord, Visitor
 from csms.charging.models import Session
 from csms.charging.ports import SeqNoEntry, UnmatchedStop
 from csms.events import EVENT_TYPES, DomainEvent, from_payload, to_payload
-from csms.settlement.models import Metering, MeterRecord, MeterSample, SignedRecord, Statement
+from csms.settlement.models import (
+    Metering,
+    MeterRecord,
+    MeterSample,
+    PricingTerms,
+    SignedRecord,
+    Statement,
+)
 from csms.stations.models import ConnectorStatus, Station, StationEvent
 
 T = TypeVar("T")
@@ -195,6 +203,12 @@ class InMemoryStore:
         self.interrupt_pending: dict[UUID, tuple[datetime, int, int]] = {}
         self.unmatched_stops: dict[tuple[str, str], UnmatchedStop] = {}
         self.statements: dict[UUID, Statement] = {}
+        self.reservation_uses: dict[tuple[str, int], UUID] = {}
+        self.pricing_terms: dict[UUID, PricingTerms] = {}  # what a test says prices a session
+        self.memberships: dict[str, Membership] = {}  # without members (fakes/memberships.py)
+        self.membership_members: dict[tuple[str, str], datetime] = {}
+        self.tariff_ids: set[str] = set()  # stored tariffs and sites: what memberships may
+        self.tariff_sites: set[str] = set()  # name (the tariff store is no unit of work's)
         self.meters: dict[str, MeterRecord] = {}
         self.signed_records: dict[int, SignedRecord] = {}
         self.metering: dict[UUID, Metering] = {}

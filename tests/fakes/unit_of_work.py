@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from csms.access.ports import ApiKeyRepository, AppTokenRepository, AuditRepository
+from csms.administration.ports import MembershipRepository
 from csms.authorization.ports import (
     AccountRepository,
     MailOutbox,
@@ -14,11 +15,17 @@ from csms.authorization.ports import (
     VisitorPasswordRepository,
     VisitorRepository,
 )
-from csms.charging.ports import RemoteStartRepository, SessionRepository, TransactionLog
+from csms.charging.ports import (
+    RemoteStartRepository,
+    ReservationUse,
+    SessionRepository,
+    TransactionLog,
+)
 from csms.events import DomainEvent
 from csms.settlement.ports import (
     MeteringRepository,
     MeterRepository,
+    PricingTermsReader,
     SampleRepository,
     SignedRecordRepository,
     StatementRepository,
@@ -40,12 +47,15 @@ from tests.fakes.authorization import (
 )
 from tests.fakes.charging import (
     FakeRemoteStartRepository,
+    FakeReservationUse,
     FakeSessionRepository,
     FakeTransactionLog,
 )
+from tests.fakes.memberships import FakeMembershipRepository
 from tests.fakes.settlement import (
     FakeMeteringRepository,
     FakeMeterRepository,
+    FakePricingTermsReader,
     FakeSampleRepository,
     FakeSignedRecordRepository,
     FakeStatementRepository,
@@ -79,9 +89,12 @@ class InMemoryUnitOfWork:
         self.signed_records: SignedRecordRepository = FakeSignedRecordRepository(tx)
         self.metering: MeteringRepository = FakeMeteringRepository(tx)
         self.statements: StatementRepository = FakeStatementRepository(tx)
+        self.pricing_terms: PricingTermsReader = FakePricingTermsReader(tx)
+        self.memberships: MembershipRepository = FakeMembershipRepository(tx)
         self.sessions: SessionRepository = FakeSessionRepository(tx)
         self.transaction_log: TransactionLog = FakeTransactionLog(tx)
         self.remote_starts: RemoteStartRepository = FakeRemoteStartRepository(tx)
+        self.reservations: ReservationUse = FakeReservationUse(tx)
         self.api_keys: ApiKeyRepository = FakeApiKeyRepository(tx)
         self.app_tokens: AppTokenRepository = FakeAppTokenRepository(tx)
         self.audit: AuditRepository = FakeAuditRepository(tx)

@@ -59,23 +59,28 @@ class ChargePointV16(StationAdapter):
         return call_result.Authorize(id_tag_info=mapping.from_authorization(result))
 
     @handles("StartTransaction")
-    async def on_start_transaction(
-        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
-    ) -> call_result.StartTransaction:
-        recorded = await self._lifecycle.record(
-            mapping.to_started(self.station_id, connector_id, id_tag, meter_start, timestamp)
-        )
+    async def on_start_transaction(self, **fields: Any) -> call_result.StartTransaction:
+        recorded = await self._lifecycle.record(mapping.to_started(self.station_id, **fields))
+        started, id_tag = recorded.transaction_id, fields["id_tag"]
+        if started is not None:  # 1.6 costmsg SetUserPrice
+            self._show_price(lambda p: p.started(self.station_id, self.version, started, id_tag))
         return mapping.start_transaction_result(recorded)
 
     @handles("MeterValues")
     async def on_meter_values(self, **fields: Any) -> call_result.MeterValues:
         await self._meter_values.record(mapping.to_meter_values(self.station_id, **fields))
+        if fields.get("transaction_id") is not None:  # 1.6 costmsg RunningCost
+            charging = str(fields["transaction_id"])
+            self._show_price(lambda p: p.charging(self.station_id, self.version, charging))
         return call_result.MeterValues()
 
     @handles("StopTransaction")
     async def on_stop_transaction(self, **fields: Any) -> call_result.StopTransaction:
-        ended = mapping.to_ended(self.station_id, **fields)
-        return mapping.stop_transaction_result(await self._lifecycle.record(ended))
+        recorded = await self._lifecycle.record(mapping.to_ended(self.station_id, **fields))
+        total, stopped = recorded.total_cost, str(fields["transaction_id"])
+        if total is not None:  # 1.6 costmsg FinalCost: the statement's total
+            self._show_price(lambda p: p.ended(self.station_id, self.version, stopped, total))
+        return mapping.stop_transaction_result(recorded)
 
     @handles("DataTransfer")
     async def on_data_transfer(

@@ -19,6 +19,7 @@ from csms.authorization.rule import make_token
 from csms.charging import commands as charging_cmd
 from csms.errors import InvalidInput
 from csms.handlers.mapping import boot_answer, raw_call, read_samples, to_sample
+from csms.handlers.v16.reservation_calls import reservation_call
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp, to_snake
 from csms.settlement.models import MeterSample
 from csms.station_commands import commands as operator_cmd
@@ -75,7 +76,12 @@ def _sample(sampled_at: datetime, sv: dict[str, Any]) -> MeterSample:
 
 
 def to_started(
-    station_id: str, connector_id: int, id_tag: str, meter_start: int, timestamp: str
+    station_id: str,
+    connector_id: int,
+    id_tag: str,
+    meter_start: int,
+    timestamp: str,
+    reservation_id: int | None = None,
 ) -> charging_cmd.RecordTransactionEvent:
     """StartTransaction (§4.8) as a started event whose transaction id we issue."""
     evse_id, connector = to_evse(connector_id)
@@ -89,6 +95,7 @@ def to_started(
         connector_id=connector,
         id_token=to_token(id_tag),
         meter_start_wh=to_decimal(meter_start, "meterStart"),
+        reservation_id=reservation_id,
     )
 
 
@@ -250,7 +257,7 @@ def _maintenance_call(command: operator_cmd.StationCommand) -> Any:
                 start_time=format_timestamp(start) if start else None,
                 stop_time=format_timestamp(stop) if stop else None,
             )
-    raise InvalidInput(f"no 1.6 message for {type(command).__name__}")
+    return reservation_call(command)
 
 
 def _profile(command: operator_cmd.RemoteStart) -> Any:

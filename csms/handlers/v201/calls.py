@@ -147,4 +147,37 @@ def _maintenance_call(command: operator_cmd.StationCommand) -> Any:
             return call.GetLog(
                 log=log, log_type=enums.LogEnumType.diagnostics_log, request_id=command.request_id
             )
+    return _reservation_call(command)
+
+
+def _reservation_call(command: operator_cmd.StationCommand) -> Any:
+    """ReserveNow (H01), CancelReservation (H02), the limit profile (K01), CostUpdated (I03)."""
+    match command:
+        case operator_cmd.ReserveNow():
+            return call.ReserveNow(
+                id=command.reservation_id,
+                expiry_date_time=format_timestamp(command.expires_at),
+                id_token={"id_token": command.id_token, "type": command.token_kind},
+                evse_id=command.evse_id,
+                connector_type=command.connector_type,
+            )
+        case operator_cmd.CancelReservation(reservation_id=reservation_id):
+            return call.CancelReservation(reservation_id=reservation_id)
+        case operator_cmd.PowerLimit():
+            schedule = {
+                "id": command.profile_id,
+                "charging_rate_unit": command.unit,
+                "charging_schedule_period": [{"start_period": 0, "limit": command.limit}],
+            }
+            profile = {
+                "id": command.profile_id,
+                "stack_level": command.stack_level,
+                "charging_profile_purpose": "TxProfile",
+                "charging_profile_kind": "Relative",
+                "transaction_id": command.transaction_id,
+                "charging_schedule": [schedule],
+            }
+            return call.SetChargingProfile(evse_id=command.evse_id, charging_profile=profile)
+        case operator_cmd.CostUpdated(transaction_id=transaction_id, total_cost=total_cost):
+            return call.CostUpdated(total_cost=total_cost, transaction_id=transaction_id)
     raise InvalidInput(f"no 2.0.1 message for {type(command).__name__}")

@@ -8,6 +8,7 @@ from typing import Any
 
 from ocpp.v201 import call_result, enums
 
+from csms.charging.commands import TransactionEventKind
 from csms.handlers.adapter import StationAdapter, handles, keeps
 from csms.handlers.v201 import calls, mapping
 from csms.station_commands import commands as operator_cmd
@@ -47,7 +48,26 @@ class ChargePointV201(StationAdapter):
     @handles("TransactionEvent")
     async def on_transaction_event(self, **fields: Any) -> call_result.TransactionEvent:
         event = mapping.to_transaction_event(self.station_id, **fields)
-        return mapping.transaction_event_result(await self._lifecycle.record(event))
+        recorded = await self._lifecycle.record(event)
+        message = None
+        if recorded.total_cost is not None and self._prices is not None:  # I03: the final cost
+            message = await self._prices.final_message(self.station_id, recorded.total_cost)
+        elif event.kind is not TransactionEventKind.ENDED and event.transaction_id:
+            charging = event.transaction_id  # I02: CostUpdated, once per interval
+            self._show_price(lambda p: p.charging(self.station_id, self.version, charging))
+        return mapping.transaction_event_result(recorded, message)
+
+    @handles("ReservationStatusUpdate")
+    async def on_reservation_status_update(
+        self, reservation_id: int, reservation_update_status: str, **_: Any
+    ) -> call_result.ReservationStatusUpdate:
+        """H04: the station no longer holds a reservation (Expired, Removed); reconciled
+        with the server's own state (``reservations.reconcile``)."""
+        if self._reservations is not None:
+            await self._reservations.station_dropped(
+                self.station_id, reservation_id, reservation_update_status
+            )
+        return call_result.ReservationStatusUpdate()
 
     @handles("MeterValues")
     async def on_meter_values(self, **fields: Any) -> call_result.MeterValues:

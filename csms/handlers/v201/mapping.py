@@ -83,6 +83,7 @@ def to_transaction_event(
     evse: dict[str, Any] | None = None,
     id_token: dict[str, Any] | None = None,
     meter_value: list[dict[str, Any]] | None = None,
+    reservation_id: int | None = None,
     **_: Any,
 ) -> charging_cmd.RecordTransactionEvent:
     """A TransactionEvent's fields (E01-E07, snake_case) as the neutral transaction event."""
@@ -103,16 +104,20 @@ def to_transaction_event(
         or ("Local" if event_type == "Ended" else None),
         samples=to_samples(meter_value),
         remote_start_id=transaction_info.get("remote_start_id"),
+        reservation_id=reservation_id,
     )
 
 
 def transaction_event_result(
-    recorded: charging_cmd.TransactionEventRecorded,
+    recorded: charging_cmd.TransactionEventRecorded, message: dict[str, str] | None = None
 ) -> call_result.TransactionEvent:
+    """The answer; an ended transaction's carries its total cost and ``message``, the cost as
+    text for the driver (I03: updatedPersonalMessage)."""
     info = recorded.authorization
     return call_result.TransactionEvent(
         id_token_info=from_authorization(info) if info else None,
         total_cost=recorded.total_cost,  # a Decimal: our encoder writes it exactly
+        updated_personal_message=message,
     )
 
 
