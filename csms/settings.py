@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     # --- reservations (seed 002 第10-12条) ---
     reservation_lead_s: float = Field(default=300.0, ge=0, le=86400)
     reservation_poll_s: float = Field(default=5.0, gt=0, le=300)
+    reservation_end_grace_s: float = Field(default=120.0, ge=0, le=3600)
     reservation_suspend_after: int = Field(default=3, ge=0, le=100)
     reservation_suspend_window_days: int = Field(default=30, ge=1, le=3650)
     cost_interval_s: float = Field(default=60.0, ge=0, le=3600)

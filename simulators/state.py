@@ -3,6 +3,8 @@ reservations, charging profiles and power caps, and what its screen showed.
 
 Energy is kept as an exact rational register (``Fraction``: 50 kW for 600 s is exactly
 8333 1/3 Wh, which no Decimal holds) and reported as whole Wh, so no float is involved.
+The power delivered follows the composite limit of the kept charging profiles (``composite``,
+1.6 §3.13.4, 2.0.1 K08) and the EV's own maximum.
 Nothing here knows a protocol; the wire classes in ``v16`` and ``v201`` read and change it.
 """
 
@@ -17,9 +19,11 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from simulators.composite import Session, limit_at, pieces
 from simulators.dcbm import Dcbm
 from simulators.display import Displayed
 from simulators.reservations import SimReservation, matching
+from simulators.schedules import Schedule, parse
 
 screen = logging.getLogger("simulators.display")
 
@@ -90,6 +94,7 @@ class Transaction:
     token_type: str = "ISO14443"
     remote_start_id: int | None = None
     reservation_id: int | None = None  # the reservation this session used, if any
+    ev_max_w: int | None = None  # the vehicle takes at most this (before the connector's)
 
 
 def _default_configuration() -> dict[str, str]:
@@ -115,7 +120,16 @@ class StationState:
     keeps_reserved: bool = False  # a faulty charger: accepts a cancel but stays Reserved
     charging_profiles: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     profile_answer: str = "Accepted"  # what SetChargingProfile is answered
-    power_limit_w: dict[int, int] = field(default_factory=dict)  # connector -> cap in W
+    # connector -> cap in W: the first period of its session's TxProfile (one phase at 230 V,
+    # as the simulator did before it followed schedules); ``charge`` honours it only while no
+    # profile is kept (a cap set by hand), else it follows ``composite_limit_w``
+    power_limit_w: dict[int, int] = field(default_factory=dict)
+    max_stack_level: int | None = None  # a fault: profiles stacked higher are Rejected
+    ignores_profiles: bool = False  # a fault: profiles are Accepted and kept, never applied
+    ev_max_w: dict[int, int] = field(default_factory=dict)  # connector -> the EV's maximum
+    # connector -> W at the end of the last ``charge`` step, kept (and reported as
+    # Power.Active.Import) while profiles are kept or an EV maximum applies
+    delivered_w: dict[int, int] = field(default_factory=dict)
     display: list[Displayed] = field(default_factory=list)  # what the screen showed, in order
 
     def power_up(self) -> None:
@@ -143,15 +157,74 @@ class StationState:
         self.transactions[connector] = tx
         return tx
 
+    def applied_schedules(self) -> list[Schedule]:
+        """The kept profiles the station follows (none if it ``ignores_profiles``)."""
+        if self.ignores_profiles:
+            return []
+        return [parse(connector, profile) for connector, profile in self.charging_profiles]
+
+    def session(self, connector: int) -> Session | None:
+        """The session open on ``connector``, as the composite limit sees it."""
+        tx = self.transactions.get(connector)
+        if tx is None:
+            return None
+        return Session(tx.transaction_id, tx.started_at or self.clock.now())
+
+    def composite_limit_w(self, connector: int) -> int | None:
+        """The composite limit of ``connector`` now in whole W (1.6 §3.13.4, 2.0.1 K08); None
+        when no profile limits it."""
+        found = limit_at(
+            self.applied_schedules(),
+            connector,
+            self.clock.now(),
+            self.session(connector),
+            self.profile.current,
+        )
+        return None if found is None else max(0, math.floor(found.watts))
+
+    def ev_max(self, tx: Transaction) -> int | None:
+        """The vehicle's own maximum: the session's, else the connector's, else none."""
+        return tx.ev_max_w if tx.ev_max_w is not None else self.ev_max_w.get(tx.connector)
+
     async def charge(self, tx: Transaction, seconds: float, power_w: int | None = None) -> None:
-        """Let simulated time pass while charging at ``power_w`` (at most the connector's
-        ``power_limit_w``: a cap of 0 adds nothing); the register grows exactly."""
+        """Let simulated time pass while charging at ``power_w`` (default the charger's
+        maximum), at most the EV's maximum and the composite limit; the register grows
+        exactly. A step that crosses a change of the limit is cut there, each part at the
+        limit in force at its start (a limit of 0 adds nothing)."""
+        start = self.clock.now()
         await self.clock.advance(seconds)
-        power = Fraction(power_w if power_w is not None else self.profile.max_power_w)
-        limit = self.power_limit_w.get(tx.connector)
-        if limit is not None:
-            power = min(power, Fraction(limit))
-        self.registers_wh[tx.connector] += power * Fraction(str(seconds)) / 3600
+        wanted = power_w if power_w is not None else self.profile.max_power_w
+        ev_max = self.ev_max(tx)
+        if ev_max is not None:
+            wanted = min(wanted, ev_max)
+        steps = self._steps(tx, start, Fraction(str(seconds)), wanted)
+        energy = sum((span * power for span, power in steps), Fraction(0))
+        self.registers_wh[tx.connector] += energy / 3600
+        if self.charging_profiles or ev_max is not None:
+            self.delivered_w[tx.connector] = steps[-1][1]
+        else:
+            self.delivered_w.pop(tx.connector, None)
+
+    def _steps(
+        self, tx: Transaction, start: datetime, span: Fraction, wanted: int
+    ) -> list[tuple[Fraction, int]]:
+        """The step as (seconds, W) parts: one without profiles (the cap set by hand, if
+        any), else one per stretch of the composite limit."""
+        if not self.charging_profiles:
+            cap = self.power_limit_w.get(tx.connector)
+            return [(span, wanted if cap is None else min(wanted, cap))]
+        parts = pieces(
+            self.applied_schedules(),
+            tx.connector,
+            start,
+            span,
+            self.session(tx.connector),
+            self.profile.current,
+        )
+        return [
+            (part, wanted if limit is None else min(wanted, max(0, math.floor(limit.watts))))
+            for part, limit in parts
+        ]
 
     def signed_record(self, tx: Transaction) -> str | None:
         """The DCBM's one signed record for the session, if this station has a DCBM."""

@@ -9,12 +9,14 @@ from ocpp.v16 import call
 from simulators.calls import ChargingCalls, ReservationCalls
 from simulators.charging_profiles import ProfileCriteria
 from simulators.client import Answer
+from simulators.composite_schedule import answer_16
 from simulators.display import COST_VENDOR, from_cost_message
 from simulators.reservations import SimReservation
 from simulators.state import Transaction, iso
 from simulators.wire import answers
 
 ENERGY = "Energy.Active.Import.Register"
+POWER = "Power.Active.Import"
 
 
 class V16(ReservationCalls, ChargingCalls):
@@ -26,6 +28,11 @@ class V16(ReservationCalls, ChargingCalls):
     profile_connector_key = "connectorId"
     profile_key = "csChargingProfiles"
     profile_id_key = "chargingProfileId"
+    stack_level_key = "ChargeProfileMaxStackLevel"
+    default_rate_unit = "A"
+    replaces_same_stack = True
+    integer_transaction_ids = True
+    composite_answer = staticmethod(answer_16)
 
     @staticmethod
     def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
@@ -119,19 +126,23 @@ class V16(ReservationCalls, ChargingCalls):
         )
 
     def _sample(self, context: str, connector: int) -> dict[str, Any]:
-        """One MeterValue with the register in Wh (1.6 §7.31 SampledValue)."""
-        return {
-            "timestamp": iso(self.state.clock.now()),
-            "sampledValue": [
-                {
-                    "value": str(self.state.register(connector)),
-                    "context": context,
-                    "measurand": ENERGY,
-                    "location": "Outlet",
-                    "unit": "Wh",
-                }
-            ],
-        }
+        """One MeterValue with the register in Wh (1.6 §7.31 SampledValue); a periodic one
+        also has the power of the last step in W when profiles or an EV maximum shaped it."""
+        sampled = [
+            {
+                "value": str(self.state.register(connector)),
+                "context": context,
+                "measurand": ENERGY,
+                "location": "Outlet",
+                "unit": "Wh",
+            }
+        ]
+        power = self.state.delivered_w.get(connector)
+        if context == "Sample.Periodic" and power is not None:
+            sampled.append(
+                {"value": str(power), "context": context, "measurand": POWER, "unit": "W"}
+            )
+        return {"timestamp": iso(self.state.clock.now()), "sampledValue": sampled}
 
     def _signed_sample(self, record: str) -> dict[str, Any]:
         """1.6 has no signed meter value type: the OCMF text as a SignedData value."""
@@ -185,11 +196,13 @@ class V16(ReservationCalls, ChargingCalls):
 
     @answers("GetConfiguration")
     async def on_get_configuration(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """GetConfiguration (1.6 §5.8): the asked keys (all without ``key``), unknown apart."""
-        configuration = self.state.configuration
+        """GetConfiguration (1.6 §5.8): the asked keys (all without ``key``), unknown apart;
+        ChargeProfileMaxStackLevel is read-only while ``max_stack_level`` sets it."""
+        configuration = self.configuration()
+        locked = {self.stack_level_key} if self.state.max_stack_level is not None else set()
         keys = payload.get("key") or list(configuration)
         known = [
-            {"key": k, "readonly": False, "value": configuration[k]}
+            {"key": k, "readonly": k in locked, "value": configuration[k]}
             for k in keys
             if k in configuration
         ]
@@ -201,7 +214,10 @@ class V16(ReservationCalls, ChargingCalls):
 
     @answers("ChangeConfiguration")
     async def on_change_configuration(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """ChangeConfiguration (1.6 §5.3): any key is accepted and kept."""
+        """ChangeConfiguration (1.6 §5.3): any key is accepted and kept, but a stack level
+        limit the station has (``max_stack_level``) is read-only: Rejected."""
+        if payload["key"] == self.stack_level_key and self.state.max_stack_level is not None:
+            return await self.reply({"status": "Rejected"})
         self.state.configuration[payload["key"]] = payload["value"]
         return await self.reply({"status": "Accepted"})
 

@@ -14,7 +14,9 @@ from ocpp.v201 import call
 from simulators.calls import ChargingCalls, ReservationCalls
 from simulators.charging_profiles import ProfileCriteria
 from simulators.client import Answer
+from simulators.composite_schedule import answer_201
 from simulators.display import Displayed, cost_string, from_transaction_answer
+from simulators.profile_reports import ProfileReports
 from simulators.reservations import SimReservation
 from simulators.state import Transaction, iso
 from simulators.wire import acknowledges, answers
@@ -23,7 +25,7 @@ from simulators.wire import acknowledges, answers
 CONNECTOR_STATUS = {"Preparing": "Occupied", "Charging": "Occupied", "Finishing": "Occupied"}
 
 
-class V201(ReservationCalls, ChargingCalls):
+class V201(ReservationCalls, ChargingCalls, ProfileReports):
     """The 2.0.1 wire side of a simulated station."""
 
     subprotocol = "ocpp2.0.1"
@@ -32,6 +34,11 @@ class V201(ReservationCalls, ChargingCalls):
     profile_connector_key = "evseId"
     profile_key = "chargingProfile"
     profile_id_key = "id"
+    stack_level_key = "ProfileStackLevel"  # SmartChargingCtrlr.ProfileStackLevel
+    default_rate_unit = "W"
+    replaces_same_stack = False
+    integer_transaction_ids = False
+    composite_answer = staticmethod(answer_201)
 
     @staticmethod
     def local_list_entry(entry: dict[str, Any]) -> tuple[str, str | None]:
@@ -174,7 +181,12 @@ class V201(ReservationCalls, ChargingCalls):
         dcbm = self.state.dcbm
         if signed and dcbm:
             sampled["signed_meter_value"] = dcbm.signed_meter_value(signed)
-        return {"timestamp": iso(self.state.clock.now()), "sampled_value": [sampled]}
+        values = [sampled]
+        power = self.state.delivered_w.get(tx.connector)
+        if context == "Sample.Periodic" and power is not None:  # shaped by profiles or the EV
+            unit = {"unit": "W", "multiplier": 0}
+            values.append(_power(power, context) | {"unit_of_measure": unit})
+        return {"timestamp": iso(self.state.clock.now()), "sampled_value": values}
 
     @staticmethod
     def reservation(payload: dict[str, Any]) -> SimReservation:
@@ -208,18 +220,20 @@ class V201(ReservationCalls, ChargingCalls):
 
     @answers("GetVariables")
     async def on_get_variables(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """GetVariables (B06): a variable is known if it is in the configuration."""
+        """GetVariables (B06): a variable is known if it is in the configuration (with
+        SmartChargingCtrlr ProfileStackLevel when ``max_stack_level`` is set)."""
+        configuration = self.configuration()
         results = []
         for item in payload["getVariableData"]:
             name = item["variable"]["name"]
-            found = name in self.state.configuration
+            found = name in configuration
             result = {
                 "attributeStatus": "Accepted" if found else "UnknownVariable",
                 "component": item["component"],
                 "variable": item["variable"],
             }
             if found:
-                result["attributeValue"] = self.state.configuration[name]
+                result["attributeValue"] = configuration[name]
             results.append(result)
         return await self.reply({"getVariableResult": results})
 
@@ -275,3 +289,8 @@ class V201(ReservationCalls, ChargingCalls):
         return await self.reply(answer), upload
 
     on_get_base_report = acknowledges("GetBaseReport", "Accepted")
+
+
+def _power(watts: int, context: str) -> dict[str, Any]:
+    """A Power.Active.Import sample (W, an int: never a float) of the last step."""
+    return {"value": watts, "context": context, "measurand": "Power.Active.Import"}

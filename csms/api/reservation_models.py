@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from csms.api.parsing import (
     Identifier,
@@ -39,9 +39,12 @@ def _clock_time(value: object) -> time | None:
     if value is None:
         return None
     try:
-        return time.fromisoformat(str(value))
+        found = time.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"a time of day is HH:MM, not {value!r}") from None
+    if found.tzinfo is not None:
+        raise ValueError("opening hours are JST times of day without an offset, e.g. 08:00")
+    return found
 
 
 Yen = Annotated[Decimal, BeforeValidator(_yen)]
@@ -64,14 +67,22 @@ class EndChange(RequestBody):
 
 class PolicyChange(RequestBody):
     reservable: bool
-    evse_ids: list[int] | None = None
-    slot_minutes: int = 30
-    max_slots: int = 8
-    max_days_ahead: int = 14
+    evse_ids: list[Annotated[int, Field(ge=1)]] | None = None
+    slot_minutes: Annotated[int, Field(ge=1, le=1440)] = 30
+    max_slots: Annotated[int, Field(ge=1, le=96)] = 8
+    max_days_ahead: Annotated[int, Field(ge=0, le=365)] = 14
     opens_at: ClockTime = None
     closes_at: ClockTime = None
     no_show_fee: Yen = Decimal(0)
     extension_fee_per_minute: Yen = Decimal(0)
+
+    @model_validator(mode="after")
+    def _whole(self) -> PolicyChange:
+        if (self.opens_at is None) != (self.closes_at is None):
+            raise ValueError("opens_at and closes_at are given together (or neither)")
+        if self.no_show_fee != self.no_show_fee.to_integral_value():
+            raise ValueError("no_show_fee is whole yen")
+        return self
 
 
 class ReservationFilter(BaseModel):

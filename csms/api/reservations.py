@@ -100,7 +100,7 @@ class ReservationsResource:
             body.station_id,
             body.start,
             body.end,
-            body.evse_id,
+            body.evse_id or None,  # 0: any EVSE (1.6 connector 0), as no EVSE
             body.connector_type,
             body.id_token,
             body.account_id,

@@ -13,6 +13,7 @@ from csms.administration.memberships import MembershipService
 from csms.administration.ports import ReadModel
 from csms.administration.service import AdminService
 from csms.api.accounts import AccountClosingResource
+from csms.api.charging_profiles import ChargingProfilesResource
 from csms.api.price_display import PriceDisplayResource
 from csms.api.reservations import ReservationsResource
 from csms.authorization.rule import AuthorizationPolicy, Authorizer
@@ -34,6 +35,7 @@ from csms.reservations.windows_open import WindowOpener
 from csms.settings import Settings
 from csms.settlement.ports import SampleBatcher
 from csms.settlement.tariffs import TariffCatalog
+from csms.smart_charging.profiles import ProfileService
 from csms.station_commands.local_lists import LocalListService
 from csms.station_commands.ports import StationGateway
 from csms.stations.ports import Presence, StatusWriter
@@ -74,8 +76,14 @@ def _reservations(
     )
     return Reservations(
         service=ReservationService(uow, clock, opener, suspension=suspension),
-        clock=ReservationClock(uow, clock, opener, suspension),
-        reconciler=ReservationReconciler(uow, opener),
+        clock=ReservationClock(
+            uow,
+            clock,
+            opener,
+            suspension,
+            grace=timedelta(seconds=settings.reservation_end_grace_s),
+        ),
+        reconciler=ReservationReconciler(uow, opener, clock),
         closing=AccountClosing(uow),
     )
 
@@ -97,6 +105,7 @@ class Services:
     gateway: StationGateway  # every command through it is audited
     reservations: Reservations
     prices: PriceDisplay  # the price on the charger's screen
+    profiles: ProfileService  # charging profiles on both versions
 
     def api_resources(self, read_model: ReadModel) -> tuple[Any, ...]:
         """The API resources of reservations, account closing and the price display."""
@@ -104,6 +113,7 @@ class Services:
             ReservationsResource(self.reservations.service),
             AccountClosingResource(self.reservations.closing),
             PriceDisplayResource(self.prices, read_model),
+            ChargingProfilesResource(self.profiles),
         )
 
     def adapter_services(self) -> AdapterServices:
@@ -115,6 +125,7 @@ class Services:
             self.local_lists,
             reservations=self.reservations.reconciler,
             prices=self.prices,
+            profiles=self.profiles,
         )
 
     memberships: MembershipService  # special prices for chosen members (seed 002 第13条)
@@ -183,9 +194,7 @@ def build_services(
     access = AccessService(uow, clock)
     screens = gateway  # what a charger's screen shows is not an operator's command: not audited
     gateway = AuditedGateway(gateway, access, clock)
-    rule = Authorizer(
-        clock, AuthorizationPolicy(inactive_after_months=settings.account_inactivity_months)
-    )
+    rule = Authorizer(clock, AuthorizationPolicy(settings.account_inactivity_months))
     local_lists = LocalListService(uow, clock, gateway, concurrency=settings.on_connect_concurrency)
     return Services(
         stations=_station_service(settings, uow, clock, rule, batches),
@@ -206,4 +215,5 @@ def build_services(
         memberships=MembershipService(uow),
         reservations=_reservations(settings, uow, clock, gateway),
         prices=PriceDisplay(uow, clock, catalog, screens, interval_s=settings.cost_interval_s),
+        profiles=ProfileService(uow, gateway),
     )

@@ -22,15 +22,15 @@ from typing import Any, Final, Protocol
 
 from csms.billing.price_text import cost_text, price_text
 from csms.billing.pricer import JST, NoTariffInForce
-from csms.charging.models import Session, SessionState
+from csms.charging.models import SessionState
 from csms.charging.ports import ChargingUnitOfWork
 from csms.charging.sessions import facts_of, last_reading
 from csms.clock import Clock
-from csms.errors import StationCommandError
+from csms.errors import CsmsError
 from csms.ports import UnitOfWorkProvider
 from csms.records import frozen
 from csms.settlement.measurement import end_register, start_register
-from csms.settlement.statements import NO_TERMS, quote_for, tariff_for
+from csms.settlement.statements import quote_for, tariff_for
 from csms.settlement.tariffs import NoTariffAssigned, TariffCatalog
 from csms.station_commands.commands import CostUpdated, DataTransfer, StationCommand
 from csms.station_commands.ports import StationGateway
@@ -104,13 +104,15 @@ class PriceDisplay:
         if version != "1.6":
             return
         settings = await self.settings_of(station_id)
-        session = await self._session(station_id, transaction_id)
-        if not settings.cost_messages or session is None:
+        if not settings.cost_messages:  # most stations: no round trip
             return
-        try:
-            tariff = tariff_for(
-                self._catalog, facts_of(session, session.started_at, None), NO_TERMS
-            )
+        async with self._uow() as uow:
+            session = await uow.sessions.by_transaction(station_id, transaction_id)
+            if session is None:
+                return
+            terms = await uow.pricing_terms.terms_of(session.session_id, id_tag, station_id)
+        try:  # the member's price where a membership gives one (第13条)
+            tariff = tariff_for(self._catalog, facts_of(session, session.started_at, None), terms)
         except NoTariffAssigned:
             return
         version_ = tariff.version_on(session.started_at.astimezone(JST).date())
@@ -153,7 +155,7 @@ class PriceDisplay:
         self, station_id: str, version: str, transaction_id: str, total: Decimal
     ) -> None:
         """1.6 FinalCost: the statement's total (2.0.1 has it in the Ended event's answer)."""
-        self._last_sent.pop((station_id, transaction_id), None)
+        self.forget(station_id, transaction_id)
         if version != "1.6":
             return
         settings = await self.settings_of(station_id)
@@ -166,9 +168,9 @@ class PriceDisplay:
         }
         await self._send(station_id, _cost_message("FinalCost", data))
 
-    async def _session(self, station_id: str, transaction_id: str) -> Session | None:
-        async with self._uow() as uow:
-            return await uow.sessions.by_transaction(station_id, transaction_id)
+    def forget(self, station_id: str, transaction_id: str) -> None:
+        """The transaction ended: no more running costs for it."""
+        self._last_sent.pop((station_id, transaction_id), None)
 
     async def _running_cost(
         self, station_id: str, transaction_id: str
@@ -198,8 +200,8 @@ class PriceDisplay:
     async def _send(self, station_id: str, command: StationCommand) -> None:
         try:
             await self._gateway.send(station_id, command)
-        except StationCommandError:
-            return  # a screen that cannot show it: the statement still holds
+        except CsmsError:  # not connected, refused, off its schema: the statement still holds
+            return
 
 
 def _cost_message(message_id: str, data: dict[str, Any]) -> DataTransfer:

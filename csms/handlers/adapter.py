@@ -15,6 +15,7 @@ from csms.clock import Clock, SystemClock
 from csms.handlers.routing import Handler, on
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.reservations.reconcile import ReservationReconciler
+from csms.smart_charging.profiles import ProfileService
 from csms.station_commands.local_lists import LocalListService
 from csms.stations import commands as station_cmd
 from csms.stations.service import StationService
@@ -40,6 +41,7 @@ class AdapterServices:
     clock: Clock = field(default_factory=SystemClock)
     reservations: ReservationReconciler | None = None
     prices: PriceDisplay | None = None
+    profiles: ProfileService | None = None
 
 
 class StationAdapter:
@@ -57,6 +59,7 @@ class StationAdapter:
         self._local_lists = services.local_lists
         self._reservations = services.reservations
         self._prices = services.prices
+        self._profiles = services.profiles
         self.after_reply: AfterReply | None = None
         self._check_interrupted_until: datetime | None = None
 
@@ -85,6 +88,9 @@ class StationAdapter:
         if self._local_lists is not None and self.after_reply is not None:
             local_lists = self._local_lists
             self.after_reply(lambda: local_lists.sync_station(self.station_id))
+        if self._profiles is not None and self.after_reply is not None:  # sent once connected
+            profiles = self._profiles
+            self.after_reply(lambda: profiles.send_pending(self.station_id))
         interruptions = self._lifecycle.interruptions
         if await interruptions.station_booted(self.station_id, reason):
             grace = timedelta(seconds=interruptions.grace_s)

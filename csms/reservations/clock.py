@@ -10,10 +10,11 @@ so sending it again after a crash is harmless.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from csms.clock import Clock
+from csms.errors import CsmsError
 from csms.ports import UnitOfWorkProvider
 from csms.reservations.models import LIVE, Reservation, ReservationStatus
 from csms.reservations.outcomes import Suspension, WindowEnd, end_window
@@ -32,12 +33,14 @@ class ReservationClock:
         suspension: Suspension | None = None,
         *,
         batch: int = 200,
+        grace: timedelta = timedelta(minutes=2),
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._opener = opener
         self._suspension = suspension or Suspension()
         self._batch = batch
+        self._grace = grace
 
     async def tick(self) -> int:
         """One pass over what is due now; returns how many reservations it looked at."""
@@ -49,6 +52,14 @@ class ReservationClock:
         return len(due)
 
     async def _step(self, reservation: Reservation, now: datetime) -> None:
+        """One reservation's due work; a step the station cannot take (off its schema, a
+        refusal) is that reservation's problem only: the others go on."""
+        try:
+            await self._due_step(reservation, now)
+        except CsmsError:
+            return
+
+    async def _due_step(self, reservation: Reservation, now: datetime) -> None:
         if reservation.ended_at is None and reservation.ends_at <= now:
             await self.end(reservation.reservation_id, now)
         elif reservation.ended_at is None and reservation.status is ReservationStatus.SCHEDULED:
@@ -63,7 +74,11 @@ class ReservationClock:
             current = await uow.reservations.get(reservation_id, for_update=True)
             if current is None or current.ended_at is not None or current.status not in LIVE:
                 return None
-            decided = await end_window(uow, current, now, self._suspension)
+            if current.ends_at > now:  # its end was changed meanwhile
+                return None
+            decided = await end_window(uow, current, now, self._suspension, self._grace)
+            if decided is None:
+                return None
         ended = decided.reservation
         if decided.cut is not None:
             await self._cut(ended, decided)

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from csms.authorization.rule import normalise_token
 from csms.billing.reservation_fees import no_show_quote, suspends
+from csms.charging.models import SessionState
 from csms.events import ReservationChanged
 from csms.records import frozen
 from csms.reservations.models import Reservation, ReservationStatus
@@ -44,23 +45,49 @@ class WindowEnd:
 def member_session(
     reservation: Reservation, sessions: list[ChargedSession]
 ) -> ChargedSession | None:
-    """The first session in the window started with the reservation's token."""
+    """The first session in the window started with the reservation's token, or with any
+    token of its member's account (a card, or the app's token of an app start)."""
     wanted = normalise_token(reservation.id_token)
     for session in sessions:
         if session.id_token is not None and normalise_token(session.id_token) == wanted:
             return session
+        if reservation.account_id is not None and session.account_id == reservation.account_id:
+            return session
     return None
 
 
-async def end_window(
-    uow: ReservationsUnitOfWork, reservation: Reservation, now: datetime, rule: Suspension
-) -> WindowEnd:
-    """Decide the outcome of a window whose end has come (the caller holds the row lock)."""
-    sessions = await uow.reservations.sessions_in(reservation)
+async def _used_session(
+    uow: ReservationsUnitOfWork, reservation: Reservation
+) -> ChargedSession | None:
+    """The session the station said used the reservation (its reservationId), or the
+    member's session found in the window."""
     if reservation.session_id is not None:
-        used = next((s for s in sessions if s.session_id == reservation.session_id), None)
-    else:
-        used = member_session(reservation, sessions)
+        session = await uow.sessions.by_id(reservation.session_id)
+        if session is not None:
+            return ChargedSession(
+                session.session_id,
+                session.evse_id,
+                session.transaction_id,
+                session.id_token,
+                session.started_at,
+                session.state is SessionState.ACTIVE,
+            )
+    return member_session(reservation, await uow.reservations.sessions_in(reservation))
+
+
+async def end_window(
+    uow: ReservationsUnitOfWork,
+    reservation: Reservation,
+    now: datetime,
+    rule: Suspension,
+    grace: timedelta = timedelta(0),
+) -> WindowEnd | None:
+    """Decide the outcome of a window whose end has come (the caller holds the row lock).
+    A window nobody used is decided only ``grace`` after its end (None until then): a start
+    the station sent just before the end, or from its offline queue, still counts."""
+    used = await _used_session(uow, reservation)
+    if used is None and now < reservation.ends_at + grace:
+        return None
     if used is not None:
         ended = replace(reservation, status=ReservationStatus.USED, session_id=used.session_id)
         await _save(

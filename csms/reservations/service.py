@@ -17,7 +17,7 @@ from datetime import datetime
 from csms.authorization.rule import normalise_token
 from csms.billing.reservation_fees import is_late_cancellation
 from csms.clock import Clock
-from csms.errors import Conflict, NotFound
+from csms.errors import Conflict, InvalidInput, NotFound
 from csms.ports import UnitOfWorkProvider
 from csms.reservations.models import (
     LIVE,
@@ -84,7 +84,9 @@ class ReservationService:
             account_id = member or request.account_id
             if member is not None and request.account_id not in (None, member):
                 raise NotFound(f"no account {request.account_id!r}")
-            token, kind = await _token(uow, account_id, request.id_token, operator)
+            if member is not None and request.id_token is not None:
+                raise InvalidInput("a member's app reserves with its own account's token")
+            token, kind = await _token(uow, account_id, request.id_token, operator, member)
             reservation = Reservation(
                 reservation_id=uuid.uuid4(),
                 ocpp_reservation_id=0,  # the database's sequence gives it
@@ -163,7 +165,7 @@ class ReservationService:
             check_new_end(
                 reservation, policy or ReservationPolicy(reservation.station_id, True), end, now
             )
-            await uow.reservations.update(reservation_id, ReservationChange(ends_at=end))
+            await uow.reservations.extend(reservation, end)
             changed = replace(reservation, ends_at=end)
             record_change(uow, changed, "end changed")
         if changed.status is ReservationStatus.ACTIVE:
@@ -183,7 +185,7 @@ class ReservationService:
             operator = await uow.reservation_accounts.operator_of_account(account_id)
             if operator is None or (scope is not None and operator != scope):
                 raise NotFound(f"no account {account_id!r}")
-            return await uow.reservation_accounts.lift(account_id)
+            return await uow.reservation_accounts.lift(account_id, self._clock.now())
 
 
 def _still_open(reservation: Reservation) -> None:
@@ -215,19 +217,43 @@ async def _own(
 
 
 async def _token(
-    uow: ReservationsUnitOfWork, account_id: str | None, given: str | None, operator: str | None
+    uow: ReservationsUnitOfWork,
+    account_id: str | None,
+    given: str | None,
+    operator: str | None,
+    member: str | None,
 ) -> tuple[str, str]:
-    """The token the station will see: one given by the operator, else the account's card,
-    else its app's token (an app-only account then starts with it)."""
+    """The token the station will see: one given by the operator (a card of the account),
+    else, booked in the app, the app's own token (its app start presents it, 第18条), else the
+    account's card, else its app's token (an app-only account)."""
+    accounts = uow.reservation_accounts
     if account_id is not None:
-        owner = await uow.reservation_accounts.operator_of_account(account_id)
-        if owner is None or (operator is not None and owner != operator):
-            raise NotFound(f"no account {account_id!r} of the station's operator")
-        if await uow.reservation_accounts.suspended_since(account_id) is not None:
-            raise Conflict("the account's reservation function is suspended (第11条)")
+        await _account_may_reserve(uow, account_id, operator)
     if given is not None:
-        return normalise_token(given), "ISO14443"
-    card = await uow.reservation_accounts.card_of(account_id) if account_id else None
+        token = normalise_token(given)
+        if account_id is not None and await accounts.token_owner(token) != account_id:
+            raise Conflict(f"the card {given!r} is not the account's")
+        return token, "ISO14443"
+    if account_id is None:
+        raise InvalidInput("give an id_token or an account_id")
+    app_tag = await accounts.app_tag_of(account_id) if member is not None else None
+    if app_tag is not None:
+        return app_tag, "Central"
+    card = await accounts.card_of(account_id)
     if card is None:
-        raise Conflict("give an id_token, or an account with a card or an app token")
+        raise Conflict("the account has no card or app token to reserve with")
     return card.id_token, card.kind
+
+
+async def _account_may_reserve(
+    uow: ReservationsUnitOfWork, account_id: str, operator: str | None
+) -> None:
+    accounts = uow.reservation_accounts
+    owner = await accounts.operator_of_account(account_id)
+    if owner is None or (operator is not None and owner != operator):
+        raise NotFound(f"no account {account_id!r} of the station's operator")
+    status = await accounts.account_status(account_id)
+    if status != "valid":
+        raise Conflict(f"the account is {status}: it cannot reserve")
+    if await accounts.suspended_since(account_id) is not None:
+        raise Conflict("the account's reservation function is suspended (第11条)")

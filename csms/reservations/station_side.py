@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from csms.errors import StationCommandError, StationRejected
+from csms.errors import CsmsError, StationCommandError, StationRejected
 from csms.reservations.models import Reservation
-from csms.station_commands.commands import CancelReservation, PowerLimit, RemoteStop, ReserveNow
+from csms.station_commands.commands import CancelReservation, RemoteStop, ReserveNow
 from csms.station_commands.ports import StationGateway
+from csms.station_commands.profiles import tx_limit
 
 REFUSALS: Final = frozenset({"Faulted", "Occupied", "Rejected", "Unavailable"})
 UNSUPPORTED: Final = frozenset({"NotImplemented", "NotSupported"})
@@ -45,6 +46,8 @@ class StationSide:
             return "NotSupported" if exc.code in UNSUPPORTED else None
         except StationCommandError:
             return None
+        except CsmsError:  # off the version's schema (e.g. a 1.6 idTag over 20 characters)
+            return "Invalid"
         return result.status
 
     async def release(self, reservation: Reservation) -> bool:
@@ -64,9 +67,8 @@ class StationSide:
         """A limit-0 TxProfile on the transaction (seed 002 第12条: 給電は停止); a station that
         refuses profiles gets RemoteStop. How the power was cut, None if not reached."""
         if evse_id is not None:
-            limit = PowerLimit(
-                evse_id, transaction_id, PROFILE_IDS + reservation.ocpp_reservation_id
-            )
+            profile_id = PROFILE_IDS + reservation.ocpp_reservation_id
+            limit = tx_limit(evse_id, transaction_id, profile_id, 0, "A")
             try:
                 result = await self._gateway.send(reservation.station_id, limit)
                 if result.status == "Accepted":
@@ -75,8 +77,10 @@ class StationSide:
                 pass  # a station without smart charging: stop the session instead
             except StationCommandError:
                 return None
+            except CsmsError:
+                pass  # a profile the station's version cannot carry: stop the session instead
         try:
             await self._gateway.send(reservation.station_id, RemoteStop(transaction_id))
-        except StationCommandError:
+        except CsmsError:
             return None
         return "remote_stop"

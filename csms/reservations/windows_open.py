@@ -54,7 +54,10 @@ class WindowOpener:
         async with self._uow() as uow:
             current = await uow.reservations.get(reservation.reservation_id, for_update=True)
             if current is None or current.status is not ReservationStatus.SCHEDULED:
-                return current or reservation  # cancelled meanwhile: the clock releases it
+                if current is not None and answer == "Accepted":  # cancelled meanwhile:
+                    held = ReservationChange(held_by_station=True)  # the clock releases it
+                    await uow.reservations.update(current.reservation_id, held)
+                return current or reservation
             if opened.status is ReservationStatus.NOT_HONOURED:
                 change = replace(change, ended_at=current.starts_at)
                 await tell_member(uow, opened, detail)

@@ -10,6 +10,7 @@ unit price, amount in integer yen), the total and the included tax, and the inpu
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any, Final
 
 from csms.billing.pricer import NoTariffInForce, Quote, price_session
@@ -42,7 +43,7 @@ def issue_statement(
     charged in a reservation is priced until the window's end at the latest and its
     unauthorised extension is a line of its own (第10条, 第12条; billing/reservation_fees).
     """
-    inputs = _inputs(facts, metering) | _terms_inputs(terms)
+    inputs = _inputs(facts, metering) | _terms_inputs(_applied(catalog, terms))
     head: dict[str, Any] = {
         "statement_id": uuid.uuid4(),
         "session_id": facts.session_id,
@@ -89,6 +90,13 @@ def _quote(tariff: Tariff, facts: SessionFacts, energy_wh: Any, terms: PricingTe
     quote = price_session(tariff, facts.started_at, until, energy_wh)
     extension = extension_line(window.ends_at, facts.stopped_at, window.extension_fee_per_minute)
     return with_extension(quote, extension)
+
+
+def _applied(catalog: TariffCatalog, terms: PricingTerms) -> PricingTerms:
+    """The terms that price it: a membership whose tariff is unknown prices nothing."""
+    if terms.membership is not None and terms.membership.tariff_id not in catalog.tariffs:
+        return replace(terms, membership=None)
+    return terms
 
 
 def _terms_inputs(terms: PricingTerms) -> dict[str, Any]:

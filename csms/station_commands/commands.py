@@ -10,6 +10,11 @@ from typing import Any
 
 from csms.authorization.models import AuthorizationResult
 from csms.records import frozen
+from csms.station_commands.profiles import (
+    ClearChargingProfile,
+    GetCompositeSchedule,
+    SetChargingProfile,
+)
 
 
 @frozen
@@ -175,19 +180,6 @@ class CancelReservation:
 
 
 @frozen
-class PowerLimit:
-    """A TxProfile on one transaction with one limit from now on (1.6 §5.16 / 2.0.1 K01
-    SetChargingProfile): ``limit`` 0 cuts the power (seed 002 第12条)."""
-
-    evse_id: int
-    transaction_id: str
-    profile_id: int
-    limit: int = 0
-    unit: str = "A"
-    stack_level: int = 0
-
-
-@frozen
 class CostUpdated:
     """2.0.1 CostUpdated (I03): the running cost of a transaction, tax included."""
 
@@ -213,7 +205,9 @@ StationCommand = (
     | GetDiagnostics
     | ReserveNow
     | CancelReservation
-    | PowerLimit
+    | SetChargingProfile
+    | ClearChargingProfile
+    | GetCompositeSchedule
     | CostUpdated
     | RawCall
 )

@@ -15,14 +15,20 @@ SELECT id_token, kind FROM id_tokens
 WHERE account_id = $1 AND status = 'Accepted'
 ORDER BY (kind = 'Central'), created_at, id_token
 LIMIT 1"""
+# No-shows (late cancellations included) and the member's own cancellations (第11条:
+# 予約のキャンセルや変更、又は無断キャンセルが複数回), since $2 and since the last lift.
 COUNT_OFFENCES: Final = """
-SELECT count(*) FROM reservations
-WHERE account_id = $1 AND status = 'no_show' AND ends_at >= $2"""
+SELECT count(*) FROM reservations r
+WHERE r.account_id = $1 AND r.ended_at >= $2
+  AND (r.status = 'no_show' OR (r.status = 'cancelled' AND r.cancelled_by = 'member'))
+  AND r.ended_at > coalesce(
+      (SELECT reservations_lifted_at FROM accounts WHERE account_id = $1), '-infinity')"""
 SUSPEND: Final = """
 UPDATE accounts SET reservations_suspended_at = $2, reservations_suspended_reason = $3
 WHERE account_id = $1 AND reservations_suspended_at IS NULL"""
 LIFT: Final = """
-UPDATE accounts SET reservations_suspended_at = NULL, reservations_suspended_reason = NULL
+UPDATE accounts SET reservations_suspended_at = NULL, reservations_suspended_reason = NULL,
+    reservations_lifted_at = $2
 WHERE account_id = $1 AND reservations_suspended_at IS NOT NULL
 RETURNING account_id"""
 
@@ -34,7 +40,7 @@ SELECT
   AS reservations,
   (SELECT count(*) FROM sessions s
    WHERE s.state = 'active'
-     AND upper(regexp_replace(s.id_token, '[:\- ]', '', 'g')) IN (
+     AND upper(regexp_replace(s.id_token, '[:\\- ]', '', 'g')) IN (
          SELECT id_token FROM id_tokens WHERE account_id = $1))
   AS unsettled"""
 
@@ -54,6 +60,28 @@ class PostgresReservationAccounts(Repository):
             "SELECT operator_id FROM stations WHERE station_id = $1", station_id
         )
         return (row is not None, row["operator_id"] if row is not None else None)
+
+    async def account_status(self, account_id: str) -> str | None:
+        found: str | None = await self._conn.fetchval(
+            "SELECT status FROM accounts WHERE account_id = $1", account_id
+        )
+        return found
+
+    async def app_tag_of(self, account_id: str) -> str | None:
+        """The account's app token (its Central id tag): what its app starts present."""
+        found: str | None = await self._conn.fetchval(
+            "SELECT id_token FROM id_tokens WHERE account_id = $1 AND kind = 'Central'"
+            " ORDER BY created_at LIMIT 1",
+            account_id,
+        )
+        return found
+
+    async def token_owner(self, id_token: str) -> str | None:
+        """The account a card (in its normal form) belongs to."""
+        found: str | None = await self._conn.fetchval(
+            "SELECT account_id FROM id_tokens WHERE id_token = $1", id_token
+        )
+        return found
 
     async def email_of(self, account_id: str) -> str | None:
         found: str | None = await self._conn.fetchval(
@@ -83,5 +111,5 @@ class PostgresReservationAccounts(Repository):
         row = await self._conn.fetchrow(OPEN_COMMITMENTS, account_id)
         return int(row["reservations"]), int(row["unsettled"])
 
-    async def lift(self, account_id: str) -> bool:
-        return await self._conn.fetchval(LIFT, account_id) is not None
+    async def lift(self, account_id: str, at: datetime) -> bool:
+        return await self._conn.fetchval(LIFT, account_id, at) is not None

@@ -62,33 +62,58 @@ SEARCH: Final = Query(
     "ORDER BY created_at DESC, reservation_id DESC",
     "LIMIT $5",
 )
-DUE: Final = Query(
+# Each kind of due work on its own (an index each), so one kind never starves another.
+DUE_TO_END: Final = Query(
     RESERVATION,
     "FROM reservations",
-    "WHERE (ended_at IS NULL AND (ends_at <= $1",
-    "       OR (status = 'scheduled' AND starts_at - $2::interval <= $1)))",
-    "   OR (held_by_station AND NOT cancel_sent",
-    "       AND status IN ('cancelled', 'expired', 'no_show'))",
+    "WHERE ended_at IS NULL AND ends_at <= $1",
     "ORDER BY ends_at",
+    "LIMIT $2",
+)
+DUE_TO_OPEN: Final = Query(
+    RESERVATION,
+    "FROM reservations",
+    "WHERE ended_at IS NULL AND status = 'scheduled'",
+    "  AND starts_at <= $1::timestamptz + $2::interval",
+    "  AND ends_at > $1",
+    "ORDER BY starts_at",
     "LIMIT $3",
+)
+DUE_TO_RELEASE: Final = Query(  # only where it can be done now: the station is connected
+    RESERVATION,
+    "FROM reservations r",
+    "WHERE held_by_station AND NOT cancel_sent AND status IN ('cancelled', 'expired', 'no_show')",
+    "  AND EXISTS (SELECT 1 FROM stations s WHERE s.station_id = r.station_id AND s.connected)",
+    "ORDER BY updated_at",
+    "LIMIT $1",
 )
 LAST_ENDED: Final = Query(
     RESERVATION,
     "FROM reservations",
     "WHERE station_id = $1 AND ($2::integer IS NULL OR coalesce(evse_id, $2) = $2)",
-    f"  AND status NOT IN {_LIVE}",
-    "ORDER BY ends_at DESC",
+    f"  AND status NOT IN {_LIVE} AND held_by_station",
+    "ORDER BY updated_at DESC",
     "LIMIT 1",
 )
+LOCK_STATION: Final = "SELECT pg_advisory_xact_lock(hashtext('reservations:' || $1))"
+CROSS_OVERLAP: Final = f"""
+SELECT EXISTS (
+    SELECT 1 FROM reservations
+    WHERE station_id = $1 AND reservation_id <> $2 AND status IN {_LIVE} AND ended_at IS NULL
+      AND (evse_id IS NULL OR $3::integer IS NULL OR evse_id = $3)
+      AND tstzrange(starts_at, ends_at) && tstzrange($4, $5))"""  # noqa: S608
 BY_OCPP_ID: Final = Query(
     RESERVATION, "FROM reservations", "WHERE station_id = $1 AND ocpp_reservation_id = $2"
 )
+# With the account of the session's token (tokens are stored in their normal form).
 SESSIONS_IN: Final = """
-SELECT session_id, evse_id, transaction_id, id_token, started_at, state = 'active' AS active
-FROM sessions
-WHERE station_id = $1 AND ($2::integer IS NULL OR evse_id = $2)
-  AND started_at >= $3 AND started_at < $4
-ORDER BY started_at"""
+SELECT s.session_id, s.evse_id, s.transaction_id, s.id_token, s.started_at,
+       s.state = 'active' AS active, t.account_id
+FROM sessions s
+LEFT JOIN id_tokens t ON t.id_token = upper(regexp_replace(s.id_token, '[:\\- ]', '', 'g'))
+WHERE s.station_id = $1 AND ($2::integer IS NULL OR s.evse_id = $2)
+  AND s.started_at >= $3 AND s.started_at < $4
+ORDER BY s.started_at"""
 USE: Final = f"""
 UPDATE reservations SET status = 'used', session_id = $3, updated_at = now()
 WHERE station_id = $1 AND ocpp_reservation_id = $2 AND status IN {_LIVE}
@@ -126,6 +151,7 @@ class PostgresReservationRepository(Repository):
             for n, v in zip(RESERVATION.names, RESERVATION.values(reservation), strict=False)
             if n in _WRITTEN and n != "ocpp_reservation_id"
         ]
+        await self._conn.execute(LOCK_STATION, reservation.station_id)  # whole station vs EVSE
         try:
             row = await self._conn.fetchrow(INSERT_RESERVATION, *values)
         except asyncpg.ExclusionViolationError as exc:
@@ -161,8 +187,25 @@ class PostgresReservationRepository(Repository):
             raise Conflict("the EVSE is already reserved in that window") from exc
 
     async def due(self, now: datetime, lead: timedelta, limit: int) -> list[Reservation]:
-        """Windows to open (``lead`` before their start), to close, or to cancel at a station."""
-        return await DUE.many(self._conn, now, lead, limit)
+        """Windows to close, to open (``lead`` before their start), to release at a station."""
+        ending = await DUE_TO_END.many(self._conn, now, limit)
+        opening = await DUE_TO_OPEN.many(self._conn, now, lead, limit)
+        return ending + opening + await DUE_TO_RELEASE.many(self._conn, limit)
+
+    async def extend(self, reservation: Reservation, end: datetime) -> None:
+        """A new end, refused (Conflict) where it would overlap another live reservation."""
+        await self._conn.execute(LOCK_STATION, reservation.station_id)
+        overlaps = await self._conn.fetchval(
+            CROSS_OVERLAP,
+            reservation.station_id,
+            reservation.reservation_id,
+            reservation.evse_id,
+            reservation.starts_at,
+            end,
+        )
+        if overlaps:
+            raise Conflict("the EVSE is already reserved in that window")
+        await self.update(reservation.reservation_id, ReservationChange(ends_at=end))
 
     async def sessions_in(self, reservation: Reservation) -> list[ChargedSession]:
         rows = await self._conn.fetch(

@@ -38,6 +38,7 @@ from csms.settlement.ports import (
     SignedRecordRepository,
     StatementRepository,
 )
+from csms.smart_charging.ports import ProfileRepository
 from csms.station_commands.ports import LocalListRepository, StationListRepository
 from csms.stations.ports import ConnectorRepository, StationEventRepository, StationRepository
 from csms.storage.access import (
@@ -46,6 +47,7 @@ from csms.storage.access import (
     PostgresAuditRepository,
 )
 from csms.storage.accounts import PostgresAccountRepository
+from csms.storage.charging_profiles import PostgresProfileRepository
 from csms.storage.connectors import PostgresConnectorRepository
 from csms.storage.events_outbox import write_events
 from csms.storage.local_lists import PostgresLocalListRepository, PostgresStationListRepository
@@ -114,6 +116,7 @@ class PostgresUnitOfWork:
     statements = _Lazy[StatementRepository](PostgresStatementRepository)
     pricing_terms = _Lazy[PricingTermsReader](PostgresPricingTermsReader)
     price_display = _Lazy[DisplaySettingsRepository](PostgresDisplaySettings)
+    charging_profiles = _Lazy[ProfileRepository](PostgresProfileRepository)
     memberships = _Lazy[MembershipRepository](PostgresMembershipRepository)
     sessions = _Lazy[SessionRepository](PostgresSessionRepository)
     transaction_log = _Lazy[TransactionLog](PostgresTransactionLog)

@@ -14,12 +14,16 @@ from csms.bootstrap import CentralSystem
 from csms.clock import FixedClock
 from csms.settings import Settings
 from tests.e2e.conftest import api_client, make_settings
-from tests.e2e.test_reservations import END, START, T0, VERSIONS, Site
+from tests.e2e.test_reservations import END, START, T0, VERSIONS, Site, eventually
 
 
 def _settings(dsn: str, **extra: object) -> Settings:
     return make_settings(
-        dsn, reservation_poll_s=0.02, outbox_poll_s=0.05, tariff_default_class="ac", **extra
+        dsn,
+        reservation_poll_s=0.02,
+        outbox_poll_s=0.05,
+        tariff_default_class="ac",
+        **({"reservation_end_grace_s": 0} | extra),
     )
 
 
@@ -113,6 +117,8 @@ async def test_late_member_cancellations_are_no_shows_and_suspend(
                 "start": start.isoformat(),
                 "end": end.isoformat(),
             }
+            with_card = await app.post("/api/reservations", json=body | {"id_token": "X1"})
+            assert with_card.status_code == 400  # a member books with its own tokens only
             made = await app.post("/api/reservations", json=body)
             assert made.status_code == 201, made.text
             assert made.json()["account_id"] == account  # the app's own account
@@ -186,17 +192,131 @@ async def test_the_clock_survives_a_restart_in_the_middle_of_a_window(
         station = await site.station(version)
         account, _, _ = await site.member()
         made = await site.reserve(station, account)
-        site.at(START + timedelta(minutes=5))  # inside the window
+        site.at(START + timedelta(minutes=5))  # inside the window: the station holds it
         await site.until_status(made["reservation_id"], "active")
-        await station.close()
-    site.at(END + timedelta(minutes=1))  # the window ended while no server ran
+    await station.close()
     async with CentralSystem(settings, clock=site.clock) as system, api_client(system) as api:
-        site.system, site.api = system, api
+        site.system, site.api = system, api  # a new run, in the middle of the window
+        await station.connect(site.ocpp_url)
+        await station.boot()
+        assert (await site.reservation(made["reservation_id"]))["status"] == "active"
+        site.at(END)  # the window ends under the new run's clock
         await site.until_status(made["reservation_id"], "no_show")
+        await eventually(lambda: _cancelled(station))
+        await station.close()
     penalties = await db.fetch(
         "SELECT total FROM statements WHERE reservation_id = $1::uuid", made["reservation_id"]
     )
-    assert [p["total"] for p in penalties] == [550]
+    assert [p["total"] for p in penalties] == [550]  # decided once
+
+
+async def _cancelled(station: object) -> bool:
+    return bool(station.received("CancelReservation"))  # type: ignore[attr-defined]
+
+
+async def test_a_2_0_1_station_s_own_expiry_at_the_end_is_still_a_no_show(
+    site: Site, db: asyncpg.Connection
+) -> None:
+    station = await site.station("2.0.1")
+    account, _, _ = await site.member()
+    made = await site.reserve(station, account)
+    site.at(START - timedelta(minutes=5))
+    await site.until_status(made["reservation_id"], "active")
+    site.at(END - timedelta(seconds=10))  # the station's clock is a little ahead
+    await station.reservation_status_update(made["ocpp_reservation_id"], "Expired")
+    assert (await site.reservation(made["reservation_id"]))["status"] == "active"
+    site.at(END)
+    await site.until_status(made["reservation_id"], "no_show")
+    assert (
+        len(
+            await db.fetch(
+                "SELECT 1 FROM statements WHERE reservation_id = $1::uuid", made["reservation_id"]
+            )
+        )
+        == 1
+    )
+
+
+async def test_a_2_0_1_station_removing_a_reservation_early_makes_it_not_honoured(
+    site: Site, db: asyncpg.Connection
+) -> None:
+    station = await site.station("2.0.1")
+    account, _, _ = await site.member()
+    made = await site.reserve(station, account)
+    site.at(START + timedelta(minutes=1))
+    await site.until_status(made["reservation_id"], "active")
+    await station.reservation_status_update(made["ocpp_reservation_id"], "Removed")
+    await site.until_status(made["reservation_id"], "not_honoured")
+    site.at(END)
+    assert (
+        len(
+            await db.fetch(
+                "SELECT 1 FROM statements WHERE reservation_id = $1::uuid", made["reservation_id"]
+            )
+        )
+        == 0
+    )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_an_app_start_uses_a_reservation_booked_with_the_member_s_card(
+    version: str, site: Site
+) -> None:
+    station = await site.station(version)
+    account, _, _ = await site.member()
+    made = await site.reserve(station, account)  # by the operator: the account's card
+    site.at(START + timedelta(minutes=1))
+    await site.until_status(made["reservation_id"], "active")
+    await station.clock.advance(
+        (START + timedelta(minutes=1) - station.clock.now()).total_seconds()
+    )
+    started = await site.call(
+        "POST",
+        f"/api/accounts/{account}/sessions",
+        json={"station_id": station.station_id, "evse_id": 1},
+    )
+    assert started.status_code == 200, started.text
+
+    async def remote_started() -> bool:
+        return bool(station.remote_started)
+
+    await eventually(remote_started)
+    tx = station.remote_started[0]
+    await station.stop_transaction(tx)
+    site.at(END)
+    found = await site.until_status(made["reservation_id"], "used")  # not a no-show
+    assert found["session_id"] is not None
+
+
+async def test_a_start_just_before_the_end_arriving_late_still_counts(
+    migrated_dsn: str, db: asyncpg.Connection
+) -> None:
+    site = Site(migrated_dsn, FixedClock(T0))
+    settings = _settings(migrated_dsn, reservation_end_grace_s=60)
+    async with CentralSystem(settings, clock=site.clock) as system, api_client(system) as api:
+        site.system, site.api = system, api
+        await api.post("/api/operators", json={"operator_id": site.operator, "name": "CPO"})
+        station = await site.station("1.6")
+        account, card, _ = await site.member()
+        made = await site.reserve(station, account)
+        site.at(START - timedelta(minutes=5))
+        await site.until_status(made["reservation_id"], "active")
+        site.at(END + timedelta(seconds=20))  # the end passed, within the grace
+        await station.clock.advance(
+            (END - timedelta(seconds=5) - station.clock.now()).total_seconds()
+        )
+        tx = await station.start_transaction(1, card)  # started 5 s before the end, sent late
+        await site.until_status(made["reservation_id"], "used")
+        await station.stop_transaction(tx)
+        await station.close()
+    assert (
+        len(
+            await db.fetch(
+                "SELECT 1 FROM statements WHERE reservation_id = $1::uuid", made["reservation_id"]
+            )
+        )
+        == 0
+    )
 
 
 async def test_an_account_with_a_confirmed_reservation_cannot_be_closed(site: Site) -> None:

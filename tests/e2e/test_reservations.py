@@ -131,7 +131,11 @@ class Site:
 async def site(migrated_dsn: str) -> AsyncIterator[Site]:
     site = Site(migrated_dsn, FixedClock(T0))
     settings = make_settings(
-        migrated_dsn, reservation_poll_s=0.02, outbox_poll_s=0.05, tariff_default_class="ac"
+        migrated_dsn,
+        reservation_poll_s=0.02,
+        outbox_poll_s=0.05,
+        tariff_default_class="ac",
+        reservation_end_grace_s=0,
     )
     async with CentralSystem(settings, clock=site.clock) as system, api_client(system) as api:
         site.system, site.api = system, api

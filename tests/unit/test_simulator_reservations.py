@@ -272,7 +272,8 @@ async def test_charging_profile_calls_on_201() -> None:
     assert sim.charging_profiles == [(1, profile)]
     assert sim.power_limit_w == {1: 0}
     schedule = await answer(sim, "GetCompositeSchedule", {"duration": 60, "evseId": 1})
-    assert schedule == {"status": "Rejected"}
+    assert schedule["status"] == "Accepted"  # the limit-0 TxProfile is the composite
+    assert schedule["schedule"]["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 0}]
     criteria = {"chargingProfileCriteria": {"evseId": 2}}
     assert await answer(sim, "ClearChargingProfile", criteria) == {"status": "Unknown"}
     assert await answer(sim, "ClearChargingProfile", {"chargingProfileId": 3}) == {

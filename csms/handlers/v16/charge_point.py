@@ -80,6 +80,8 @@ class ChargePointV16(StationAdapter):
         total, stopped = recorded.total_cost, str(fields["transaction_id"])
         if total is not None:  # 1.6 costmsg FinalCost: the statement's total
             self._show_price(lambda p: p.ended(self.station_id, self.version, stopped, total))
+        elif self._prices is not None:
+            self._prices.forget(self.station_id, stopped)
         return mapping.stop_transaction_result(recorded)
 
     @handles("DataTransfer")

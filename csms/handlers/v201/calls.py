@@ -10,6 +10,7 @@ from ocpp.v201 import call, enums
 from csms.errors import InvalidInput
 from csms.handlers.mapping import raw_call
 from csms.handlers.v201.mapping import VERSION, list_entry
+from csms.handlers.v201.profile_calls import profile_call
 from csms.handlers.wire.codec import format_timestamp, to_snake
 from csms.station_commands import commands as operator_cmd
 
@@ -163,21 +164,6 @@ def _reservation_call(command: operator_cmd.StationCommand) -> Any:
             )
         case operator_cmd.CancelReservation(reservation_id=reservation_id):
             return call.CancelReservation(reservation_id=reservation_id)
-        case operator_cmd.PowerLimit():
-            schedule = {
-                "id": command.profile_id,
-                "charging_rate_unit": command.unit,
-                "charging_schedule_period": [{"start_period": 0, "limit": command.limit}],
-            }
-            profile = {
-                "id": command.profile_id,
-                "stack_level": command.stack_level,
-                "charging_profile_purpose": "TxProfile",
-                "charging_profile_kind": "Relative",
-                "transaction_id": command.transaction_id,
-                "charging_schedule": [schedule],
-            }
-            return call.SetChargingProfile(evse_id=command.evse_id, charging_profile=profile)
         case operator_cmd.CostUpdated(transaction_id=transaction_id, total_cost=total_cost):
             return call.CostUpdated(total_cost=total_cost, transaction_id=transaction_id)
-    raise InvalidInput(f"no 2.0.1 message for {type(command).__name__}")
+    return profile_call(command)

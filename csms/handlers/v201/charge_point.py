@@ -50,6 +50,8 @@ class ChargePointV201(StationAdapter):
         event = mapping.to_transaction_event(self.station_id, **fields)
         recorded = await self._lifecycle.record(event)
         message = None
+        if event.kind is TransactionEventKind.ENDED and self._prices is not None:
+            self._prices.forget(self.station_id, event.transaction_id or "")
         if recorded.total_cost is not None and self._prices is not None:  # I03: the final cost
             message = await self._prices.final_message(self.station_id, recorded.total_cost)
         elif event.kind is not TransactionEventKind.ENDED and event.transaction_id:

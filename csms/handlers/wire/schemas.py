@@ -36,6 +36,19 @@ _COMPILED: Final[dict[tuple[str, str], Callable[[Any], Any]]] = {}
 _SAMPLED_VALUE: Final[dict[str, Callable[[Any], Any]]] = {}  # schema package -> validator
 
 
+def _without_multiple_of(node: Any) -> None:
+    """Drop ``multipleOf`` (charging limits: "at most one decimal"): fastjsonschema's check
+    divides the value by a float, which fails for the exact Decimals we parse and send. The
+    profile rules check the one decimal themselves (``smart_charging.profile_rules``)."""
+    if isinstance(node, dict):
+        node.pop("multipleOf", None)
+        for value in node.values():
+            _without_multiple_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _without_multiple_of(value)
+
+
 def _relax_sampled_values(node: Any) -> dict[str, Any] | None:
     """Check ``sampledValue`` items only as objects; returns their schema (None: none)."""
     found = None
@@ -84,6 +97,7 @@ class Schemas:
             text = (self._folder / f"{name}.json").read_text(encoding="utf-8-sig")
             schema = json.loads(text, parse_float=Decimal)
             schema.pop("$schema", None)  # 1.6 and 2.0.1 files differ; the checks are the same
+            _without_multiple_of(schema)
             item = _relax_sampled_values(schema)
             package = self._dialect.schema_package
             if item is not None and package not in _SAMPLED_VALUE:

@@ -56,7 +56,10 @@ ALTER TABLE reservations ADD CONSTRAINT reservations_no_overlap EXCLUDE USING gi
     coalesce(evse_id, 0) WITH =,
     tstzrange(starts_at, ends_at) WITH &&
 ) WHERE (status IN ('scheduled', 'active', 'used'));
-CREATE INDEX reservations_due ON reservations (starts_at) WHERE ended_at IS NULL;
+CREATE INDEX reservations_to_open ON reservations (starts_at) WHERE ended_at IS NULL;
+CREATE INDEX reservations_to_end ON reservations (ends_at) WHERE ended_at IS NULL;
+CREATE INDEX reservations_to_release ON reservations (updated_at)
+    WHERE held_by_station AND NOT cancel_sent;
 CREATE INDEX reservations_by_station ON reservations (station_id, created_at DESC);
 CREATE INDEX reservations_by_account ON reservations (account_id, created_at DESC);
 CREATE INDEX reservations_by_session ON reservations (session_id) WHERE session_id IS NOT NULL;
@@ -68,7 +71,8 @@ ALTER TABLE accounts ADD CONSTRAINT accounts_status_check
     CHECK (status IN ('valid', 'blocked', 'expired', 'deactivated', 'closed'));
 ALTER TABLE accounts
     ADD COLUMN reservations_suspended_at timestamptz,
-    ADD COLUMN reservations_suspended_reason text;
+    ADD COLUMN reservations_suspended_reason text,
+    ADD COLUMN reservations_lifted_at timestamptz;  -- offences before it no longer count
 
 -- A statement belongs to a session or to a reservation (a no-show penalty).
 ALTER TABLE statements
