@@ -173,3 +173,12 @@ class ReservationChanged(DomainEvent):
     account_id: str | None
     detail: str | None = None
     fee: str | None = None
+
+
+@event("charging_profile_ignored")
+class ChargingProfileIgnored(DomainEvent):
+    """A station drew clearly more than a limit it had Accepted: the profile was not applied."""
+
+    evse_id: int
+    limit_w: str
+    measured_w: str

@@ -84,6 +84,15 @@ SESSIONS_UNPRICED: Final = _counter(
     "Finished sessions that could not be priced, by reason code.",
     "reason",
 )
+CHARGING_PROFILES_IGNORED: Final = _counter(
+    "csms_charging_profiles_ignored_total",
+    "Charging profiles a station Accepted but did not apply (it drew clearly more).",
+)
+RESERVATIONS: Final = _counter(
+    "csms_reservations_total",
+    "Reservations reaching a status (scheduled, active, used, cancelled, no_show, ...).",
+    "status",
+)
 STATEMENTS_HELD: Final = _counter(
     "csms_statements_held_total",
     "Statements held for review (no total until resolved), by review reason code.",

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     reservation_suspend_after: int = Field(default=3, ge=0, le=100)
     reservation_suspend_window_days: int = Field(default=30, ge=1, le=3650)
     cost_interval_s: float = Field(default=60.0, ge=0, le=3600)
+    smart_charging_interval_s: float = Field(default=15.0, gt=0, le=3600)
     visitor_password_ttl_s: int = Field(default=1800, ge=60, le=7 * 86400)
     outbox_poll_s: float = Field(default=5.0, gt=0)
     stale_session_after_s: int = Field(default=3600, ge=60)

@@ -193,6 +193,19 @@ class StationState:
         limit in force at its start (a limit of 0 adds nothing)."""
         start = self.clock.now()
         await self.clock.advance(seconds)
+        self._deliver(tx, start, seconds, power_w)
+
+    async def charge_together(self, txs: list[Transaction], seconds: float) -> None:
+        """Let simulated time pass once while every session in ``txs`` charges (a charger
+        with several vehicles plugged in), each as :meth:`charge` would."""
+        start = self.clock.now()
+        await self.clock.advance(seconds)
+        for tx in txs:
+            self._deliver(tx, start, seconds, None)
+
+    def _deliver(
+        self, tx: Transaction, start: datetime, seconds: float, power_w: int | None
+    ) -> None:
         wanted = power_w if power_w is not None else self.profile.max_power_w
         ev_max = self.ev_max(tx)
         if ev_max is not None:

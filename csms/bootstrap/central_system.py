@@ -44,6 +44,7 @@ from csms.workers.event_log import log_and_count
 from csms.workers.mail import run_mail_worker
 from csms.workers.relay import EventRelay
 from csms.workers.reservation_clock import run_reservation_clock
+from csms.workers.smart_charging import SmartChargingLoop
 from csms.workers.stale_sessions import stale_sessions_watch as stale_watch
 
 log = structlog.get_logger(__name__)
@@ -134,15 +135,18 @@ class CentralSystem:
         self._stack.push_async_callback(self.ocpp.stop)
         await self._start_api(PostgresReadModel(pool), gateway, services)
         await self._start_public(services.visitors)
-        self._start_workers(self.database, services)
+        self._start_workers(self.database, services, relay)
         self._log_started(stale)
 
-    def _start_workers(self, database: Database, services: Services) -> None:
-        """Mail, the stale-session count, the database watch and the reservation clock,
-        stopped at shutdown."""
+    def _start_workers(self, database: Database, services: Services, relay: EventRelay) -> None:
+        """Mail, the stale-session count, the database watch, the reservation clock and power
+        sharing, stopped at shutdown."""
         settings, pool, stations = self.settings, database.pool, services.stations
         clock = services.reservations.clock
         self._start_task(run_reservation_clock(clock, settings.reservation_poll_s), "reservations")
+        sharing = SmartChargingLoop(services.sharing, settings.smart_charging_interval_s)
+        relay.subscribe(sharing.on_event)
+        self._start_task(sharing.run(), "power-sharing")
         self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
         self._start_task(stale_watch(PostgresReadModel(pool), self.clock, settings), "stale")
         self._start_task(self._database_watch(database, stations).run(), "database-watch")

@@ -16,6 +16,7 @@ from csms.api.accounts import AccountClosingResource
 from csms.api.charging_profiles import ChargingProfilesResource
 from csms.api.price_display import PriceDisplayResource
 from csms.api.reservations import ReservationsResource
+from csms.api.sites import SitesResource
 from csms.authorization.rule import AuthorizationPolicy, Authorizer
 from csms.authorization.visitors import VisitorService
 from csms.charging.app_sessions import AppSessionService
@@ -35,7 +36,9 @@ from csms.reservations.windows_open import WindowOpener
 from csms.settings import Settings
 from csms.settlement.ports import SampleBatcher
 from csms.settlement.tariffs import TariffCatalog
+from csms.smart_charging.power_sharing import PowerSharing
 from csms.smart_charging.profiles import ProfileService
+from csms.smart_charging.site_service import SiteService
 from csms.station_commands.local_lists import LocalListService
 from csms.station_commands.ports import StationGateway
 from csms.stations.ports import Presence, StatusWriter
@@ -88,6 +91,11 @@ def _reservations(
     )
 
 
+def _smart_charging(uow: Any, clock: Clock, gateway: StationGateway) -> dict[str, Any]:
+    sharing = PowerSharing(uow, gateway, clock)
+    return {"sharing": sharing, "sites": SiteService(uow, clock, sharing)}
+
+
 @dataclass
 class Services:
     """Every capability's entry point, wired to one unit of work and one gateway."""
@@ -106,6 +114,8 @@ class Services:
     reservations: Reservations
     prices: PriceDisplay  # the price on the charger's screen
     profiles: ProfileService  # charging profiles on both versions
+    sharing: PowerSharing  # the allocator's grants pushed as TxProfiles
+    sites: SiteService
 
     def api_resources(self, read_model: ReadModel) -> tuple[Any, ...]:
         """The API resources of reservations, account closing and the price display."""
@@ -114,6 +124,7 @@ class Services:
             AccountClosingResource(self.reservations.closing),
             PriceDisplayResource(self.prices, read_model),
             ChargingProfilesResource(self.profiles),
+            SitesResource(self.sites),
         )
 
     def adapter_services(self) -> AdapterServices:
@@ -216,4 +227,5 @@ def build_services(
         reservations=_reservations(settings, uow, clock, gateway),
         prices=PriceDisplay(uow, clock, catalog, screens, interval_s=settings.cost_interval_s),
         profiles=ProfileService(uow, gateway),
+        **_smart_charging(uow, clock, gateway),
     )

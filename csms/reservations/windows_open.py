@@ -30,6 +30,7 @@ class WindowOpener:
         self._uow = uow
         self.side = side
         self.lead = lead
+        self._releasing: set[object] = set()  # in flight here: the API's and the clock's once
 
     def opens_now(self, reservation: Reservation, now: datetime) -> bool:
         return reservation.starts_at - self.lead <= now < reservation.ends_at
@@ -67,14 +68,23 @@ class WindowOpener:
 
     async def release(self, reservation: Reservation) -> bool:
         """CancelReservation at the station that holds it; kept once the station answered."""
-        if not self.side.is_connected(reservation.station_id):
+        key = reservation.reservation_id
+        if key in self._releasing or not self.side.is_connected(reservation.station_id):
             return False
-        if not await self.side.release(reservation):
-            return False
-        async with self._uow() as uow:
-            await uow.reservations.update(
-                reservation.reservation_id, ReservationChange(cancel_sent=True)
-            )
+        self._releasing.add(key)
+        try:
+            async with self._uow() as uow:  # another step may have released it meanwhile
+                current = await uow.reservations.get(key)
+            if current is None or current.cancel_sent:
+                return False
+            if not await self.side.release(reservation):
+                return False
+            async with self._uow() as uow:
+                await uow.reservations.update(
+                    reservation.reservation_id, ReservationChange(cancel_sent=True)
+                )
+        finally:
+            self._releasing.discard(key)
         return True
 
 

@@ -40,7 +40,7 @@ SELECT
   AS reservations,
   (SELECT count(*) FROM sessions s
    WHERE s.state = 'active'
-     AND upper(regexp_replace(s.id_token, '[:\\- ]', '', 'g')) IN (
+     AND normal_token(s.id_token) IN (
          SELECT id_token FROM id_tokens WHERE account_id = $1))
   AS unsettled"""
 

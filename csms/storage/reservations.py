@@ -110,7 +110,7 @@ SESSIONS_IN: Final = """
 SELECT s.session_id, s.evse_id, s.transaction_id, s.id_token, s.started_at,
        s.state = 'active' AS active, t.account_id
 FROM sessions s
-LEFT JOIN id_tokens t ON t.id_token = upper(regexp_replace(s.id_token, '[:\\- ]', '', 'g'))
+LEFT JOIN id_tokens t ON t.id_token = normal_token(s.id_token)
 WHERE s.station_id = $1 AND ($2::integer IS NULL OR s.evse_id = $2)
   AND s.started_at >= $3 AND s.started_at < $4
 ORDER BY s.started_at"""

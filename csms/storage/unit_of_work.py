@@ -39,6 +39,7 @@ from csms.settlement.ports import (
     StatementRepository,
 )
 from csms.smart_charging.ports import ProfileRepository
+from csms.smart_charging.sites_ports import SiteRepository
 from csms.station_commands.ports import LocalListRepository, StationListRepository
 from csms.stations.ports import ConnectorRepository, StationEventRepository, StationRepository
 from csms.storage.access import (
@@ -63,6 +64,7 @@ from csms.storage.reservations import PostgresReservationRepository
 from csms.storage.samples import PostgresSampleRepository
 from csms.storage.sessions import PostgresSessionRepository
 from csms.storage.signed_records import PostgresSignedRecordRepository
+from csms.storage.sites import PostgresSiteRepository
 from csms.storage.stands import PostgresStandRepository
 from csms.storage.statements import PostgresStatementRepository
 from csms.storage.station_events import PostgresStationEventRepository
@@ -117,6 +119,7 @@ class PostgresUnitOfWork:
     pricing_terms = _Lazy[PricingTermsReader](PostgresPricingTermsReader)
     price_display = _Lazy[DisplaySettingsRepository](PostgresDisplaySettings)
     charging_profiles = _Lazy[ProfileRepository](PostgresProfileRepository)
+    sites = _Lazy[SiteRepository](PostgresSiteRepository)
     memberships = _Lazy[MembershipRepository](PostgresMembershipRepository)
     sessions = _Lazy[SessionRepository](PostgresSessionRepository)
     transaction_log = _Lazy[TransactionLog](PostgresTransactionLog)

@@ -14,7 +14,9 @@ import structlog
 
 from csms import events
 from csms.observability import (
+    CHARGING_PROFILES_IGNORED,
     METER_VERIFICATION_FAILURES,
+    RESERVATIONS,
     SEQ_NO_REUSED,
     SESSIONS_ENDED,
     SESSIONS_ENDED_OTHERWISE,
@@ -112,7 +114,19 @@ def _stop_for_unknown_transaction(event: Any) -> None:
 
 def _reservation_changed(event: Any) -> None:
     fields = {k: v for k, v in events.to_payload(event).items() if k != "station_id"}
+    RESERVATIONS.labels(event.status).inc()
     log.info("reservation_changed", station_id=event.station_id, **fields)
+
+
+def _profile_ignored(event: Any) -> None:
+    CHARGING_PROFILES_IGNORED.inc()
+    log.warning(
+        "charging_profile_ignored",
+        station_id=event.station_id,
+        evse_id=event.evse_id,
+        limit_w=event.limit_w,
+        measured_w=event.measured_w,
+    )
 
 
 def _local_list(event: Any) -> None:
@@ -133,6 +147,7 @@ _HANDLERS: Final[dict[type[events.DomainEvent], Callable[[Any], None]]] = {
     events.LocalListRefused: _local_list,
     events.LocalListPushFailed: _local_list,
     events.ReservationChanged: _reservation_changed,
+    events.ChargingProfileIgnored: _profile_ignored,
 }
 
 

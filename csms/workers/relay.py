@@ -42,6 +42,10 @@ class EventRelay:
         self._closing = asyncio.Event()
         self._flushing: asyncio.Task[None] | None = None
 
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """One more subscriber (a worker started after the relay)."""
+        self._subscribers.append(subscriber)
+
     def publish(self, committed: Sequence[tuple[int, DomainEvent]]) -> None:
         """Deliver events just committed; called by the unit of work after COMMIT."""
         for event_id, event in committed:

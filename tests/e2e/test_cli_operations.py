@@ -117,3 +117,34 @@ async def test_station_reservable_from_the_cli(
     assert await csms("station", "reservable", sid, "--off", "--json") == 0
     assert json.loads(printed(capsys))["reservable"] is False
     assert await csms("station", "reservable", sid, "--on", "--no-show-fee", "1.5e", "--json") != 0
+
+
+async def test_sites_from_the_cli(
+    cli_env: None, connect_station: Any, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    station = await connect_station("2.0.1")
+    site = {
+        "name": "Lot A",
+        "contracted_kw": "40",
+        "feeders": [{"feeder_id": "main", "limit_kw": "30"}],
+        "members": [
+            {
+                "feeder_id": "main",
+                "station_id": station.station_id,
+                "evse_id": 1,
+                "current": "DC",
+                "max_kw": "50",
+                "min_kw": "5",
+            }
+        ],
+    }
+    path = tmp_path / "site.json"
+    path.write_text(json.dumps(site), encoding="utf-8")
+    assert await csms("site", "put", "LOT-A-CLI", str(path), "--json") == 0
+    saved = json.loads(printed(capsys))
+    assert saved["contracted_kw"] == "40"
+    assert saved["members"][0]["station_id"] == station.station_id
+    assert await csms("site", "list", "--json") == 0
+    assert "LOT-A-CLI" in json.loads(printed(capsys))["sites"]
+    path.write_text(json.dumps(site | {"feeders": []}), encoding="utf-8")
+    assert await csms("site", "put", "LOT-A-CLI", str(path)) == 1  # a member on no feeder

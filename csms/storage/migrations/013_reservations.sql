@@ -90,3 +90,14 @@ CREATE TABLE station_price_display (
     language        text NOT NULL DEFAULT 'ja' CHECK (language IN ('ja', 'en')),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
+
+-- A token's normal form, as csms.authorization.rule.normalise_token makes it: upper case;
+-- separators (space, colon, hyphen) dropped only from a hex card id.
+CREATE FUNCTION normal_token(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN compact <> value AND compact ~ '^[0-9A-Fa-f]+$' THEN upper(compact)
+        ELSE upper(value)
+    END
+    FROM (SELECT regexp_replace(value, '[-:[:space:]]', '', 'g') AS compact) AS c
+$$;

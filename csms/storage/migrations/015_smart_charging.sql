@@ -26,15 +26,27 @@ CREATE TABLE feeders (
 );
 CREATE UNIQUE INDEX feeders_one_root ON feeders (site_id) WHERE parent_id IS NULL;
 
--- A station (evse_id NULL: all its EVSEs) or one EVSE on a feeder.
+-- One EVSE of a station on a feeder, with what it can give: AC (1 or 3 phases) or DC, its
+-- rating and the least it may be given once a vehicle is admitted.
 CREATE TABLE feeder_members (
     site_id         text NOT NULL,
     feeder_id       text NOT NULL,
     station_id      text NOT NULL REFERENCES stations,
-    evse_id         integer,
+    evse_id         integer NOT NULL CHECK (evse_id >= 1),
+    current         text NOT NULL DEFAULT 'AC' CHECK (current IN ('AC', 'DC')),
+    phases          integer NOT NULL DEFAULT 1 CHECK (phases IN (1, 3)),
+    max_kw          numeric NOT NULL CHECK (max_kw > 0),
+    min_kw          numeric NOT NULL DEFAULT 0 CHECK (min_kw >= 0),
     FOREIGN KEY (site_id, feeder_id) REFERENCES feeders ON DELETE CASCADE
 );
-CREATE UNIQUE INDEX feeder_members_once ON feeder_members (station_id, coalesce(evse_id, 0));
+-- A boost in force (seed 004 第2条12: 短時間定格電流の出力時間): the session's power wanted
+-- until ``until``.
+CREATE TABLE session_boosts (
+    session_id      uuid PRIMARY KEY REFERENCES sessions,
+    boost_kw        numeric NOT NULL CHECK (boost_kw > 0),
+    until           timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX feeder_members_once ON feeder_members (station_id, evse_id);
 
 CREATE SEQUENCE ocpp_charging_profile_ids AS integer START 1;
 
