@@ -84,6 +84,17 @@ SESSIONS_UNPRICED: Final = _counter(
     "Finished sessions that could not be priced, by reason code.",
     "reason",
 )
+SITE_POWER: Final = _gauge(
+    "csms_site_power_watts",
+    "Power sharing per site at its last recomputation: granted and measured power (W).",
+    "site",
+    "kind",
+)
+SITE_INTERVAL_DEMAND: Final = _gauge(
+    "csms_site_interval_demand_kw",
+    "The current 30-minute interval's demand so far per site (kW; contracted demand guard).",
+    "site",
+)
 CHARGING_PROFILES_IGNORED: Final = _counter(
     "csms_charging_profiles_ignored_total",
     "Charging profiles a station Accepted but did not apply (it drew clearly more).",

@@ -22,14 +22,14 @@ from csms.authorization.visitors import VisitorService
 from csms.bootstrap.database import Database, open_database
 from csms.bootstrap.group_commits import start_group_commits
 from csms.bootstrap.http_listener import HttpListener
+from csms.bootstrap.server_options import server_options
 from csms.bootstrap.services import Services, build_services
 from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed
 from csms.charging.app_sessions import AppSessionService
 from csms.clock import Clock, SystemClock
 from csms.handlers.gateway import LocalGateway
-from csms.handlers.handshake import tls_context
 from csms.handlers.registry import ConnectionRegistry
-from csms.handlers.server import OcppServer, ServerOptions
+from csms.handlers.server import OcppServer
 from csms.observability import REGISTRY
 from csms.settings import Settings
 from csms.settlement.tariff_admin import TariffBook
@@ -129,7 +129,7 @@ class CentralSystem:
         self.app_sessions = services.app_sessions
         stale = await services.stations.reset_connections()
         self.ocpp = OcppServer(
-            self._server_options(), services.adapter_services(), services.security, registry
+            server_options(self.settings), services.adapter_services(), services.security, registry
         )
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)
@@ -139,11 +139,12 @@ class CentralSystem:
         self._log_started(stale)
 
     def _start_workers(self, database: Database, services: Services, relay: EventRelay) -> None:
-        """Mail, the stale-session count, the database watch, the reservation clock and power
-        sharing, stopped at shutdown."""
+        """Mail, stale sessions, the database watch, reservations, power sharing (stopped)."""
         settings, pool, stations = self.settings, database.pool, services.stations
-        clock = services.reservations.clock
-        self._start_task(run_reservation_clock(clock, settings.reservation_poll_s), "reservations")
+        reservations = run_reservation_clock(
+            services.reservations.clock, settings.reservation_poll_s
+        )
+        self._start_task(reservations, "reservations")
         sharing = SmartChargingLoop(services.sharing, settings.smart_charging_interval_s)
         relay.subscribe(sharing.on_event)
         self._start_task(sharing.run(), "power-sharing")
@@ -189,28 +190,6 @@ class CentralSystem:
             max_backoff_s=self.settings.database_retry_max_s,
         )
 
-    def _server_options(self) -> ServerOptions:
-        settings = self.settings
-        context = None
-        if settings.tls_port is not None:
-            context = tls_context(
-                str(settings.tls_cert_file),
-                str(settings.tls_key_file),
-                str(settings.tls_client_ca_file) if settings.tls_client_ca_file else None,
-            )
-        return ServerOptions(
-            host=settings.host,
-            port=settings.port,
-            max_frame_bytes=settings.ocpp_max_frame_bytes,
-            ping_interval_s=settings.ocpp_ping_interval_s,
-            ping_timeout_s=settings.ocpp_ping_timeout_s,
-            call_timeout_s=settings.ocpp_call_timeout_s,
-            shutdown_grace_s=settings.shutdown_grace_s,
-            tls_port=settings.tls_port,
-            tls_context=context,
-            boot_deadline_s=settings.boot_deadline_s,
-        )
-
     def _log_started(self, stale: int) -> None:
         assert self.ocpp is not None
         assert self.database is not None
@@ -233,10 +212,13 @@ class CentralSystem:
     def _start_task(self, job: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(job, name=name)
 
-        async def stop() -> None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        async def stop() -> None:  # bounded: a task that swallows its cancel cannot hang shutdown
+            for _ in range(3):
+                task.cancel()
+                done, _ = await asyncio.wait({task}, timeout=2.0)
+                if done:
+                    return
+            log.warning("task_did_not_stop", task=name)
 
         self._stack.push_async_callback(stop)
 

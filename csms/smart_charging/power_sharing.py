@@ -14,6 +14,7 @@ an Accepted profile is recorded (``ChargingProfileIgnored``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Final
 
@@ -24,7 +25,7 @@ from csms.ports import UnitOfWorkProvider
 from csms.records import frozen
 from csms.smart_charging.allocation import Allocation, EvseDemand, Feeder
 from csms.smart_charging.allocator import allocate
-from csms.smart_charging.demand import interval_start, site_cap_w
+from csms.smart_charging.demand import interval_demand_kw, interval_start, site_cap_w
 from csms.smart_charging.sites import FeederMember, Site
 from csms.smart_charging.sites_ports import SitesUnitOfWork
 from csms.station_commands.ports import StationGateway
@@ -44,12 +45,23 @@ SLACK_W: Final = Decimal(500)
 
 
 @frozen
+class SiteSnapshot:
+    """A site at its last recomputation: what was granted, what was measured, and the
+    current 30-minute interval's demand so far (kW, energy x 2)."""
+
+    granted_w: Decimal
+    measured_w: Decimal
+    interval_demand_kw: Decimal
+
+
+@frozen
 class Pushed:
     """What was last sent to one EVSE's transaction."""
 
     transaction_id: str
     limit_w: Decimal
     accepted: bool
+    at: datetime  # when it was sent: only a reading taken after it says what the vehicle takes
 
 
 def feeders_of(site: Site) -> list[Feeder]:
@@ -59,7 +71,11 @@ def feeders_of(site: Site) -> list[Feeder]:
 def demand_of(member: FeederMember, row: dict[str, Any], last: Pushed | None) -> EvseDemand:
     """One charging EVSE as the allocator sees it."""
     measured = Decimal(row["measured_w"]) if row.get("measured_w") is not None else None
-    takes_less = measured is not None and last is not None and measured < last.limit_w * TAKES_LESS
+    read_at = row.get("measured_at")
+    takes_less = False
+    if last is not None and measured is not None and read_at is not None:
+        # a reading taken after the limit was sent, clearly below it
+        takes_less = read_at > last.at and measured < last.limit_w * TAKES_LESS
     boost = Decimal(row["boost_kw"]) * 1000 if row.get("boost_kw") is not None else None
     return EvseDemand(
         evse_key=f"{member.station_id}/{member.evse_id}",
@@ -80,6 +96,14 @@ def interval_energy_wh(rows: list[dict[str, Any]]) -> Decimal:
         if now is not None and then is not None and now >= then:
             total += Decimal(now) - Decimal(then)
     return total
+
+
+def _snapshot(allocation: Allocation, rows: list[dict[str, Any]]) -> SiteSnapshot:
+    granted = sum((grant.limit_w for grant in allocation.grants.values()), Decimal(0))
+    measured = sum(
+        (Decimal(r["measured_w"]) for r in rows if r.get("measured_w") is not None), Decimal(0)
+    )
+    return SiteSnapshot(granted, measured, interval_demand_kw(interval_energy_wh(rows)))
 
 
 def tx_profile(member: FeederMember, transaction_id: str, limit_w: Decimal) -> SetChargingProfile:
@@ -121,6 +145,7 @@ class PowerSharing:
         self._pushed: dict[tuple[str, int], Pushed] = {}
         self._defaults: set[str] = set()
         self._flagged: set[tuple[str, int, str]] = set()  # once per transaction
+        self.snapshots: dict[str, SiteSnapshot] = {}  # for the per-site metrics
 
     async def recompute_all(self) -> int:
         """Every site with a session charging; returns how many were recomputed."""
@@ -146,6 +171,7 @@ class PowerSharing:
         if site.contracted_kw is not None:
             cap = site_cap_w(site.contracted_kw, interval_energy_wh(rows), now)
         allocation = allocate(feeders_of(site), demands, site_cap_w=cap)
+        self.snapshots[site_id] = _snapshot(allocation, rows)
         await self._flag_ignored(charging)
         for member, row in charging:
             grant = allocation.grants[f"{member.station_id}/{member.evse_id}"]
@@ -165,7 +191,7 @@ class PowerSharing:
         ):
             self._defaults.add(station_id)
         accepted = await self._send(member.station_id, tx_profile(member, transaction_id, limit_w))
-        self._pushed[key] = Pushed(transaction_id, limit_w, accepted)
+        self._pushed[key] = Pushed(transaction_id, limit_w, accepted, self._clock.now())
 
     async def _send(self, station_id: str, command: SetChargingProfile) -> bool:
         try:
@@ -181,7 +207,10 @@ class PowerSharing:
             measured = row.get("measured_w")
             if last is None or not last.accepted or measured is None:
                 continue
-            if last.transaction_id != row["transaction_id"]:
+            measured_at = row.get("measured_at")
+            if last.transaction_id != row["transaction_id"] or measured_at is None:
+                continue
+            if measured_at <= last.at:  # read before the limit was sent
                 continue
             flag = (member.station_id, member.evse_id, last.transaction_id)
             if flag in self._flagged:

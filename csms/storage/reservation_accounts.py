@@ -39,7 +39,10 @@ SELECT
    WHERE account_id = $1 AND ended_at IS NULL AND status IN ('scheduled', 'active', 'used'))
   AS reservations,
   (SELECT count(*) FROM sessions s
-   WHERE s.state = 'active'
+   LEFT JOIN LATERAL (
+       SELECT st.status FROM statements st WHERE st.session_id = s.session_id
+       ORDER BY st.issued_at DESC LIMIT 1) last ON true
+   WHERE (s.state = 'active' OR last.status = 'needs_review')
      AND normal_token(s.id_token) IN (
          SELECT id_token FROM id_tokens WHERE account_id = $1))
   AS unsettled"""
@@ -107,7 +110,8 @@ class PostgresReservationAccounts(Repository):
         await self._conn.execute(SUSPEND, account_id, at, reason)
 
     async def open_commitments(self, account_id: str) -> tuple[int, int]:
-        """Live reservations, and sessions of its cards still charging (第7条)."""
+        """Live reservations, and sessions of its tokens not settled: still charging, or
+        their statement held for review (第7条)."""
         row = await self._conn.fetchrow(OPEN_COMMITMENTS, account_id)
         return int(row["reservations"]), int(row["unsettled"])
 

@@ -21,6 +21,9 @@ SELECT m.station_id, m.evse_id, s.session_id, s.transaction_id, s.started_at, st
         WHERE x.session_id = s.session_id AND x.measurand = 'Power.Active.Import'
           AND x.phase IS NULL AND x.sampled_at >= $2::timestamptz - interval '5 minutes'
         ORDER BY x.sampled_at DESC LIMIT 1) AS measured_w,
+       (SELECT max(x.sampled_at) FROM meter_samples x
+        WHERE x.session_id = s.session_id AND x.measurand = 'Power.Active.Import'
+          AND x.phase IS NULL) AS measured_at,
        (SELECT x.value * 10 ^ x.multiplier * CASE WHEN x.unit = 'kWh' THEN 1000 ELSE 1 END
         FROM meter_samples x
         WHERE x.session_id = s.session_id AND x.measurand = 'Energy.Active.Import.Register'

@@ -10,6 +10,7 @@ import contextlib
 import structlog
 
 from csms.events import DomainEvent, SessionEnded, SessionStarted
+from csms.observability import SITE_INTERVAL_DEMAND, SITE_POWER
 from csms.smart_charging.power_sharing import PowerSharing
 
 log = structlog.get_logger(__name__)
@@ -28,8 +29,11 @@ class SmartChargingLoop:
 
     async def run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: wait_for may swallow a cancellation that comes
+            # as the event is set (Python 3.11), and the loop would never stop
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), self._interval_s)
+                async with asyncio.timeout(self._interval_s):
+                    await self._changed.wait()
             self._changed.clear()
             try:
                 await self._sharing.recompute_all()
@@ -37,3 +41,11 @@ class SmartChargingLoop:
                 raise
             except Exception:
                 log.exception("power_sharing_failed")
+            self._publish_metrics()
+
+    def _publish_metrics(self) -> None:
+        """Granted, measured and interval demand per site (issue: demand guard metrics)."""
+        for site_id, snapshot in self._sharing.snapshots.items():
+            SITE_POWER.labels(site_id, "granted").set(float(snapshot.granted_w))
+            SITE_POWER.labels(site_id, "measured").set(float(snapshot.measured_w))
+            SITE_INTERVAL_DEMAND.labels(site_id).set(float(snapshot.interval_demand_kw))

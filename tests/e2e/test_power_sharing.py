@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -219,3 +219,50 @@ async def test_a_station_that_ignores_profiles_is_flagged_and_one_with_few_stack
         assert station.delivered_w == {1: 6000, 2: 6000}
     flagged = REGISTRY.get_sample_value("csms_charging_profiles_ignored_total") or 0
     assert flagged - before == 2  # both DC EVSEs drew their 50 kW despite the limits, once each
+
+
+async def test_the_30_minute_demand_stays_under_the_contracted_demand(
+    site: Site, db: asyncpg.Connection
+) -> None:
+    dc = await site.station("2.0.1", "quick-dc-50kw")
+    members = [
+        {
+            "feeder_id": "main",
+            "station_id": dc.station_id,
+            "evse_id": e,
+            "current": "DC",
+            "max_kw": "50",
+            "min_kw": "5",
+        }
+        for e in (1, 2)
+    ]
+    body = {
+        "name": "Contracted 30 kW",
+        "contracted_kw": "30",
+        "feeders": [{"feeder_id": "main", "limit_kw": "50"}],
+        "members": members,
+    }
+    assert (await site.api.put(f"/api/sites/{site.site_id}", json=body)).status_code == 200
+    open_tx = [(dc, await dc.start_transaction(e, unique("C")[:16])) for e in (1, 2)]
+    await settle()
+    for _ in range(65):  # two whole 30-minute intervals and a bit, a reading every minute
+        await site.minutes(open_tx, 1)
+    for start in (T0, T0 + timedelta(minutes=30)):
+        energy = await db.fetchval(
+            "SELECT sum(last.v - first.v) FROM (SELECT DISTINCT session_id FROM meter_samples"
+            "  WHERE station_id = $1) s,"
+            " LATERAL (SELECT value AS v FROM meter_samples WHERE session_id = s.session_id"
+            "  AND measurand = 'Energy.Active.Import.Register' AND sampled_at <= $2"
+            "  ORDER BY sampled_at DESC LIMIT 1) first,"
+            " LATERAL (SELECT value AS v FROM meter_samples WHERE session_id = s.session_id"
+            "  AND measurand = 'Energy.Active.Import.Register' AND sampled_at <= $3"
+            "  ORDER BY sampled_at DESC LIMIT 1) last",
+            dc.station_id,
+            start,
+            start + timedelta(minutes=30),
+        )
+        demand_kw = Decimal(energy) * 2 / 1000  # the interval's average power
+        assert Decimal(10) < demand_kw <= Decimal(30), demand_kw  # charged, under the contract
+    shown = REGISTRY.get_sample_value("csms_site_interval_demand_kw", {"site": site.site_id})
+    assert shown is not None
+    assert shown <= 30
