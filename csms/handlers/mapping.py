@@ -18,6 +18,7 @@ from csms.errors import InvalidInput
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp, to_camel
 from csms.handlers.wire.schemas import sampled_value_problem
 from csms.settlement.models import MeterSample
+from csms.station_commands.profiles import ChargingSchedule
 from csms.stations.commands import StationBooted
 
 Answer = TypeVar("Answer")
@@ -106,3 +107,24 @@ def unreadable_sample(sampled_at: datetime, sampled: dict[str, Any], problem: st
         raw_value=json.dumps(to_camel(sampled), default=str, sort_keys=True),
         unreadable=problem,
     )
+
+
+def schedule_fields(schedule: ChargingSchedule) -> dict[str, Any]:
+    """A charging schedule's fields both versions spell alike (snake_case for the library)."""
+    periods = []
+    for period in schedule.periods:
+        item: dict[str, Any] = {"start_period": period.start_s, "limit": period.limit}
+        if period.phases is not None:
+            item["number_phases"] = period.phases
+        periods.append(item)
+    body: dict[str, Any] = {
+        "charging_rate_unit": schedule.unit,
+        "charging_schedule_period": periods,
+    }
+    if schedule.start is not None:
+        body["start_schedule"] = format_timestamp(schedule.start)
+    if schedule.duration_s is not None:
+        body["duration"] = schedule.duration_s
+    if schedule.min_rate is not None:
+        body["min_charging_rate"] = schedule.min_rate
+    return body

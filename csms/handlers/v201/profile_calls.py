@@ -9,6 +9,7 @@ from typing import Any
 from ocpp.v201 import call
 
 from csms.errors import InvalidInput
+from csms.handlers.mapping import schedule_fields
 from csms.handlers.wire.codec import format_timestamp
 from csms.station_commands import commands as operator_cmd
 from csms.station_commands import profiles
@@ -20,24 +21,7 @@ def _purpose(purpose: str | None) -> str | None:
 
 
 def _schedule(schedule_id: int, schedule: ChargingSchedule) -> dict[str, Any]:
-    periods = []
-    for period in schedule.periods:
-        item: dict[str, Any] = {"start_period": period.start_s, "limit": period.limit}
-        if period.phases is not None:
-            item["number_phases"] = period.phases
-        periods.append(item)
-    body: dict[str, Any] = {
-        "id": schedule_id,
-        "charging_rate_unit": schedule.unit,
-        "charging_schedule_period": periods,
-    }
-    if schedule.start is not None:
-        body["start_schedule"] = format_timestamp(schedule.start)
-    if schedule.duration_s is not None:
-        body["duration"] = schedule.duration_s
-    if schedule.min_rate is not None:
-        body["min_charging_rate"] = schedule.min_rate
-    return body
+    return {"id": schedule_id, **schedule_fields(schedule)}
 
 
 def profile_body(profile: ChargingProfileSpec) -> dict[str, Any]:
