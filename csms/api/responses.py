@@ -17,7 +17,7 @@ import dataclasses
 import json
 import re
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Final
@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse
 def _encode(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)  # exact: energy and money are never floats
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date | time):  # a contract's dates, opening hours
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
@@ -93,8 +93,10 @@ ERROR_CODES: Final[dict[str, tuple[int, str]]] = {
     "no_such_station": (404, "no such station (or another operator's)"),
     "no_such_session": (404, "no such session (or another operator's)"),
     "no_statement_yet": (404, "the session has not finished, so it has no statement yet"),
+    "no_issued_statement": (404, "the session has no issued statement, so no receipt"),
     "method_not_allowed": (405, "the route does not take this method"),
     "conflict": (409, "the change conflicts with the current state"),
+    "no_registered_details": (409, "the operator registered no details: no receipt (002 第19条)"),
     "not_connected": (409, "the station is not connected"),
     "too_large": (413, "the body is too large"),
     "unsupported_media_type": (415, "a body must be JSON (Content-Type: application/json)"),

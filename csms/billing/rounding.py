@@ -13,6 +13,8 @@ so that equals truncating only the per-minute amount.
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from typing import Final
 
@@ -20,6 +22,7 @@ from csms.billing.money import Duration, Energy
 
 ONE: Final = Decimal(1)
 SECONDS_PER_MINUTE: Final = Decimal(60)
+DAYS_PER_MONTH: Final = Decimal(30)
 
 
 def started_minutes(duration: Duration) -> int:
@@ -71,3 +74,45 @@ def included_tax(total_yen: Decimal, rate_percent: Decimal) -> Decimal:
     Example: 770 yen gives 70; 1018 yen gives 92 (92.545...).
     """
     return yen_truncated(total_yen * rate_percent / (100 + rate_percent))
+
+
+def yen_pro_rata_30_days(monthly_fee: Decimal, days: int) -> Decimal:
+    """A monthly fee for ``days`` days, a month counted as 30 days, truncated **once** to the
+    yen (003 第19条5: 1か月30日とする日割計算。1円未満切捨て).
+
+    ``floor(monthly_fee * days / 30)``, never a truncated daily rate times the days.
+    Example: 2,200 yen for 31 days is 2273 (2273.33...), not 73 x 31 = 2263; for 1 day 73;
+    for 0 days 0.
+    """
+    if days < 0:
+        raise ValueError(f"days must not be negative: {days}")
+    return yen_truncated(monthly_fee * days / DAYS_PER_MONTH)
+
+
+def add_months_clamped(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, same day number, clamped to the month's end.
+
+    Example: 2024-01-31 + 1 is 2024-02-29; + 2 is 2024-03-31 (always from the original day
+    number, never month by month); 2025-01-15 + 3 is 2025-04-15.
+    """
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def whole_months_left(from_day: date, until_day: date) -> int:
+    """Whole months from ``from_day`` to ``until_day``, a part of a month **truncated** (003
+    第16条2: 残月数(ただし1か月未満は切り捨て)): the largest n >= 0 such that ``from_day``
+    + n months (:func:`add_months_clamped`) is on or before ``until_day``; 0 when
+    ``until_day`` is before ``from_day``.
+
+    Example: 2024-11-15 to 2025-04-14 gives 4 (2025-04-15 is after); to 2025-04-15 gives 5;
+    2025-01-31 to 2025-05-30 gives 3 (2025-04-30 fits, 2025-05-31 does not).
+    """
+    if until_day < from_day:
+        return 0
+    months = (until_day.year - from_day.year) * 12 + until_day.month - from_day.month
+    if add_months_clamped(from_day, months) > until_day:
+        months -= 1
+    return months

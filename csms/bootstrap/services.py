@@ -11,10 +11,13 @@ from csms.access.service import AccessService
 from csms.administration.closing import AccountClosing
 from csms.administration.memberships import MembershipService
 from csms.administration.ports import ReadModel
+from csms.administration.receipts import ReceiptService
 from csms.administration.service import AdminService
 from csms.api.accounts import AccountClosingResource
 from csms.api.charging_profiles import ChargingProfilesResource
+from csms.api.contracts import ContractsResource
 from csms.api.price_display import PriceDisplayResource
+from csms.api.receipts import ReceiptsResource
 from csms.api.reservations import ReservationsResource
 from csms.api.sites import SitesResource
 from csms.authorization.rule import AuthorizationPolicy, Authorizer
@@ -26,6 +29,7 @@ from csms.charging.meter_values import MeterValues
 from csms.charging.ports import UpdateBatcher
 from csms.charging.price_display import PriceDisplay
 from csms.clock import Clock
+from csms.contracts.service import ContractService
 from csms.handlers.adapter import AdapterServices
 from csms.reservations.clock import ReservationClock
 from csms.reservations.outcomes import Suspension
@@ -91,9 +95,15 @@ def _reservations(
     )
 
 
-def _smart_charging(uow: Any, clock: Clock, gateway: StationGateway) -> dict[str, Any]:
+def _sites_and_contracts(uow: Any, clock: Clock, gateway: StationGateway) -> dict[str, Any]:
+    """Smart charging's sites and power sharing, and the monthly contracts."""
     sharing = PowerSharing(uow, gateway, clock)
-    return {"sharing": sharing, "sites": SiteService(uow, clock, sharing)}
+    return {
+        "sharing": sharing,
+        "sites": SiteService(uow, clock, sharing),
+        "contracts": ContractService(uow),
+        "clock": clock,
+    }
 
 
 @dataclass
@@ -116,6 +126,8 @@ class Services:
     profiles: ProfileService  # charging profiles on both versions
     sharing: PowerSharing  # the allocator's grants pushed as TxProfiles
     sites: SiteService
+    contracts: ContractService  # monthly contracts (seed 003, 001)
+    clock: Clock
 
     def api_resources(self, read_model: ReadModel) -> tuple[Any, ...]:
         """The API resources of reservations, account closing and the price display."""
@@ -125,6 +137,8 @@ class Services:
             PriceDisplayResource(self.prices, read_model),
             ChargingProfilesResource(self.profiles),
             SitesResource(self.sites),
+            ReceiptsResource(self.receipts),
+            ContractsResource(self.contracts, self.clock),
         )
 
     def adapter_services(self) -> AdapterServices:
@@ -140,6 +154,7 @@ class Services:
         )
 
     memberships: MembershipService  # special prices for chosen members (seed 002 第13条)
+    receipts: ReceiptService  # receipts from the operator's registered details (002 第19条)
 
 
 def _throttle(settings: Settings) -> FailureThrottle:
@@ -189,6 +204,11 @@ def _lifecycle(
     )
 
 
+def _operator_terms(uow: Any) -> dict[str, Any]:
+    """Member prices (002 第13条) and receipts from the registered details (第19条)."""
+    return {"memberships": MembershipService(uow), "receipts": ReceiptService(uow)}
+
+
 def build_services(
     settings: Settings,
     uow: Any,
@@ -223,9 +243,9 @@ def build_services(
         statements=StatementService(uow, catalog),
         access=access,
         gateway=gateway,
-        memberships=MembershipService(uow),
+        **_operator_terms(uow),
         reservations=_reservations(settings, uow, clock, gateway),
         prices=PriceDisplay(uow, clock, catalog, screens, interval_s=settings.cost_interval_s),
         profiles=ProfileService(uow, gateway),
-        **_smart_charging(uow, clock, gateway),
+        **_sites_and_contracts(uow, clock, gateway),
     )

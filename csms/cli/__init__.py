@@ -14,6 +14,8 @@ from typing import Final, NamedTuple
 from csms.cli import (
     account,
     api_key,
+    contract,
+    invoice,
     membership,
     meter,
     ocmf,
@@ -45,6 +47,7 @@ COMMANDS: Final[dict[str, Noun]] = {
     "api-key": Noun(api_key.add_parser, api_key.run),
     "operator": Noun(operator.add_parser, operator.run),
     "account": Noun(account.add_parser, account.run),
+    "contract": Noun(contract.add_parser, contract.run),
     "membership": Noun(membership.add_parser, membership.run),
     "stand": Noun(stand.add_parser, stand.run),
     "token": Noun(token.add_parser, token.run),
@@ -52,6 +55,7 @@ COMMANDS: Final[dict[str, Noun]] = {
     "ocmf": Noun(ocmf.add_parser, ocmf.run),
     "tariff": Noun(tariff.add_parser, tariff.run),
     "quote": Noun(quote.add_parser, quote.run),
+    "invoice": Noun(invoice.add_parser, invoice.run),
 }
 
 

@@ -16,7 +16,8 @@ from csms.storage.base import Repository
 CHARGING: Final = """
 SELECT m.station_id, m.evse_id, s.session_id, s.transaction_id, s.started_at, st.ocpp_version,
        b.boost_kw,
-       (SELECT x.value * 10 ^ x.multiplier * CASE WHEN x.unit = 'kW' THEN 1000 ELSE 1 END
+       (SELECT x.value * power(10::numeric, x.multiplier)
+              * CASE WHEN x.unit = 'kW' THEN 1000 ELSE 1 END
         FROM meter_samples x
         WHERE x.session_id = s.session_id AND x.measurand = 'Power.Active.Import'
           AND x.phase IS NULL AND x.sampled_at >= $2::timestamptz - interval '5 minutes'
@@ -24,12 +25,14 @@ SELECT m.station_id, m.evse_id, s.session_id, s.transaction_id, s.started_at, st
        (SELECT max(x.sampled_at) FROM meter_samples x
         WHERE x.session_id = s.session_id AND x.measurand = 'Power.Active.Import'
           AND x.phase IS NULL) AS measured_at,
-       (SELECT x.value * 10 ^ x.multiplier * CASE WHEN x.unit = 'kWh' THEN 1000 ELSE 1 END
+       (SELECT x.value * power(10::numeric, x.multiplier)
+              * CASE WHEN x.unit = 'kWh' THEN 1000 ELSE 1 END
         FROM meter_samples x
         WHERE x.session_id = s.session_id AND x.measurand = 'Energy.Active.Import.Register'
         ORDER BY x.sampled_at DESC LIMIT 1) AS register_wh,
        coalesce(
-        (SELECT x.value * 10 ^ x.multiplier * CASE WHEN x.unit = 'kWh' THEN 1000 ELSE 1 END
+        (SELECT x.value * power(10::numeric, x.multiplier)
+              * CASE WHEN x.unit = 'kWh' THEN 1000 ELSE 1 END
          FROM meter_samples x
          WHERE x.session_id = s.session_id AND x.measurand = 'Energy.Active.Import.Register'
            AND x.sampled_at <= $3

@@ -18,6 +18,7 @@ import asyncpg
 
 from csms.access.ports import ApiKeyRepository, AppTokenRepository, AuditRepository
 from csms.administration.ports import MembershipRepository
+from csms.administration.receipts import OperatorDetailsRepository
 from csms.authorization.ports import (
     AccountRepository,
     MailOutbox,
@@ -28,6 +29,7 @@ from csms.authorization.ports import (
 )
 from csms.charging.ports import RemoteStartRepository, SessionRepository, TransactionLog
 from csms.charging.price_display import DisplaySettingsRepository
+from csms.contracts.ports import ContractRepository
 from csms.events import DomainEvent
 from csms.reservations.ports import ReservationAccounts, ReservationRepository
 from csms.settlement.ports import (
@@ -50,12 +52,14 @@ from csms.storage.access import (
 from csms.storage.accounts import PostgresAccountRepository
 from csms.storage.charging_profiles import PostgresProfileRepository
 from csms.storage.connectors import PostgresConnectorRepository
+from csms.storage.contracts import PostgresContractRepository
 from csms.storage.events_outbox import write_events
 from csms.storage.local_lists import PostgresLocalListRepository, PostgresStationListRepository
 from csms.storage.mail import PostgresMailOutbox
 from csms.storage.memberships import PostgresMembershipRepository
 from csms.storage.metering import PostgresMeteringRepository
 from csms.storage.meters import PostgresMeterRepository
+from csms.storage.operator_details import PostgresOperatorDetailsRepository
 from csms.storage.price_display import PostgresDisplaySettings
 from csms.storage.pricing_terms import PostgresPricingTermsReader
 from csms.storage.remote_starts import PostgresRemoteStartRepository
@@ -120,7 +124,9 @@ class PostgresUnitOfWork:
     price_display = _Lazy[DisplaySettingsRepository](PostgresDisplaySettings)
     charging_profiles = _Lazy[ProfileRepository](PostgresProfileRepository)
     sites = _Lazy[SiteRepository](PostgresSiteRepository)
+    contracts = _Lazy[ContractRepository](PostgresContractRepository)
     memberships = _Lazy[MembershipRepository](PostgresMembershipRepository)
+    operator_details = _Lazy[OperatorDetailsRepository](PostgresOperatorDetailsRepository)
     sessions = _Lazy[SessionRepository](PostgresSessionRepository)
     transaction_log = _Lazy[TransactionLog](PostgresTransactionLog)
     remote_starts = _Lazy[RemoteStartRepository](PostgresRemoteStartRepository)
