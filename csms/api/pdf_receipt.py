@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import io
-from decimal import Decimal
 from typing import Final
 
 from reportlab.lib.pagesizes import A5
@@ -21,7 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from csms.settlement.receipts import Receipt, ReceiptLine, yen_text
+from csms.billing.price_text import amount_text, yen_text
+from csms.settlement.receipts import Receipt, ReceiptLine
 
 FONT: Final = "HeiseiKakuGo-W5"
 LEFT: Final = 14 * mm
@@ -94,11 +94,7 @@ def _head(canvas: Canvas, receipt: Receipt, y: float) -> float:
 
 def _quantity(line: ReceiptLine) -> str:
     unit = UNITS.get(line.unit, line.unit)
-    return f"{_number(line.quantity)} {unit}"
-
-
-def _number(value: Decimal) -> str:
-    return f"{value.normalize():,f}" if value != value.to_integral_value() else f"{int(value):,}"
+    return f"{amount_text(line.quantity)} {unit}"
 
 
 def _lines(canvas: Canvas, receipt: Receipt, y: float) -> float:

@@ -123,8 +123,8 @@ class InvoiceQuote:
 
 def first_term_end(start: date) -> date:
     """The first term's last day: start + 1 year - 1 day (第16条1: 利用開始日から起算して
-    1年間), the year added as 12 months with the day number clamped (as contracts/terms.py
-    does). Example: 2024-05-15 gives 2025-05-14; 2024-02-29 gives 2025-02-27."""
+    1年間), the year added as 12 months with the day number clamped (contracts/terms.py uses
+    this one). Example: 2024-05-15 gives 2025-05-14; 2024-02-29 gives 2025-02-27."""
     return add_months_clamped(start, 12) - timedelta(days=1)
 
 

@@ -14,32 +14,38 @@ from decimal import Decimal
 from csms.billing.tariff import Component, EnergyPerKwh, FlatFee, TimeBlock, TimePerMinute
 
 
-def _yen(amount: Decimal) -> str:
-    """Whole yen with thousands separators; other amounts as their exact digits."""
+def amount_text(amount: Decimal) -> str:
+    """An exact amount with thousands separators: ``1,234``; ``8.8``; ``12,345.6``."""
     if amount == amount.to_integral_value():
         return f"{int(amount):,}"
-    return f"{amount.normalize():f}"
+    return f"{amount.normalize():,f}"
+
+
+def yen_text(amount: Decimal) -> str:
+    """``1,234円``: an amount of yen as statements, receipts and screens print it."""
+    return f"{amount_text(amount)}円"
 
 
 def cost_text(total: Decimal, language: str = "ja") -> str:
     if language == "en":
-        return f"Cost {_yen(total)} yen (tax incl.)"
-    return f"料金 {_yen(total)}円（税込）"
+        return f"Cost {amount_text(total)} yen (tax incl.)"
+    return f"料金 {amount_text(total)}円（税込）"
 
 
 def _part(component: Component, language: str) -> str:
     en = language == "en"
     match component:
         case FlatFee(price=price):
-            return f"{_yen(price)} yen per session" if en else f"1回 {_yen(price)}円"
+            return f"{amount_text(price)} yen per session" if en else f"1回 {amount_text(price)}円"
         case TimeBlock(block_minutes=minutes, block_price=block, per_minute_price=per_minute):
             if en:
-                return f"{_yen(block)} yen for {minutes} min, then {_yen(per_minute)} yen/min"
-            return f"最初の{minutes}分 {_yen(block)}円、以降 {_yen(per_minute)}円/分"
+                block_text, minute_text = amount_text(block), amount_text(per_minute)
+                return f"{block_text} yen for {minutes} min, then {minute_text} yen/min"
+            return f"最初の{minutes}分 {amount_text(block)}円、以降 {amount_text(per_minute)}円/分"
         case TimePerMinute(per_minute_price=per_minute):
-            return f"{_yen(per_minute)} yen/min" if en else f"{_yen(per_minute)}円/分"
+            return f"{amount_text(per_minute)} yen/min" if en else f"{amount_text(per_minute)}円/分"
         case EnergyPerKwh(price_per_kwh=per_kwh):
-            return f"{_yen(per_kwh)} yen/kWh" if en else f"{_yen(per_kwh)}円/kWh"
+            return f"{amount_text(per_kwh)} yen/kWh" if en else f"{amount_text(per_kwh)}円/kWh"
     raise TypeError(f"no text for {component!r}")
 
 

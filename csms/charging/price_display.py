@@ -123,14 +123,19 @@ class PriceDisplay:
             station_id, _cost_message("SetUserPrice", {"idToken": id_tag, "priceText": text})
         )
 
-    async def charging(self, station_id: str, version: str, transaction_id: str) -> None:
-        """The running cost, at most once per interval per transaction."""
+    def running_cost_due(self, station_id: str, transaction_id: str) -> bool:
+        """Whether the transaction's running cost is due (at most once per interval); taken
+        when it is. In memory, so most meter values schedule nothing at all."""
         now = self._clock.now()
         key = (station_id, transaction_id)
         last = self._last_sent.get(key)
         if last is not None and now - last < self._interval:
-            return
+            return False
         self._last_sent[key] = now
+        return True
+
+    async def charging(self, station_id: str, version: str, transaction_id: str) -> None:
+        """The running cost (the caller asked ``running_cost_due`` first)."""
         settings = await self.settings_of(station_id)
         if version == "1.6" and not settings.cost_messages:
             return
@@ -141,7 +146,7 @@ class PriceDisplay:
         if version == "1.6":
             data: dict[str, Any] = {
                 "transactionId": _wire_id(transaction_id),
-                "timestamp": now.isoformat(),
+                "timestamp": self._clock.now().isoformat(),
                 "meterValue": int(register),
                 "cost": _number(cost),
                 "state": "Charging",

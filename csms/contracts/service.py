@@ -15,9 +15,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from csms.billing.rounding import add_months_clamped
 from csms.contracts.models import Contract, MonthlyReading
 from csms.contracts.ports import ContractsUnitOfWork
-from csms.contracts.terms import add_months
 from csms.errors import Conflict, InvalidInput, NotFound
 from csms.ports import UnitOfWorkProvider
 
@@ -32,7 +32,7 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     except ValueError:
         raise InvalidInput(f"a month is YYYY-MM, not {month!r}") from None
     start = datetime.combine(first, time(0), JST)
-    return start, datetime.combine(add_months(first, 1), time(0), JST)
+    return start, datetime.combine(add_months_clamped(first, 1), time(0), JST)
 
 
 def reading_of(

@@ -7,27 +7,24 @@ Start 2024-01-31: the first term ends 2025-01-30.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
+from csms.billing.invoice import first_term_end
+from csms.billing.rounding import add_months_clamped
 from csms.contracts.models import Contract
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day number ``months`` later, clamped to the month's last day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def term_end(start: date, term: int = 1) -> date:
-    """The last day of the ``term``-th yearly term (start + term years - 1 day)."""
-    return add_months(start, 12 * term) - timedelta(days=1)
+    """The last day of the ``term``-th yearly term (start + term years - 1 day); the first
+    term's is the invoice rules' ``first_term_end`` (one rule for both)."""
+    if term == 1:
+        return first_term_end(start)
+    return add_months_clamped(start, 12 * term) - timedelta(days=1)
 
 
 def notice_deadline(end: date) -> date:
     """The last day to say "no renewal" for a term ending ``end``: one month before it."""
-    return add_months(end, -1)
+    return add_months_clamped(end, -1)
 
 
 def current_term_end(contract: Contract, today: date) -> date:

@@ -133,6 +133,12 @@ class StationAdapter:
             reconciler, station_id = self._reservations, self.station_id
             self.after_reply(lambda: reconciler.station_reports_reserved(station_id, evse_id))
 
+    def _show_running_cost(self, transaction_id: str) -> None:
+        """The running cost on the screen, when due (2.0.1 CostUpdated, 1.6 costmsg)."""
+        prices = self._prices
+        if prices is not None and prices.running_cost_due(self.station_id, transaction_id):
+            self._show_price(lambda p: p.charging(self.station_id, self.version, transaction_id))
+
     def _show_price(self, job: Callable[[PriceDisplay], Coroutine[Any, Any, Any]]) -> None:
         """Once the station's message is answered, update the price on its screen."""
         prices = self._prices

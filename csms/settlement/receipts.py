@@ -17,7 +17,7 @@ Pure: the record is what the JSON answer and the PDF (``csms/api/pdf_receipt.py`
 
 Example: a statement of 1,234 yen at 10 % with 112 yen tax included gives a receipt whose
 ``taxes`` are ``(TaxPerRate(rate_percent=Decimal(10), total=Decimal(1234),
-tax=Decimal(112)),)`` and ``yen_text(Decimal(1234))`` prints it as ``"1,234円"``.
+tax=Decimal(112)),)`` and ``csms.billing.price_text.yen_text`` prints its amounts (``"1,234円"``).
 """
 
 from __future__ import annotations
@@ -100,13 +100,6 @@ class Receipt:
     taxes: tuple[TaxPerRate, ...]
     currency: str
     corrects: UUID | None = None
-
-
-def yen_text(amount: Decimal) -> str:
-    """``1,234円``: whole yen with thousands separators (other amounts with their digits)."""
-    if amount == amount.to_integral_value():
-        return f"{int(amount):,}円"
-    return f"{amount.normalize():,f}円"
 
 
 def build_receipt(statement: Statement, issuer: OperatorDetails) -> Receipt:

@@ -15,7 +15,7 @@ an Accepted profile is recorded (``ChargingProfileIgnored``).
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any, Final
 
 from csms.clock import Clock
@@ -24,7 +24,7 @@ from csms.events import ChargingProfileIgnored
 from csms.ports import UnitOfWorkProvider
 from csms.records import frozen
 from csms.smart_charging.allocation import Allocation, EvseDemand, Feeder
-from csms.smart_charging.allocator import allocate
+from csms.smart_charging.allocator import allocate, whole_down
 from csms.smart_charging.demand import interval_demand_kw, interval_start, site_cap_w
 from csms.smart_charging.sites import FeederMember, Site
 from csms.smart_charging.sites_ports import SitesUnitOfWork
@@ -108,7 +108,7 @@ def _snapshot(allocation: Allocation, rows: list[dict[str, Any]]) -> SiteSnapsho
 
 def tx_profile(member: FeederMember, transaction_id: str, limit_w: Decimal) -> SetChargingProfile:
     """The allocator's TxProfile of one EVSE's transaction (W, from the transaction's start)."""
-    watts = limit_w.quantize(Decimal(1), rounding=ROUND_DOWN)  # power, not money
+    watts = whole_down(limit_w)
     schedule = ChargingSchedule("W", (SchedulePeriod(0, watts),))
     profile = ChargingProfileSpec(
         TX_PROFILE_IDS + member.evse_id,
@@ -130,7 +130,7 @@ def default_profile(site: Site, station_id: str) -> SetChargingProfile:
         share = max((m.max_kw for m in members), default=Decimal(0)) * 1000
     else:
         share = limit / len(site.members)
-    schedule = ChargingSchedule("W", (SchedulePeriod(0, share.quantize(Decimal(1), ROUND_DOWN)),))
+    schedule = ChargingSchedule("W", (SchedulePeriod(0, whole_down(share)),))
     profile = ChargingProfileSpec(DEFAULT_PROFILE_ID, "TxDefaultProfile", 0, "Relative", schedule)
     return SetChargingProfile(0, profile)
 

@@ -7,7 +7,7 @@ they do not allow, or more periods than they hold, so those are refused here wit
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from csms.errors import Conflict, InvalidInput
 from csms.records import frozen
@@ -65,7 +65,7 @@ def _check_rate(value: Decimal, what: str) -> None:
     """A rate is 0 or more with at most one decimal (1.6 multipleOf 0.1, 2.0.1 the same)."""
     if not value.is_finite() or value < 0:
         raise InvalidInput(f"{what} must be a number of 0 or more")
-    if value != value.quantize(Decimal("0.1")):
+    if value != value.quantize(Decimal("0.1"), rounding=ROUND_DOWN):  # a check, not a rounding
         raise InvalidInput(f"{what} may have at most one decimal: {value}")
 
 

@@ -12,10 +12,11 @@ import pytest
 from pypdf import PdfReader
 
 from csms.api.pdf_receipt import receipt_pdf
+from csms.billing.price_text import yen_text
 from csms.billing.pricer import Line
 from csms.billing.registration import RegistrationNumber
 from csms.settlement.models import Statement, StatementStatus
-from csms.settlement.receipts import OperatorDetails, build_receipt, yen_text
+from csms.settlement.receipts import OperatorDetails, build_receipt
 
 ISSUER = OperatorDetails("OP", "株式会社テスト充電", RegistrationNumber("7010705000725"))
 STATEMENT = Statement(

@@ -71,7 +71,7 @@ class ChargePointV16(StationAdapter):
         await self._meter_values.record(mapping.to_meter_values(self.station_id, **fields))
         if fields.get("transaction_id") is not None:  # 1.6 costmsg RunningCost
             charging = str(fields["transaction_id"])
-            self._show_price(lambda p: p.charging(self.station_id, self.version, charging))
+            self._show_running_cost(charging)
         return call_result.MeterValues()
 
     @handles("StopTransaction")

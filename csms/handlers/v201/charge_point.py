@@ -56,7 +56,7 @@ class ChargePointV201(StationAdapter):
             message = await self._prices.final_message(self.station_id, recorded.total_cost)
         elif event.kind is not TransactionEventKind.ENDED and event.transaction_id:
             charging = event.transaction_id  # I02: CostUpdated, once per interval
-            self._show_price(lambda p: p.charging(self.station_id, self.version, charging))
+            self._show_running_cost(charging)
         return mapping.transaction_event_result(recorded, message)
 
     @handles("ReservationStatusUpdate")
