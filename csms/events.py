@@ -182,3 +182,27 @@ class ChargingProfileIgnored(DomainEvent):
     evse_id: int
     limit_w: str
     measured_w: str
+
+
+@event("invoice_issued")
+class InvoiceIssued(DomainEvent):
+    """A contract's monthly invoice was issued (seed 003; ``correction``: it corrects one)."""
+
+    invoice_id: str
+    contract_id: str
+    month: str
+    amount_due: str
+    correction: bool
+
+
+@event("payment_changed")
+class PaymentChanged(DomainEvent):
+    """A payment's state changed (seed 001): ``state`` open (a link sent), paid, failed,
+    expired, cancelled, or carried_over (its amount taken into a later invoice)."""
+
+    transaction_id: str
+    invoice_id: str
+    contract_id: str
+    method: str
+    state: str
+    amount: str

@@ -104,6 +104,16 @@ RESERVATIONS: Final = _counter(
     "Reservations reaching a status (scheduled, active, used, cancelled, no_show, ...).",
     "status",
 )
+INVOICES_ISSUED: Final = _counter(
+    "csms_invoices_issued_total",
+    "Contracts' monthly invoices issued, by kind (original or correction).",
+    "kind",
+)
+PAYMENTS: Final = _counter(
+    "csms_payments_total",
+    "Invoice payments reaching a state (open, paid, failed, expired, cancelled, carried_over).",
+    "state",
+)
 STATEMENTS_HELD: Final = _counter(
     "csms_statements_held_total",
     "Statements held for review (no total until resolved), by review reason code.",

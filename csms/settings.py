@@ -8,6 +8,7 @@ flags win over both. Every key is documented in ``config/README.md``.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -91,6 +92,15 @@ class Settings(BaseSettings):
     stale_session_after_s: int = Field(default=3600, ge=60)
     stale_session_check_s: float = Field(default=60.0, gt=0)
     interrupted_grace_s: float = Field(default=900.0, ge=0)
+    # --- monthly contracts' invoices and card payment (seed 003, 001) ---
+    plans_dir: Path | None = None  # None: the plans shipped in config/plans
+    invoice_poll_s: float = Field(default=60.0, gt=0, le=3600)
+    payment_link_day: int = Field(default=15, ge=1, le=20)
+    payment_carried_link_day: int = Field(default=10, ge=1, le=20)
+    payment_page_url: str = ""  # empty: http://{public_host}:{public_port}
+    payment_sandbox_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_hex(32))
+    )
     tariffs_dir: Path | None = None
     tariff_assignments: Path | None = None
     # a station with no class of its own is in this one (``csms serve --demo``: "ac")

@@ -10,31 +10,21 @@ The output is byte-for-byte the same for the same receipt (reportlab's ``invaria
 
 from __future__ import annotations
 
-import functools
 import io
 from typing import Final
 
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from csms.api.pdf_drawing import right, rule, text
 from csms.billing.price_text import amount_text, yen_text
 from csms.settlement.receipts import Receipt, ReceiptLine
 
-FONT: Final = "HeiseiKakuGo-W5"
 LEFT: Final = 14 * mm
 RIGHT: Final = A5[0] - 14 * mm
 UNITS: Final = {"min": "分", "session": "回", "reservation": "件"}
 PER_BLOCK: Final = frozenset({"time_block"})  # its unit price is the block's, not per minute
-
-
-@functools.cache
-def _font() -> str:
-    """The CID font, registered with reportlab once per process."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
@@ -51,21 +41,6 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     return out.getvalue()
 
 
-def _text(canvas: Canvas, x: float, y: float, text: str, size: float = 9) -> None:
-    canvas.setFont(_font(), size)
-    canvas.drawString(x, y, text)
-
-
-def _right(canvas: Canvas, x: float, y: float, text: str, size: float = 9) -> None:
-    canvas.setFont(_font(), size)
-    canvas.drawRightString(x, y, text)
-
-
-def _rule(canvas: Canvas, y: float) -> None:
-    canvas.setLineWidth(0.5)
-    canvas.line(LEFT, y, RIGHT, y)
-
-
 def _day(receipt: Receipt) -> str:
     day = receipt.transaction_date
     return f"{day.year}年{day.month}月{day.day}日"
@@ -73,22 +48,22 @@ def _day(receipt: Receipt) -> str:
 
 def _head(canvas: Canvas, receipt: Receipt, y: float) -> float:
     """Title, issuer, registration number, date: where the next block starts."""
-    _text(canvas, LEFT, y, f"領収書（{receipt.title}）", 15)
-    _right(canvas, RIGHT, y - 9 * mm, f"取引年月日 {_day(receipt)}")
+    text(canvas, LEFT, y, f"領収書（{receipt.title}）", 15)
+    right(canvas, RIGHT, y - 9 * mm, f"取引年月日 {_day(receipt)}")
     issuer = receipt.issuer
     y -= 18 * mm
-    _text(canvas, LEFT, y, issuer.legal_name, 11)
+    text(canvas, LEFT, y, issuer.legal_name, 11)
     y -= 6 * mm
-    _text(canvas, LEFT, y, f"登録番号 {issuer.registration_number}")
+    text(canvas, LEFT, y, f"登録番号 {issuer.registration_number}")
     for extra in (issuer.address, f"電話 {issuer.phone}" if issuer.phone else None):
         if extra:
             y -= 5 * mm
-            _text(canvas, LEFT, y, extra[:60], 8)
+            text(canvas, LEFT, y, extra[:60], 8)
     y -= 9 * mm
     supplied = receipt.supplied
     if receipt.station_id:
         supplied += f"（充電器 {receipt.station_id}）"
-    _text(canvas, LEFT, y, f"品目 {supplied}")
+    text(canvas, LEFT, y, f"品目 {supplied}")
     return y
 
 
@@ -100,34 +75,34 @@ def _quantity(line: ReceiptLine) -> str:
 def _lines(canvas: Canvas, receipt: Receipt, y: float) -> float:
     """The table of what was supplied: description, quantity, unit price, amount."""
     columns = (LEFT, RIGHT - 62 * mm, RIGHT - 28 * mm, RIGHT)
-    _text(canvas, columns[0], y, "明細", 8)
-    _right(canvas, columns[1] + 14 * mm, y, "数量", 8)
-    _right(canvas, columns[2], y, "単価", 8)
-    _right(canvas, columns[3], y, "金額", 8)
-    _rule(canvas, y - 2 * mm)
+    text(canvas, columns[0], y, "明細", 8)
+    right(canvas, columns[1] + 14 * mm, y, "数量", 8)
+    right(canvas, columns[2], y, "単価", 8)
+    right(canvas, columns[3], y, "金額", 8)
+    rule(canvas, y - 2 * mm, LEFT, RIGHT)
     for line in receipt.lines:
         y -= 6 * mm
         unit = UNITS.get(line.unit, line.unit)
-        _text(canvas, columns[0], y, line.description)
-        _right(canvas, columns[1] + 14 * mm, y, _quantity(line))
+        text(canvas, columns[0], y, line.description)
+        right(canvas, columns[1] + 14 * mm, y, _quantity(line))
         per = "" if line.kind in PER_BLOCK else f"/{unit}"
-        _right(canvas, columns[2], y, f"{yen_text(line.unit_price)}{per}")
-        _right(canvas, columns[3], y, yen_text(line.amount))
-    _rule(canvas, y - 3 * mm)
+        right(canvas, columns[2], y, f"{yen_text(line.unit_price)}{per}")
+        right(canvas, columns[3], y, yen_text(line.amount))
+    rule(canvas, y - 3 * mm, LEFT, RIGHT)
     return y
 
 
 def _totals(canvas: Canvas, receipt: Receipt, y: float) -> None:
     """The total, each rate's total and tax, and the statement it was issued for."""
-    _text(canvas, LEFT, y - 2 * mm, "合計（税込）", 11)
-    _right(canvas, RIGHT, y - 2 * mm, yen_text(receipt.total), 13)
+    text(canvas, LEFT, y - 2 * mm, "合計（税込）", 11)
+    right(canvas, RIGHT, y - 2 * mm, yen_text(receipt.total), 13)
     for rate in receipt.taxes:
         y -= 9 * mm
         percent = f"{rate.rate_percent.normalize():f}%"
-        _text(canvas, LEFT, y, f"{percent}対象（税込） {yen_text(rate.total)}")
-        _right(canvas, RIGHT, y, f"うち消費税（{percent}） {yen_text(rate.tax)}")
+        text(canvas, LEFT, y, f"{percent}対象（税込） {yen_text(rate.total)}")
+        right(canvas, RIGHT, y, f"うち消費税（{percent}） {yen_text(rate.tax)}")
     y -= 14 * mm
-    _text(canvas, LEFT, y, f"明細書番号 {receipt.statement_id}", 7)
-    _text(canvas, LEFT, y - 4 * mm, f"セッション {receipt.session_id}", 7)
+    text(canvas, LEFT, y, f"明細書番号 {receipt.statement_id}", 7)
+    text(canvas, LEFT, y - 4 * mm, f"セッション {receipt.session_id}", 7)
     if receipt.corrects is not None:
-        _text(canvas, LEFT, y - 8 * mm, f"訂正前の明細書 {receipt.corrects}", 7)
+        text(canvas, LEFT, y - 8 * mm, f"訂正前の明細書 {receipt.corrects}", 7)

@@ -1,4 +1,5 @@
-"""The public listener: ``POST /public/stands/{stand_id}/visits`` and nothing else.
+"""The public listener: ``POST /public/stands/{stand_id}/visits`` and the sandbox payment
+pages (``/pay/...``, ``payment_pages.py``), nothing else.
 
 Seed 000: a visitor opens the stand's URL, registers, then touches any FeliCa card within
 60 s (60秒以内にタッチ); at a password stand they get a one-time password instead. This is
@@ -31,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Sequence
 from typing import Final
 
 from limits import RateLimitItem, parse
@@ -41,7 +43,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from csms.api.access_control import is_json
 from csms.api.error_status import InvalidBody, guarded
@@ -155,9 +157,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return http_error(exc)
 
 
-def create_public_app(visitors: VisitorService, limits: PublicLimits) -> Starlette:
-    """The public listener's app: the visitor's registration route, and nothing else."""
+def create_public_app(
+    visitors: VisitorService, limits: PublicLimits, payment_pages: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The public listener's app: the visitor's registration route and the sandbox payment
+    provider's pages (``payment_pages.py``), and nothing else."""
     return Starlette(
-        routes=[_visits_route(visitors, limits)],
+        routes=[_visits_route(visitors, limits), *payment_pages],
         exception_handlers={HTTPException: _http_error},
     )

@@ -22,6 +22,7 @@ from csms.authorization.visitors import VisitorService
 from csms.bootstrap.database import Database, open_database
 from csms.bootstrap.group_commits import start_group_commits
 from csms.bootstrap.http_listener import HttpListener
+from csms.bootstrap.invoicing import Invoicing, build_invoicing
 from csms.bootstrap.server_options import server_options
 from csms.bootstrap.services import Services, build_services
 from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed
@@ -46,6 +47,7 @@ from csms.workers.relay import EventRelay
 from csms.workers.reservation_clock import run_reservation_clock
 from csms.workers.smart_charging import SmartChargingLoop
 from csms.workers.stale_sessions import stale_sessions_watch as stale_watch
+from csms.workers.ticks import run_ticks
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +67,7 @@ class CentralSystem:
         self.visitors: VisitorService | None = None
         self.app_sessions: AppSessionService | None = None
         self.tariffs: TariffBook | None = None  # stored tariffs; .catalog prices sessions
+        self.invoicing: Invoicing  # contracts' invoices and payments (seed 003, 001)
         self._api: HttpListener | None = None
         self._public: HttpListener | None = None  # the visitors' own listener (seed 000)
         self._metrics: HttpListener | None = None  # only with a metrics_port of its own
@@ -116,15 +119,17 @@ class CentralSystem:
         relay = await self._start_relay(pool)
         registry = ConnectionRegistry()
         gateway = LocalGateway(registry, settings.ocpp_command_queue_limit)
+        uow = PostgresUnitOfWorkProvider(pool, on_commit=relay.publish)
         services = build_services(
             settings,
-            PostgresUnitOfWorkProvider(pool, on_commit=relay.publish),
+            uow,
             gateway,
             self.clock,
             self.tariffs.catalog,
             batches=start_group_commits(pool, settings, self._stack),
         )
         self.admin, self.visitors = services.admin, services.visitors
+        self.invoicing = build_invoicing(settings, pool, uow, self.clock, services.contracts)
         self.access = services.access
         self.app_sessions = services.app_sessions
         stale = await services.stations.reset_connections()
@@ -145,6 +150,8 @@ class CentralSystem:
             services.reservations.clock, settings.reservation_poll_s
         )
         self._start_task(reservations, "reservations")
+        invoicing = run_ticks(self.invoicing.clock.tick, settings.invoice_poll_s, "invoicing")
+        self._start_task(invoicing, "invoicing")
         sharing = SmartChargingLoop(services.sharing, settings.smart_charging_interval_s)
         relay.subscribe(sharing.on_event)
         self._start_task(sharing.run(), "power-sharing")
@@ -247,7 +254,7 @@ class CentralSystem:
             serve_metrics=not own_metrics,
             tariffs=self.tariffs,
             memberships=services.memberships,
-            more=services.api_resources(read_model),
+            more=(*services.api_resources(read_model), self.invoicing.resource),
         )
         self.api_app = app
         self._api = await self._listen(
@@ -271,7 +278,7 @@ class CentralSystem:
         trusted = settings.public_forwarded_allow_ips
         listener = HttpListener(
             "public",
-            create_public_app(visitors, limits),
+            create_public_app(visitors, limits, self.invoicing.pages.routes()),
             settings.public_host,
             settings.public_port,
             server_header=False,
@@ -279,3 +286,4 @@ class CentralSystem:
             forwarded_allow_ips=trusted or None,
         )
         self._public = await self._listen(listener)
+        self.invoicing.serve_pages_at(f"http://{settings.public_host}:{self.public_port}")

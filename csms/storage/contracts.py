@@ -98,6 +98,15 @@ class PostgresContractRepository(Repository):
         )
         return [_contract(row) for row in rows]
 
+    async def billable(self) -> list[Contract]:
+        """Every contract the invoice scheduler looks at: all but those handed back more
+        than two years ago."""
+        rows = await self._conn.fetch(
+            "SELECT * FROM contracts WHERE handed_back_on IS NULL"
+            " OR handed_back_on > now() - interval '2 years' ORDER BY contract_id"
+        )
+        return [_contract(row) for row in rows]
+
     async def save_reading(self, reading: MonthlyReading) -> None:
         await self._conn.execute(
             SAVE_READING,

@@ -31,6 +31,7 @@ from csms.charging.ports import RemoteStartRepository, SessionRepository, Transa
 from csms.charging.price_display import DisplaySettingsRepository
 from csms.contracts.ports import ContractRepository
 from csms.events import DomainEvent
+from csms.invoicing.ports import InvoiceRepository, PaymentRepository
 from csms.reservations.ports import ReservationAccounts, ReservationRepository
 from csms.settlement.ports import (
     MeteringRepository,
@@ -54,12 +55,14 @@ from csms.storage.charging_profiles import PostgresProfileRepository
 from csms.storage.connectors import PostgresConnectorRepository
 from csms.storage.contracts import PostgresContractRepository
 from csms.storage.events_outbox import write_events
+from csms.storage.invoices import PostgresInvoiceRepository
 from csms.storage.local_lists import PostgresLocalListRepository, PostgresStationListRepository
 from csms.storage.mail import PostgresMailOutbox
 from csms.storage.memberships import PostgresMembershipRepository
 from csms.storage.metering import PostgresMeteringRepository
 from csms.storage.meters import PostgresMeterRepository
 from csms.storage.operator_details import PostgresOperatorDetailsRepository
+from csms.storage.payments import PostgresPaymentRepository
 from csms.storage.price_display import PostgresDisplaySettings
 from csms.storage.pricing_terms import PostgresPricingTermsReader
 from csms.storage.remote_starts import PostgresRemoteStartRepository
@@ -125,6 +128,8 @@ class PostgresUnitOfWork:
     charging_profiles = _Lazy[ProfileRepository](PostgresProfileRepository)
     sites = _Lazy[SiteRepository](PostgresSiteRepository)
     contracts = _Lazy[ContractRepository](PostgresContractRepository)
+    invoices = _Lazy[InvoiceRepository](PostgresInvoiceRepository)
+    payments = _Lazy[PaymentRepository](PostgresPaymentRepository)
     memberships = _Lazy[MembershipRepository](PostgresMembershipRepository)
     operator_details = _Lazy[OperatorDetailsRepository](PostgresOperatorDetailsRepository)
     sessions = _Lazy[SessionRepository](PostgresSessionRepository)

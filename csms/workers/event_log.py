@@ -15,7 +15,9 @@ import structlog
 from csms import events
 from csms.observability import (
     CHARGING_PROFILES_IGNORED,
+    INVOICES_ISSUED,
     METER_VERIFICATION_FAILURES,
+    PAYMENTS,
     RESERVATIONS,
     SEQ_NO_REUSED,
     SESSIONS_ENDED,
@@ -129,6 +131,17 @@ def _profile_ignored(event: Any) -> None:
     )
 
 
+def _invoice_issued(event: Any) -> None:
+    INVOICES_ISSUED.labels("correction" if event.correction else "original").inc()
+    log.info("invoice_issued", **events.to_payload(event))
+
+
+def _payment_changed(event: Any) -> None:
+    PAYMENTS.labels(event.state).inc()
+    level = log.warning if event.state in ("failed", "expired") else log.info
+    level("payment_changed", **events.to_payload(event))
+
+
 def _local_list(event: Any) -> None:
     fields = {k: v for k, v in events.to_payload(event).items() if k != "station_id"}
     level = log.info if isinstance(event, events.LocalListPushed) else log.warning
@@ -148,6 +161,8 @@ _HANDLERS: Final[dict[type[events.DomainEvent], Callable[[Any], None]]] = {
     events.LocalListPushFailed: _local_list,
     events.ReservationChanged: _reservation_changed,
     events.ChargingProfileIgnored: _profile_ignored,
+    events.InvoiceIssued: _invoice_issued,
+    events.PaymentChanged: _payment_changed,
 }
 
 
