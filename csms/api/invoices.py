@@ -35,10 +35,10 @@ from csms.api.receipts import PDF, wants_pdf
 from csms.api.responses import reply
 from csms.api.route_models import describe
 from csms.invoicing.book import InvoiceBook
+from csms.invoicing.capture import PaymentCapture
+from csms.invoicing.corrections import InvoiceCorrections
 from csms.invoicing.documents import document_of
-from csms.invoicing.issuing import InvoiceIssuer
 from csms.invoicing.models import Invoice, Payment
-from csms.invoicing.payments import PaymentService
 
 
 class InvoiceBody(BaseModel):
@@ -126,8 +126,10 @@ def _invoice_id(request: Request) -> UUID:
 
 
 class InvoicesResource:
-    def __init__(self, book: InvoiceBook, issuer: InvoiceIssuer, payments: PaymentService) -> None:
-        self._book, self._issuer, self._payments = book, issuer, payments
+    def __init__(
+        self, book: InvoiceBook, corrections: InvoiceCorrections, payments: PaymentCapture
+    ) -> None:
+        self._book, self._corrections, self._payments = book, corrections, payments
 
     def routes(self) -> list[Route]:
         one = "/api/invoices/{invoice_id}"
@@ -157,13 +159,15 @@ class InvoicesResource:
             return reply(invoice_body(invoice, newer))
         disposition = f'inline; filename="invoice-{invoice.invoice_number}.pdf"'
         return Response(
-            invoice_pdf(invoice), media_type=PDF, headers={"Content-Disposition": disposition}
+            invoice_pdf(invoice, corrected=newer is not None),
+            media_type=PDF,
+            headers={"Content-Disposition": disposition},
         )
 
     @describe(answer=InvoiceBody, status=201, errors=("not_found", "conflict"))
     async def correct(self, request: Request) -> Response:
         """A correction of the invoice, quoted from today's contract and readings."""
-        made = await self._issuer.correct(_invoice_id(request), scope_of(request))
+        made = await self._corrections.correct(_invoice_id(request), scope_of(request))
         return reply(invoice_body(made, None), 201)
 
     @describe(answer=PaymentList, errors=("not_found",))

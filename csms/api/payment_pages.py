@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import html
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -38,12 +39,14 @@ from csms.api.responses import error, reply
 from csms.billing.price_text import yen_text
 from csms.clock import Clock
 from csms.errors import Conflict, NotFound
+from csms.invoicing.capture import PaymentCapture
 from csms.invoicing.models import PaymentState
-from csms.invoicing.payments import PaymentService
 from csms.invoicing.sandbox import TEST_CARDS, SandboxBooks, SandboxLink, card_token
 from csms.invoicing.schedule import jst_day
 
 MAX_FORM_BYTES: Final = 1024
+MAX_CALLBACK_BYTES: Final = 4096
+TRANSACTION_ID: Final = re.compile(r"PAY-[0-9A-F]{16}")  # payments.new_transaction_id
 SIGNATURE: Final = "X-Sandbox-Signature"
 STYLE: Final = (
     "body{font-family:sans-serif;max-width:34rem;margin:1rem auto;padding:0 1rem;color:#111}"
@@ -82,11 +85,23 @@ def _facts(link: SandboxLink) -> str:
     )
 
 
+async def _capped(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than ``limit`` (read no further than that)."""
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
+
+
 async def _form(request: Request) -> dict[str, str]:
-    data = await request.body()
-    if len(data) > MAX_FORM_BYTES:
+    """A small urlencoded form's fields (empty when it is too big or not a form)."""
+    data = await _capped(request, MAX_FORM_BYTES)
+    try:
+        parsed = parse_qs((data or b"").decode("utf-8", "replace"), max_num_fields=8)
+    except ValueError:
         return {}
-    parsed = parse_qs(data.decode("utf-8", "replace"), max_num_fields=8)
     return {key: values[0] for key, values in parsed.items()}
 
 
@@ -94,7 +109,7 @@ class PaymentPages:
     def __init__(
         self,
         provider: SandboxBooks,
-        payments: PaymentService,
+        payments: PaymentCapture,
         clock: Clock,
         secret: str,
     ) -> None:
@@ -180,9 +195,11 @@ class PaymentPages:
 
     async def callback(self, request: Request) -> Response:
         """The provider's signed word that a transaction was charged (idempotent)."""
-        body = await request.body()
-        given = request.headers.get(SIGNATURE, "")
-        if not hmac.compare_digest(given, signature(self._secret, body)):
+        body = await _capped(request, MAX_CALLBACK_BYTES)
+        if body is None:
+            return error(413, "request body too large")
+        given = request.headers.get(SIGNATURE, "").encode("latin-1")
+        if not hmac.compare_digest(given, signature(self._secret, body).encode()):
             return error(401, f"bad or missing {SIGNATURE}")
         return await self._capture(body)
 
@@ -194,6 +211,8 @@ class PaymentPages:
             token, label = str(data["card_token"]), str(data.get("card_label") or "card")
         except (ValueError, KeyError, TypeError, InvalidOperation):
             return error(400, "the callback is JSON with transaction_id, charge_id, amount")
+        if not TRANSACTION_ID.fullmatch(transaction_id):
+            return error(404, f"no transaction {transaction_id[:40]!r}")
         try:
             found = await self._payments.capture(transaction_id, charge_id, amount, (token, label))
         except NotFound as exc:
@@ -207,17 +226,28 @@ class PaymentPages:
     ) -> tuple[SandboxLink | None, Response | None]:
         """The link of the path, or the page that says why it cannot be paid."""
         transaction_id = str(request.path_params["transaction_id"])
-        link = await self._provider.link(transaction_id)
+        link = None
+        if TRANSACTION_ID.fullmatch(transaction_id):
+            link = await self._provider.link(transaction_id)
         if link is None:
             return None, _page("見つかりません", "<p>この決済用URLはありません。</p>", 404)
-        payment = await self._payments.payment(transaction_id)
+        try:
+            payment = await self._payments.payment(transaction_id)
+        except NotFound:
+            return None, _page("見つかりません", "<p>この決済用URLはありません。</p>", 404)
         if payment.state is PaymentState.PAID and not paid_ok:
             return None, _page("決済完了", "<p>このお支払いは完了しています。</p>")
         if payment.state is PaymentState.PAID:
             return link, None
+        if payment.state is PaymentState.CANCELLED:
+            text = (
+                "<p>請求書が訂正されたため、この決済用URLは無効です。"
+                "訂正後の請求書の決済用URLをお送りします。</p>"
+            )
+            return None, _page("無効な決済用URL", text, 410)
         if payment.state is not PaymentState.OPEN or self._clock.now() >= link.expires_at:
             text = (
-                "<p>この決済用URLは有効期限が切れたか、無効になりました。"
+                "<p>この決済用URLは有効期限が切れました。"
                 "お支払いは次月に合算してご請求し、10日前後に新しい決済用URLをお送りします。</p>"
             )
             return None, _page("有効期限切れ", text, 410)

@@ -28,15 +28,25 @@ from csms.invoicing.schedule import jst_day
 LEFT: Final = 18 * mm
 RIGHT: Final = A4[0] - 18 * mm
 UNITS: Final = {"month": "か月", "day": "日", "invoice": "件"}
+WRAP: Final = 44  # characters of a line's description per printed line
 CATEGORIES: Final = {OUT_OF_SCOPE: "不課税", ALREADY_TAXED: "課税済"}
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
+def invoice_pdf(invoice: Invoice, *, corrected: bool = False) -> bytes:
+    """The PDF; ``corrected``: a later invoice corrects this one (printed under the title)."""
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, invariant=True, pageCompression=1)
     canvas.setTitle(f"請求書 {invoice.invoice_number}")
     canvas.setAuthor(invoice.issuer.legal_name)
     y = _head(canvas, invoice, A4[1] - 20 * mm)
+    if corrected:
+        text(
+            canvas,
+            LEFT,
+            A4[1] - 27 * mm,
+            "※ この請求書は訂正されています（訂正後の請求書が有効です）",
+            8,
+        )
     y = _lines(canvas, invoice, y - 10 * mm)
     _totals(canvas, invoice, y - 8 * mm)
     canvas.showPage()
@@ -54,7 +64,7 @@ def _head(canvas: Canvas, invoice: Invoice, y: float) -> float:
     right(canvas, RIGHT, y, f"請求書番号 {invoice.invoice_number}")
     right(canvas, RIGHT, y - 5 * mm, f"発行日 {_date(jst_day(invoice.issued_at))}")
     if invoice.corrects is not None:
-        right(canvas, RIGHT, y - 10 * mm, f"訂正前の請求書 {invoice.corrects}", 7)
+        right(canvas, RIGHT, y - 10 * mm, f"訂正前の請求書番号 {invoice.corrects_number}", 7)
     y -= 16 * mm
     recipient = invoice.recipient
     text(canvas, LEFT, y, f"{recipient.name} 様", 13)
@@ -95,11 +105,15 @@ def _lines(canvas: Canvas, invoice: Invoice, y: float) -> float:
     for line in invoice.lines:
         y -= 6 * mm
         unit = UNITS.get(line.unit, line.unit)
-        text(canvas, columns[0], y, line.description[:44], 7)
         right(canvas, columns[1], y, f"{amount_text(line.quantity)} {unit}", 8)
         right(canvas, columns[2], y, f"{yen_text(line.unit_price)}/{unit}", 8)
         right(canvas, columns[3], y, yen_text(line.amount), 8)
         right(canvas, columns[4], y, _category(line), 8)
+        description = line.description
+        text(canvas, columns[0], y, description[:WRAP], 7)
+        for start in range(WRAP, len(description), WRAP):  # the rest on lines of its own
+            y -= 4 * mm
+            text(canvas, columns[0] + 3 * mm, y, description[start : start + WRAP], 7)
     rule(canvas, y - 3 * mm, LEFT, RIGHT)
     return y
 

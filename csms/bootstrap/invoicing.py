@@ -14,7 +14,9 @@ from csms.api.payment_pages import PaymentPages
 from csms.clock import Clock
 from csms.contracts.service import ContractService
 from csms.invoicing.book import InvoiceBook
+from csms.invoicing.capture import PaymentCapture
 from csms.invoicing.clock import InvoicingClock
+from csms.invoicing.corrections import InvoiceCorrections
 from csms.invoicing.issuing import InvoiceIssuer
 from csms.invoicing.payments import PaymentService
 from csms.settings import Settings
@@ -50,9 +52,12 @@ def build_invoicing(
         carried_link_day=settings.payment_carried_link_day,
     )
     secret = settings.payment_sandbox_secret.get_secret_value()
+    capture = PaymentCapture(uow, clock)
     return Invoicing(
         clock=InvoicingClock(issuer, payments),
         provider=provider,
-        resource=InvoicesResource(InvoiceBook(uow, issuer), issuer, payments),
-        pages=PaymentPages(provider, payments, clock, secret),
+        resource=InvoicesResource(
+            InvoiceBook(uow, issuer), InvoiceCorrections(uow, clock, issuer), capture
+        ),
+        pages=PaymentPages(provider, capture, clock, secret),
     )

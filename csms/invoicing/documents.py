@@ -14,6 +14,7 @@ What it must carry, and where each comes from:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
@@ -70,6 +71,7 @@ def build_invoice(
     issued_at: datetime,
     carried_from: tuple[str, ...] = (),
     corrects: UUID | None = None,
+    corrects_number: str | None = None,
     correction: int = 0,
 ) -> Invoice:
     """The invoice of ``quote`` for ``contract``, issued by ``issuer`` at ``issued_at``."""
@@ -85,7 +87,7 @@ def build_invoice(
         issuer=issuer_of(issuer),
         recipient=recipient_of(contract),
         meter=contract.meter,
-        lines=quote.lines,
+        lines=tuple(_carried_text(line, carried_from) for line in quote.lines),
         total=quote.total,
         tax_rate_percent=quote.tax_rate_percent,
         taxable=quote.taxable,
@@ -95,7 +97,17 @@ def build_invoice(
         amount_due=quote.amount_due,
         carried_from=carried_from,
         corrects=corrects,
+        corrects_number=corrects_number,
     )
+
+
+def _carried_text(line: InvoiceLine, carried_from: tuple[str, ...]) -> InvoiceLine:
+    """A carried-over line names the payments (取引ID) whose amounts it carries."""
+    if line.kind != "carried_over":
+        return line
+    ids = "、".join(carried_from) or "—"
+    text = f"前回までの未払い額（合算請求; 取引ID {ids}; 各請求書で課税済み）"
+    return replace(line, description=text)
 
 
 def document_of(invoice: Invoice) -> dict[str, Any]:
@@ -120,6 +132,7 @@ def document_of(invoice: Invoice) -> dict[str, Any]:
         **{name: str(getattr(invoice, name)) for name in MONEY_FIELDS},
         "carried_from": list(invoice.carried_from),
         "corrects": str(invoice.corrects) if invoice.corrects is not None else None,
+        "corrects_number": invoice.corrects_number,
     }
 
 

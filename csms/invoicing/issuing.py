@@ -1,36 +1,36 @@
-"""Issuing contracts' monthly invoices (seed 003 第6条; billing.md §3.5, §4), and corrections.
+"""Issuing contracts' monthly invoices (seed 003 第6条; billing.md §3.5, §4).
 
 The scheduler calls :meth:`InvoiceIssuer.issue_due` on every tick: each contract's months
 that have ended (JST) and have no invoice yet are quoted by the one set of invoice rules
 (``billing.invoice.quote_invoice``) and stored with the issuer's registered details. The
-database's unique index on (contract, month) decides a race between ticks or nodes: the
+database's unique index on (contract, month) decides a race between ticks or processes: the
 second one stores nothing. A month waits (and is tried again on the next tick) while:
 
-* it has no reading: none was recorded and the contract's charger has none around the month;
-* the operator has no registered details: a qualified invoice needs its registration number
-  (002 第19条 for receipts; the same for invoices here), so none is issued without them;
+* it has no reading: none was recorded, and the contract's charger is read only
+  ``CHARGER_GRACE`` after the month's end (a charger uploads its buffered meter values late);
+* the operator has no registered details: a qualified invoice needs its registration number;
 * the plan is unknown or has no price for the month.
 
-The unpaid amounts of earlier invoices (expired or failed payments, not carried yet) are
-carried into the invoice in the same transaction that issues it, so each is carried once
-(001 合算請求).
-
-A **correction** (:meth:`InvoiceIssuer.correct`) re-quotes the month from the contract and
-readings as they are now, with the same carried-over amount, as a new invoice that names the
-one it corrects; an unpaid link of the corrected invoice is cancelled (the correction gets its
-own). A paid invoice, or one whose amount was carried into a later one, is not corrected here:
-that is a refund or the later invoice's business (409 saying so).
+Later months of the contract wait behind it (they carry its unpaid amounts). The unpaid
+amounts of earlier invoices (expired or failed payments, not carried yet) are carried into
+the invoice in the same transaction that issues it, so each is carried once (001 合算請求).
+After a contract's last billed month, an unpaid amount is not lost either: the next month
+gets an invoice that carries it alone (and its link, on the 10th). Corrections are
+``corrections.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from csms.billing.invoice import (
+    ALREADY_TAXED,
     InvoiceInputError,
+    InvoiceLine,
     InvoiceQuote,
     MeterReadings,
     MonthlyContract,
@@ -42,17 +42,25 @@ from csms.billing.rounding import add_months_clamped
 from csms.clock import Clock
 from csms.contracts.models import Contract
 from csms.contracts.service import ContractService
-from csms.errors import Conflict, CsmsError, NotFound
+from csms.errors import CsmsError
 from csms.events import InvoiceIssued
 from csms.invoicing.changes import payment_changed
 from csms.invoicing.documents import build_invoice
-from csms.invoicing.models import Invoice, PaymentEvent, PaymentState
+from csms.invoicing.models import Invoice
 from csms.invoicing.ports import InvoicingUnitOfWork
-from csms.invoicing.schedule import jst_day, months_due
+from csms.invoicing.schedule import (
+    first_day,
+    jst_day,
+    last_billed_month,
+    months_due,
+    next_month,
+    start_of,
+)
 from csms.ports import UnitOfWorkProvider
 from csms.settlement.receipts import OperatorDetails
 
 HORIZON_MONTHS: Final = 24  # months further back than this are not issued by the scheduler
+CHARGER_GRACE: Final = timedelta(hours=6)  # a charger's buffered meter values arrive late
 
 
 class NotIssuable(Exception):
@@ -76,41 +84,70 @@ class InvoiceIssuer:
         self.waiting: dict[tuple[str, str], tuple[str | None, NotIssuable]] = {}  # operator, why
 
     async def issue_due(self) -> list[Invoice]:
-        """Issue every ended month that has no invoice yet; those that must wait are kept in
-        ``waiting`` with their reason."""
+        """Issue every month that is due (the module's rules); what must wait is kept in
+        ``waiting`` with its reason. A contract that fails does not hold the others back: the
+        first failure is raised once all are done."""
         today = jst_day(self._clock.now())
         oldest = Month.of(add_months_clamped(today, -HORIZON_MONTHS))
         async with self._uow() as uow:
             contracts = await uow.contracts.billable()
             issued = await uow.invoices.issued_months()
+        waiting: dict[tuple[str, str], tuple[str | None, NotIssuable]] = {}
         made: list[Invoice] = []
+        failure: Exception | None = None
         for contract in contracts:
-            for month in months_due(contract, today, oldest):
-                key = (contract.contract_id, str(month))
-                if key in issued:
-                    continue
-                try:
-                    invoice = await self.issue(contract, month)
-                except NotIssuable as waiting:
-                    self.waiting[key] = (contract.operator_id, waiting)
-                    break  # later months carry this one's unpaid amounts: keep the order
-                self.waiting.pop(key, None)
-                if invoice is not None:
-                    made.append(invoice)
+            try:
+                made += await self._issue_contract(contract, today, oldest, issued, waiting)
+            except Exception as exc:
+                failure = failure or exc
+        self.waiting = waiting
+        if failure is not None:
+            raise failure
+        return made
+
+    async def _issue_contract(
+        self,
+        contract: Contract,
+        today: date,
+        oldest: Month,
+        issued: set[tuple[str, str]],
+        waiting: dict[tuple[str, str], tuple[str | None, NotIssuable]],
+    ) -> list[Invoice]:
+        made: list[Invoice] = []
+        for month in [*months_due(contract, today, oldest), *_carry_month(contract, today, issued)]:
+            key = (contract.contract_id, str(month))
+            if key in issued:
+                continue
+            try:
+                invoice = await self.issue(contract, month)
+            except NotIssuable as why:
+                waiting[key] = (contract.operator_id, why)
+                break  # later months carry this one's unpaid amounts: keep the order
+            if invoice is not None:
+                made.append(invoice)
+                issued.add(key)
         return made
 
     async def issue(self, contract: Contract, month: Month) -> Invoice | None:
-        """Issue the contract's invoice of ``month`` (None: another tick issued it first)."""
-        readings = await self._readings(contract, month)
+        """Issue the contract's invoice of ``month``; None: another tick issued it first, or
+        (after the last billed month) there is nothing left to carry."""
+        last = last_billed_month(contract)
+        after_end = last is not None and month > last
+        readings = None if after_end else await self.readings_for(contract, month)
         async with self._uow() as uow:
-            issuer = await self._issuer(uow, contract)
+            details = await self.issuer_details(uow, contract)
             unpaid = await uow.payments.to_carry(contract.contract_id)
             carried = sum((payment.amount for payment in unpaid), Decimal(0))
-            quote = self._quote(contract, month, readings, carried)
+            if readings is None:
+                if not unpaid:
+                    return None
+                quote = carry_only(self.plan_of(contract), contract.contract_id, month, carried)
+            else:
+                quote = self.quote(contract, month, readings, carried)
             invoice = build_invoice(
                 quote,
                 contract,
-                issuer,
+                details,
                 invoice_id=uuid4(),
                 issued_at=self._clock.now(),
                 carried_from=tuple(payment.transaction_id for payment in unpaid),
@@ -118,80 +155,34 @@ class InvoiceIssuer:
             if not await uow.invoices.add(invoice):
                 return None
             await uow.payments.mark_carried(list(invoice.carried_from), invoice.invoice_id)
-            _issued(uow, invoice)
+            record_issued(uow, invoice)
             for payment in unpaid:
                 uow.record(payment_changed(payment, "carried_over"))
         return invoice
 
-    async def correct(self, invoice_id: UUID, scope: str | None) -> Invoice:
-        """A correction of the invoice from today's contract and readings (module doc).
-
-        Raises:
-            NotFound: no such invoice (or another operator's).
-            Conflict: it was corrected already, paid, or carried into a later invoice; or the
-                month cannot be quoted now (the reason).
-        """
-        async with self._uow() as uow:
-            old = await uow.invoices.get(invoice_id, scope)
-            if old is None:
-                raise NotFound(f"no invoice {invoice_id}")
-            newer = await uow.invoices.corrected_by(invoice_id)
-            payments = await uow.payments.of_invoice(invoice_id)
-            contract = await uow.contracts.get(old.contract_id, None)
-        if newer is not None:
-            raise Conflict(f"invoice {invoice_id} was corrected by {newer}: correct that one")
-        for payment in payments:
-            if payment.state is PaymentState.PAID:
-                raise Conflict("this invoice is paid: a correction would need a refund")
-            if payment.carried_into is not None:
-                raise Conflict(f"its amount was carried into invoice {payment.carried_into}")
-        assert contract is not None
-        try:
-            return await self._reissue(old, contract)
-        except NotIssuable as refused:
-            raise Conflict(f"cannot correct: {refused}") from None
-
-    async def _reissue(self, old: Invoice, contract: Contract) -> Invoice:
-        """The correction of ``old``: re-quoted now, its open payment cancelled."""
-        month = Month.parse(old.month)
-        readings = await self._readings(contract, month)
-        async with self._uow() as uow:
-            issuer = await self._issuer(uow, contract)
-            quote = self._quote(contract, month, readings, old.carried_over)
-            count = await uow.invoices.corrections_of(contract.contract_id, old.month)
-            invoice = build_invoice(
-                quote,
-                contract,
-                issuer,
-                invoice_id=uuid4(),
-                issued_at=self._clock.now(),
-                carried_from=old.carried_from,
-                corrects=old.invoice_id,
-                correction=count + 1,
-            )
-            if not await uow.invoices.add(invoice):
-                raise Conflict(f"invoice {old.invoice_id} was corrected meanwhile")
-            await _cancel_open(uow, old, self._clock)
-            _issued(uow, invoice)
-        return invoice
-
-    async def _readings(self, contract: Contract, month: Month) -> MeterReadings:
+    async def readings_for(self, contract: Contract, month: Month) -> MeterReadings:
+        """The month's stored reading, else the charger's (after ``CHARGER_GRACE``)."""
         async with self._uow() as uow:
             stored = await uow.contracts.readings(contract.contract_id)
         for reading in stored:
             if reading.month == str(month):
                 return MeterReadings(reading.opening_kwh, reading.closing_kwh)
-        if contract.station_id is not None:
-            try:
-                read = await self._contracts.reading_from_charger(
-                    contract.contract_id, str(month), None
-                )
-            except CsmsError as exc:
-                raise NotIssuable("no_reading", f"no reading for {month}: {exc}") from None
-            return MeterReadings(read.opening_kwh, read.closing_kwh)
-        raise NotIssuable("no_reading", f"no reading for {month}")
+        if contract.station_id is None:
+            raise NotIssuable("no_reading", f"no reading for {month}")
+        readable = start_of(first_day(next_month(month))) + CHARGER_GRACE
+        if self._clock.now() < readable:
+            raise NotIssuable(
+                "no_reading", f"the charger is read for {month} from {readable.isoformat()}"
+            )
+        try:
+            read = await self._contracts.reading_from_charger(
+                contract.contract_id, str(month), None
+            )
+        except CsmsError as exc:
+            raise NotIssuable("no_reading", f"no reading for {month}: {exc}") from None
+        return MeterReadings(read.opening_kwh, read.closing_kwh)
 
-    async def _issuer(self, uow: InvoicingUnitOfWork, contract: Contract) -> OperatorDetails:
+    async def issuer_details(self, uow: InvoicingUnitOfWork, contract: Contract) -> OperatorDetails:
         if contract.operator_id is None:
             raise NotIssuable("no_operator", "the contract names no operator to issue it")
         details = await uow.operator_details.get(contract.operator_id)
@@ -203,12 +194,15 @@ class InvoiceIssuer:
             )
         return details
 
-    def _quote(
-        self, contract: Contract, month: Month, readings: MeterReadings, carried: Decimal
-    ) -> InvoiceQuote:
+    def plan_of(self, contract: Contract) -> Plan:
         plan = self._plans.get(contract.plan_id)
         if plan is None:
             raise NotIssuable("unknown_plan", f"no plan {contract.plan_id!r} is loaded")
+        return plan
+
+    def quote(
+        self, contract: Contract, month: Month, readings: MeterReadings, carried: Decimal
+    ) -> InvoiceQuote:
         terms = MonthlyContract(
             contract.contract_id,
             contract.plan_id,
@@ -217,12 +211,42 @@ class InvoiceIssuer:
             contract.handed_back_on,
         )
         try:
-            return quote_invoice(plan, terms, month, readings, carried)
+            return quote_invoice(self.plan_of(contract), terms, month, readings, carried)
         except (NoPriceForMonth, InvoiceInputError) as exc:
             raise NotIssuable("cannot_quote", str(exc)) from None
 
 
-def _issued(uow: InvoicingUnitOfWork, invoice: Invoice) -> None:
+def _carry_month(contract: Contract, today: date, issued: set[tuple[str, str]]) -> list[Month]:
+    """After the last billed month: the month after the contract's latest invoice, once it
+    has ended (it is issued only when an unpaid amount is left to carry)."""
+    last = last_billed_month(contract)
+    months = [Month.parse(m) for c, m in issued if c == contract.contract_id]
+    if last is None or not months or max(months) < last:
+        return []
+    following = next_month(max(months))
+    return [following] if following < Month.of(today) else []
+
+
+def carry_only(plan: Plan, contract_id: str, month: Month, carried: Decimal) -> InvoiceQuote:
+    """An invoice with nothing but the carried-over amount (after the contract's end)."""
+    line = InvoiceLine("carried_over", "", Decimal(1), "invoice", carried, carried, ALREADY_TAXED)
+    zero = Decimal(0)
+    return InvoiceQuote(
+        contract_id=contract_id,
+        month=month,
+        currency=plan.currency,
+        lines=(line,),
+        total=zero,
+        tax_rate_percent=plan.tax_rate_percent,
+        taxable=zero,
+        tax=zero,
+        out_of_scope=zero,
+        carried_over=carried,
+        amount_due=carried,
+    )
+
+
+def record_issued(uow: InvoicingUnitOfWork, invoice: Invoice) -> None:
     uow.record(
         InvoiceIssued(
             None,
@@ -233,12 +257,3 @@ def _issued(uow: InvoicingUnitOfWork, invoice: Invoice) -> None:
             correction=invoice.corrects is not None,
         )
     )
-
-
-async def _cancel_open(uow: InvoicingUnitOfWork, old: Invoice, clock: Clock) -> None:
-    """Cancel the corrected invoice's open payment (its link no longer pays anything)."""
-    for payment in await uow.payments.of_invoice(old.invoice_id):
-        if payment.state is PaymentState.OPEN:
-            event = PaymentEvent(clock.now(), "cancelled", "the invoice was corrected")
-            await uow.payments.settle(payment.transaction_id, PaymentState.CANCELLED, event)
-            uow.record(payment_changed(payment, "cancelled"))

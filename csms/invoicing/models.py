@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Final
 from uuid import UUID
 
 from csms.billing.invoice import InvoiceLine
@@ -40,7 +41,8 @@ class PaymentMethod(enum.StrEnum):
     CARD_ON_FILE = "card_on_file"
 
 
-UNPAID_STATES = frozenset({PaymentState.FAILED, PaymentState.EXPIRED})
+UNPAID_STATES: Final = frozenset({PaymentState.FAILED, PaymentState.EXPIRED})
+OPEN_ONLY: Final = frozenset({PaymentState.OPEN})
 
 
 @frozen
@@ -88,6 +90,7 @@ class Invoice:
     amount_due: Decimal
     carried_from: tuple[str, ...] = ()  # the transaction ids whose amounts it carries
     corrects: UUID | None = None
+    corrects_number: str | None = None  # the corrected invoice's number, as printed
 
 
 @frozen

@@ -16,24 +16,28 @@ On every tick of the scheduler, :meth:`PaymentService.send_due`:
 amounts, and those of failed charges, are carried into the next invoice by
 ``issuing.InvoiceIssuer`` (合算請求), whose link then goes out on the 10th.
 
-:meth:`capture` is the provider's word that a link was paid. It is idempotent: a second
-press of "pay" or a replayed callback finds the payment paid and changes nothing (the
-replay is noted in its history). The first successful payment keeps the card on file.
+Before a link expires, the provider is asked whether it was charged (its word may have been
+lost in a crash): a charge found is captured, not expired. Capture itself, and reading
+payments, are ``capture.py``. Each invoice and payment is handled on its own: one that fails
+does not hold the others back (the first failure is raised after the rest are done).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import Decimal
-from uuid import UUID, uuid4
+import contextlib
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from uuid import uuid4
 
 from csms.billing.plans import Month
 from csms.billing.price_text import yen_text
 from csms.clock import Clock
-from csms.errors import Conflict, NotFound
+from csms.errors import Conflict
+from csms.invoicing.capture import PaymentCapture
 from csms.invoicing.changes import payment_changed
 from csms.invoicing.models import (
-    CardOnFile,
     Invoice,
     Payment,
     PaymentEvent,
@@ -43,6 +47,8 @@ from csms.invoicing.models import (
 from csms.invoicing.ports import InvoicingUnitOfWork, PaymentProvider
 from csms.invoicing.schedule import jst_day, link_day, link_expiry
 from csms.ports import UnitOfWorkProvider
+
+T = TypeVar("T")
 
 
 def new_transaction_id() -> str:
@@ -62,95 +68,47 @@ class PaymentService:
     ) -> None:
         self._uow, self._clock, self._provider = uow, clock, provider
         self._link_day, self._carried_link_day = link_day, carried_link_day
+        self._capture = PaymentCapture(uow, clock)
 
     async def send_due(self) -> list[Payment]:
         """Send what is due today (the module's steps); the payments it sent."""
         async with self._uow() as uow:
             unsent = await uow.payments.unsent()
             waiting = await uow.invoices.awaiting_payment()
-        sent = [await self._deliver(payment) for payment in unsent]
         today = jst_day(self._clock.now())
-        for invoice in waiting:
-            if invoice.corrects is None and today < self._day_of(invoice):
-                continue
-            payment = await self._open(invoice)
-            if payment is not None:
-                sent.append(await self._deliver(payment))
-        return sent
+        due = [i for i in waiting if i.corrects is not None or today >= self._day_of(i)]
+        jobs: list[Callable[[], Awaitable[Payment | None]]]
+        jobs = [functools.partial(self._deliver, p) for p in unsent]
+        jobs += [functools.partial(self._open_and_deliver, i) for i in due]
+        sent = await each(jobs)
+        return [payment for payment in sent if payment is not None]
 
     async def expire_due(self) -> int:
-        """Expire the open payments past their expiry; how many."""
+        """Expire the open payments past their expiry (unless the provider charged them)."""
         now = self._clock.now()
         async with self._uow() as uow:
             due = await uow.payments.open_until(now)
-        for transaction_id in due:
+        expired = await each([functools.partial(self._expire, tx, now) for tx in due])
+        return sum(1 for done in expired if done)
+
+    async def _expire(self, transaction_id: str, now: datetime) -> bool:
+        charge_id = await self._provider.charged(transaction_id)
+        if charge_id is not None:  # charged, its word lost: taken, not expired
             async with self._uow() as uow:
-                payment = await uow.payments.get(transaction_id, lock=True)
-                if payment is None or payment.state is not PaymentState.OPEN:
-                    continue
-                event = PaymentEvent(now, "expired", f"not paid by {payment.expires_at}")
-                await uow.payments.settle(transaction_id, PaymentState.EXPIRED, event)
-                uow.record(payment_changed(payment, "expired"))
-        return len(due)
-
-    async def capture(
-        self, transaction_id: str, charge_id: str, amount: Decimal, card: tuple[str, str] | None
-    ) -> Payment:
-        """The provider charged ``amount`` for the transaction (idempotent: module doc);
-        ``card`` is the provider's token and label of the card it was paid with, kept on file.
-
-        Raises:
-            NotFound: no such transaction.
-            Conflict: the amount is not the payment's, or it is no longer open (expired,
-                cancelled): the provider must not have charged it (noted in the history).
-        """
-        now = self._clock.now()
+                payment = await uow.payments.get(transaction_id)
+            assert payment is not None
+            with contextlib.suppress(Conflict):
+                await self._capture.capture(transaction_id, charge_id, payment.amount, None)
+            return False
         async with self._uow() as uow:
             payment = await uow.payments.get(transaction_id, lock=True)
             if payment is None:
-                raise NotFound(f"no transaction {transaction_id}")
-            if payment.state is PaymentState.PAID:
-                same = charge_id == payment.provider_charge_id
-                detail = "replayed" if same else f"another charge {charge_id}: refund it"
-                await uow.payments.note(transaction_id, PaymentEvent(now, "replayed", detail))
-                return payment
-            problem = _refusal(payment, amount)
-            if problem is None:
-                event = PaymentEvent(now, "paid", f"charge {charge_id}")
-                await uow.payments.settle(
-                    transaction_id, PaymentState.PAID, event, charge_id=charge_id
-                )
-                if card is not None:
-                    token, label = card
-                    kept = CardOnFile(payment.contract_id, token, label, now)
-                    await uow.payments.save_card(kept)
-                uow.record(payment_changed(payment, "paid"))
-        if problem is not None:
-            async with self._uow() as uow:  # the refusal is kept even though it is refused
-                await uow.payments.note(transaction_id, PaymentEvent(now, "refused", problem))
-            raise Conflict(problem)
-        return await self.payment(transaction_id)
-
-    async def declined(self, transaction_id: str, detail: str) -> None:
-        """The provider declined a card on the link's page: noted, the link stays open."""
-        async with self._uow() as uow:
-            await uow.payments.note(
-                transaction_id, PaymentEvent(self._clock.now(), "declined", detail)
-            )
-
-    async def payment(self, transaction_id: str, scope: str | None = None) -> Payment:
-        async with self._uow() as uow:
-            payment = await uow.payments.get(transaction_id)
-            invoice = payment and await uow.invoices.get(payment.invoice_id, scope)
-        if payment is None or invoice is None:
-            raise NotFound(f"no transaction {transaction_id}")
-        return payment
-
-    async def of_invoice(self, invoice_id: UUID, scope: str | None) -> list[Payment]:
-        async with self._uow() as uow:
-            if await uow.invoices.get(invoice_id, scope) is None:
-                raise NotFound(f"no invoice {invoice_id}")
-            return await uow.payments.of_invoice(invoice_id)
+                return False
+            event = PaymentEvent(now, "expired", f"not paid by {payment.expires_at}")
+            if not await uow.payments.settle(transaction_id, PaymentState.EXPIRED, event):
+                return False
+            uow.record(payment_changed(payment, "expired"))
+        return True
 
     def _day_of(self, invoice: Invoice) -> date:
         return link_day(
@@ -160,10 +118,17 @@ class PaymentService:
             carried_day=self._carried_link_day,
         )
 
+    async def _open_and_deliver(self, invoice: Invoice) -> Payment | None:
+        payment = await self._open(invoice)
+        return await self._deliver(payment) if payment is not None else None
+
     async def _open(self, invoice: Invoice) -> Payment | None:
-        """Store the invoice's new payment, open (None: another tick stored one first)."""
+        """Store the invoice's payment, open (None: it has one, or was corrected meanwhile)."""
         now = self._clock.now()
         async with self._uow() as uow:
+            await uow.invoices.lock(invoice.invoice_id)  # a correction waits, or came first
+            if await uow.invoices.corrected_by(invoice.invoice_id) is not None:
+                return None
             card = await uow.payments.card_on_file(invoice.contract_id)
             automatic = card is not None and invoice.carried_over == 0
             payment = Payment(
@@ -196,42 +161,51 @@ class PaymentService:
         )
         async with self._uow() as uow:
             event = PaymentEvent(self._clock.now(), "link_sent", url)
-            await uow.payments.settle(
-                payment.transaction_id, PaymentState.OPEN, event, link_url=url
-            )
-            if invoice.recipient.email:
-                subject, body = _link_mail(invoice, payment, url)
-                await uow.mail.add("payment_link", invoice.recipient.email, subject, body)
-            uow.record(payment_changed(payment, "open"))
-        return await self.payment(payment.transaction_id)
+            if await uow.payments.set_link(payment.transaction_id, url, event):
+                if invoice.recipient.email:  # mailed once: by whoever kept the link
+                    subject, body = _link_mail(invoice, payment, url)
+                    await uow.mail.add("payment_link", invoice.recipient.email, subject, body)
+                uow.record(payment_changed(payment, "open"))
+        return await self._capture.payment(payment.transaction_id)
 
     async def _charge(self, payment: Payment) -> Payment:
+        """Charge the card on file; a charge no longer wanted is kept for a refund."""
         async with self._uow() as uow:
             card = await uow.payments.card_on_file(payment.contract_id)
         if card is None:
-            raise Conflict("the card on file is gone")
+            raise Conflict(f"{payment.transaction_id}: the card on file is gone")
         charge = await self._provider.charge(
             card.card_token, payment.transaction_id, payment.amount
         )
         state = PaymentState.PAID if charge.approved else PaymentState.FAILED
         async with self._uow() as uow:
-            current = await uow.payments.get(payment.transaction_id, lock=True)
-            if current is None or current.state is not PaymentState.OPEN:
-                return payment
             event = PaymentEvent(self._clock.now(), state.value, charge.detail or charge.charge_id)
-            await uow.payments.settle(
+            moved = await uow.payments.settle(
                 payment.transaction_id, state, event, charge_id=charge.charge_id
             )
-            uow.record(payment_changed(payment, state.value))
-        return await self.payment(payment.transaction_id)
+            if moved:
+                uow.record(payment_changed(payment, state.value))
+        if not moved and charge.approved:
+            current = await self._capture.payment(payment.transaction_id)
+            if current.provider_charge_id != charge.charge_id:
+                await self._capture.refund_due(payment, f"charge {charge.charge_id}: not open")
+        return await self._capture.payment(payment.transaction_id)
 
 
-def _refusal(payment: Payment, amount: Decimal) -> str | None:
-    if payment.state is not PaymentState.OPEN:
-        return f"transaction {payment.transaction_id} is {payment.state.value}, not open"
-    if amount != payment.amount:
-        return f"charged {amount}, but the payment is {payment.amount}"
-    return None
+async def each(jobs: list[Callable[[], Awaitable[T]]]) -> list[T | None]:
+    """Run every job; one that fails gives None and does not stop the others; the first
+    failure is raised once all are done (the scheduler logs it and tries again)."""
+    results: list[T | None] = []
+    failure: Exception | None = None
+    for job in jobs:
+        try:
+            results.append(await job())
+        except Exception as exc:
+            failure = failure or exc
+            results.append(None)
+    if failure is not None:
+        raise failure
+    return results
 
 
 def _link_mail(invoice: Invoice, payment: Payment, url: str) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from csms.administration.receipts import OperatorDetailsRepository
 from csms.authorization.ports import MailOutbox
 from csms.contracts.ports import ContractRepository
 from csms.invoicing.models import (
+    OPEN_ONLY,
     CardOnFile,
     Charge,
     Invoice,
@@ -36,6 +37,10 @@ class InvoiceRepository(Protocol):
         ...
 
     async def corrected_by(self, invoice_id: UUID) -> UUID | None: ...
+    async def lock(self, invoice_id: UUID) -> None:
+        """Hold the invoice against a concurrent correction until the unit of work ends."""
+        ...
+
     async def corrections_of(self, contract_id: str, month: str) -> int: ...
     async def awaiting_payment(self) -> list[Invoice]:
         """Current invoices (not corrected) with an amount due and no payment but cancelled
@@ -49,7 +54,7 @@ class PaymentRepository(Protocol):
         ...
 
     async def get(self, transaction_id: str, *, lock: bool = False) -> Payment | None: ...
-    async def of_invoice(self, invoice_id: UUID) -> list[Payment]: ...
+    async def of_invoice(self, invoice_id: UUID, *, lock: bool = False) -> list[Payment]: ...
     async def settle(
         self,
         transaction_id: str,
@@ -57,8 +62,17 @@ class PaymentRepository(Protocol):
         event: PaymentEvent,
         *,
         charge_id: str | None = None,
-        link_url: str | None = None,
-    ) -> None: ...
+        from_states: frozenset[PaymentState] = OPEN_ONLY,
+    ) -> bool:
+        """Move the payment to ``state`` if it is in one of ``from_states`` (True), else
+        change nothing (False: another tick, process or press moved it first)."""
+        ...
+
+    async def set_link(self, transaction_id: str, url: str, event: PaymentEvent) -> bool:
+        """Keep the provider's link of an open payment that has none; False: it has one
+        (another tick or node delivered it first) or it is no longer open."""
+        ...
+
     async def note(self, transaction_id: str, event: PaymentEvent) -> None:
         """Add to the history without a change of state (a decline, a replay)."""
         ...
@@ -100,4 +114,9 @@ class PaymentProvider(Protocol):
 
     async def charge(self, card_token: str, transaction_id: str, amount: Decimal) -> Charge:
         """Charge the card on file for this transaction (one charge per transaction id)."""
+        ...
+
+    async def charged(self, transaction_id: str) -> str | None:
+        """The approved charge of the transaction, if any (asked before a link expires: a
+        charge whose word never reached us is captured, not lost)."""
         ...

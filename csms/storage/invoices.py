@@ -28,8 +28,7 @@ SELECT i.document FROM invoices i
 WHERE i.amount_due > 0 AND {CURRENT}
   AND NOT EXISTS (SELECT 1 FROM payments p
                   WHERE p.invoice_id = i.invoice_id AND p.state <> 'cancelled')
-ORDER BY i.issued_at
-LIMIT 1000"""  # noqa: S608 (constant text)
+ORDER BY i.issued_at"""  # noqa: S608 (constant text)
 
 
 class PostgresInvoiceRepository(Repository):
@@ -84,6 +83,11 @@ class PostgresInvoiceRepository(Repository):
         )
         return found
 
+    async def lock(self, invoice_id: UUID) -> None:
+        await self._conn.execute(
+            "SELECT 1 FROM invoices WHERE invoice_id = $1 FOR UPDATE", invoice_id
+        )
+
     async def corrections_of(self, contract_id: str, month: str) -> int:
         count: int = await self._conn.fetchval(
             "SELECT count(*) FROM invoices WHERE contract_id = $1 AND month = $2"
@@ -115,6 +119,7 @@ def invoice_of(data: dict[str, Any]) -> Invoice:
         **{name: Decimal(data[name]) for name in MONEY_FIELDS},
         carried_from=tuple(data["carried_from"]),
         corrects=UUID(data["corrects"]) if data["corrects"] else None,
+        corrects_number=data.get("corrects_number"),
     )
 
 

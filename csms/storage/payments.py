@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from csms.invoicing.models import (
+    OPEN_ONLY,
     CardOnFile,
     Payment,
     PaymentEvent,
@@ -25,11 +26,9 @@ ADD_EVENT: Final = """
 INSERT INTO payment_events (transaction_id, at, state, detail) VALUES ($1, $2, $3, $4)"""
 SETTLE: Final = """
 UPDATE payments
-SET state = $2,
-    settled_at = CASE WHEN $2 = 'open' THEN settled_at ELSE $3 END,
-    provider_charge_id = coalesce($4, provider_charge_id),
-    link_url = coalesce($5, link_url)
-WHERE transaction_id = $1"""
+SET state = $2, settled_at = $3, provider_charge_id = coalesce($4, provider_charge_id)
+WHERE transaction_id = $1 AND state = ANY($5::text[])
+RETURNING transaction_id"""
 HISTORY: Final = """
 SELECT transaction_id, at, state, detail FROM payment_events
 WHERE transaction_id = ANY($1::text[]) ORDER BY event_id"""
@@ -39,6 +38,8 @@ WHERE state = 'open' AND ((method = 'link' AND link_url IS NULL)
                           OR (method = 'card_on_file' AND provider_charge_id IS NULL))
 ORDER BY created_at"""
 GET: Final = "SELECT * FROM payments WHERE transaction_id = $1"
+OF_INVOICE: Final = "SELECT * FROM payments WHERE invoice_id = $1 ORDER BY created_at"
+OF_INVOICE_LOCKED: Final = f"{OF_INVOICE} FOR UPDATE"
 GET_LOCKED: Final = f"{GET} FOR UPDATE"
 SAVE_CARD: Final = """
 INSERT INTO payment_cards (contract_id, card_token, card_label, saved_at)
@@ -76,10 +77,8 @@ class PostgresPaymentRepository(Repository):
             return None
         return (await self._with_history([row]))[0]
 
-    async def of_invoice(self, invoice_id: UUID) -> list[Payment]:
-        rows = await self._conn.fetch(
-            "SELECT * FROM payments WHERE invoice_id = $1 ORDER BY created_at", invoice_id
-        )
+    async def of_invoice(self, invoice_id: UUID, *, lock: bool = False) -> list[Payment]:
+        rows = await self._conn.fetch(OF_INVOICE_LOCKED if lock else OF_INVOICE, invoice_id)
         return await self._with_history(rows)
 
     async def settle(
@@ -89,10 +88,32 @@ class PostgresPaymentRepository(Repository):
         event: PaymentEvent,
         *,
         charge_id: str | None = None,
-        link_url: str | None = None,
-    ) -> None:
-        await self._conn.execute(SETTLE, transaction_id, state.value, event.at, charge_id, link_url)
+        from_states: frozenset[PaymentState] = OPEN_ONLY,
+    ) -> bool:
+        moved = await self._conn.fetchval(
+            SETTLE,
+            transaction_id,
+            state.value,
+            event.at,
+            charge_id,
+            [s.value for s in from_states],
+        )
+        if moved is None:
+            return False
         await self.note(transaction_id, event)
+        return True
+
+    async def set_link(self, transaction_id: str, url: str, event: PaymentEvent) -> bool:
+        found = await self._conn.fetchval(
+            "UPDATE payments SET link_url = $2 WHERE transaction_id = $1 AND state = 'open'"
+            " AND link_url IS NULL RETURNING transaction_id",
+            transaction_id,
+            url,
+        )
+        if found is None:
+            return False
+        await self.note(transaction_id, event)
+        return True
 
     async def note(self, transaction_id: str, event: PaymentEvent) -> None:
         await self._conn.execute(ADD_EVENT, transaction_id, event.at, event.state, event.detail)

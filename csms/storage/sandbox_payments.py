@@ -64,6 +64,11 @@ class SandboxPaymentProvider:
                 return Charge(True, await conn.fetchval(APPROVED, transaction_id), "replayed")
         return Charge(True, charge_id)
 
+    async def charged(self, transaction_id: str) -> str | None:
+        async with self._pool.acquire() as conn:
+            found: str | None = await conn.fetchval(APPROVED, transaction_id)
+        return found
+
     async def link(self, transaction_id: str) -> SandboxLink | None:
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(

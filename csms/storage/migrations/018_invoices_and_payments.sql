@@ -52,9 +52,10 @@ CREATE TABLE payments (
     carried_into        uuid REFERENCES invoices,
     CHECK (carried_into IS NULL OR state IN ('failed', 'expired'))
 );
--- An invoice is paid once: at most one payment that is open or paid at a time.
-CREATE UNIQUE INDEX payments_one_live_per_invoice ON payments (invoice_id)
-    WHERE state IN ('open', 'paid');
+-- One payment per invoice (a cancelled one aside): an invoice is asked for once, and an
+-- expired or failed payment's amount goes to the next invoice, never to a second try here.
+CREATE UNIQUE INDEX payments_one_per_invoice ON payments (invoice_id)
+    WHERE state <> 'cancelled';
 CREATE INDEX payments_open ON payments (expires_at) WHERE state = 'open';
 CREATE INDEX payments_to_carry ON payments (contract_id)
     WHERE state IN ('failed', 'expired') AND carried_into IS NULL;
