@@ -64,7 +64,8 @@ async def run(
                 )
             )
         ramp_done = server.usage()
-        await asyncio.sleep(max(hold_until - time.monotonic() - 1, 0))
+        # counted in the middle of the hold: every station has had half of it to boot
+        await asyncio.sleep(max(hold_until - time.monotonic() - hold_s / 2, 0))
         held = sum(1 for s in fleet if s.client and s.client.websocket.state.name == "OPEN")
         during = server.usage()
         await asyncio.gather(*tasks)

@@ -17,12 +17,21 @@ from tests.e2e.conftest import api_client, make_settings
 
 
 async def wait_for_lock_waiter(db: asyncpg.Connection) -> None:
-    async with asyncio.timeout(5):
-        while not await db.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND query LIKE '%connectors%'"
-        ):
-            await asyncio.sleep(0.01)
+    try:
+        async with asyncio.timeout(5):
+            while not await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE '%connectors%'"
+            ):
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        rows = await db.fetch(
+            "SELECT pid, state, wait_event_type, wait_event, left(query, 300) AS q"
+            " FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        )
+        for row in rows:
+            print("DEBUG-ACTIVITY", dict(row))
+        raise
 
 
 async def test_operator_call_completes_while_the_station_is_mid_message(
