@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     payment_sandbox_secret: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_hex(32))
     )
+    console_session_ttl_s: float = Field(default=8 * 3600, ge=60, le=7 * 86400)
     tariffs_dir: Path | None = None
     tariff_assignments: Path | None = None
     # a station with no class of its own is in this one (``csms serve --demo``: "ac")

@@ -28,13 +28,13 @@ import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Final
-from urllib.parse import parse_qs
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from csms.api.forms import capped_body, form_fields
 from csms.api.responses import error, reply
 from csms.billing.price_text import yen_text
 from csms.clock import Clock
@@ -85,24 +85,8 @@ def _facts(link: SandboxLink) -> str:
     )
 
 
-async def _capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None when it is longer than ``limit`` (read no further than that)."""
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > limit:
-            return None
-    return bytes(data)
-
-
 async def _form(request: Request) -> dict[str, str]:
-    """A small urlencoded form's fields (empty when it is too big or not a form)."""
-    data = await _capped(request, MAX_FORM_BYTES)
-    try:
-        parsed = parse_qs((data or b"").decode("utf-8", "replace"), max_num_fields=8)
-    except ValueError:
-        return {}
-    return {key: values[0] for key, values in parsed.items()}
+    return await form_fields(request, MAX_FORM_BYTES)
 
 
 class PaymentPages:
@@ -195,7 +179,7 @@ class PaymentPages:
 
     async def callback(self, request: Request) -> Response:
         """The provider's signed word that a transaction was charged (idempotent)."""
-        body = await _capped(request, MAX_CALLBACK_BYTES)
+        body = await capped_body(request, MAX_CALLBACK_BYTES)
         if body is None:
             return error(413, "request body too large")
         given = request.headers.get(SIGNATURE, "").encode("latin-1")

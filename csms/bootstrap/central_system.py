@@ -19,6 +19,7 @@ from csms.api.app import create_app
 from csms.api.metrics import create_metrics_app
 from csms.api.public import PublicLimits, create_public_app
 from csms.authorization.visitors import VisitorService
+from csms.bootstrap.console import build_console
 from csms.bootstrap.database import Database, open_database
 from csms.bootstrap.group_commits import start_group_commits
 from csms.bootstrap.http_listener import HttpListener
@@ -239,6 +240,7 @@ class CentralSystem:
     ) -> None:
         settings = self.settings
         own_metrics = settings.metrics_port is not None
+        console, console_client = build_console(settings, services.access)
         app = create_app(
             read_model,
             services.gateway,
@@ -254,9 +256,10 @@ class CentralSystem:
             serve_metrics=not own_metrics,
             tariffs=self.tariffs,
             memberships=services.memberships,
-            more=(*services.api_resources(read_model), self.invoicing.resource),
+            more=(*services.api_resources(read_model), self.invoicing.resource, console),
         )
         self.api_app = app
+        console_client.attach(app)
         self._api = await self._listen(
             HttpListener("api", app, settings.api_host, settings.api_port)
         )

@@ -29,8 +29,13 @@ from csms.storage.tokens import TOKEN
 _OF_OPERATOR: Final = "station_id IN (SELECT station_id FROM stations WHERE operator_id = {})"
 SELECT_STATIONS: Final = """
 SELECT station_id, operator_id, vendor, model, serial_number, firmware_version, ocpp_version,
-       connected, connected_at, last_seen_at, last_boot_at, created_at, security_profile
-FROM stations
+       connected, connected_at, last_seen_at, last_boot_at, created_at, security_profile,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('evse_id', c.evse_id,
+                                                      'connector_id', c.connector_id,
+                                                      'status', c.status)
+                                   ORDER BY c.evse_id, c.connector_id)
+                 FROM connectors c WHERE c.station_id = s.station_id), '[]') AS connectors
+FROM stations s
 WHERE ($1::text IS NULL OR operator_id = $1)
 ORDER BY station_id"""
 SELECT_SCOPED_STATION: Final = SELECT_STATION.then("  AND ($2::text IS NULL OR operator_id = $2)")

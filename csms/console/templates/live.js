@@ -1,0 +1,14 @@
+// The overview's live statuses: each server-sent event names the connectors that changed.
+(function () {
+  var source = new EventSource("/console/live");
+  source.onmessage = function (event) {
+    var changed = JSON.parse(event.data);
+    Object.keys(changed).forEach(function (key) {
+      var cell = document.getElementById("st-" + key);
+      if (cell) {
+        cell.textContent = changed[key];
+        cell.className = "status-" + changed[key];
+      }
+    });
+  };
+})();

@@ -1,0 +1,155 @@
+"""The operator console in a real browser (issue 17): headless Chromium of the OS packages,
+driven by Playwright, against the real server, PostgreSQL and the simulator over real
+sockets. An operator logs in, sees a station go from Available to Charging live, opens the
+session (its chart and statement), sends a reset and sees the station's answer, and closes a
+stuck session; a viewer sees no command buttons and masked card ids. Screenshots of the main
+pages are written to ``artifacts/screenshots/``."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from csms.access.models import Role
+from csms.bootstrap import CentralSystem
+from csms.console.pages import ROUTE_TABLE
+from csms.console.sessions import COOKIE
+from simulators.station import PROFILES, SimClock, SimulatedStation
+from tests.conftest import unique
+from tests.e2e.conftest import api_client, make_settings, new_key
+from tests.e2e.test_reservations import T0
+
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def chromium() -> str:
+    """The OS's Chromium (``./dev test`` installs it when missing)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise AssertionError("no Chromium: ./dev test installs it (apt-get install chromium)")
+
+
+@pytest.fixture
+async def system(migrated_dsn: str) -> AsyncIterator[CentralSystem]:
+    settings = make_settings(migrated_dsn, tariff_default_class="ac")
+    async with CentralSystem(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox"]
+        )
+        yield launched
+        await launched.close()
+
+
+async def _login(browser: Browser, system: CentralSystem, key: str) -> Page:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page = await context.new_page()
+    await page.goto(f"http://127.0.0.1:{system.api_port}/console/login")
+    await page.fill("#api_key", key)
+    await page.click("button[type=submit]")
+    await expect(page.locator("h1")).to_contain_text("稼働状況")
+    return page
+
+
+async def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def test_an_operator_watches_commands_and_closes_a_session_and_a_viewer_only_reads(
+    system: CentralSystem, browser: Browser
+) -> None:
+    station = SimulatedStation(
+        unique("WEB"), "1.6", PROFILES["normal-ac-6kw"], SimClock(T0, speed=0)
+    )
+    await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
+    await station.boot()
+    await station.status(1, "Available")
+    card = unique("C").replace("-", "").upper()[:16]
+    operator_id = unique("OP")
+    async with api_client(system) as api:
+        await api.post("/api/operators", json={"operator_id": operator_id, "name": "CPO"})
+        path = f"/api/stations/{station.station_id}/operator"
+        assert (await api.put(path, json={"operator_id": operator_id})).status_code == 200
+        made = await api.post("/api/cards", json={"id_token": card, "operator_id": operator_id})
+        assert made.status_code == 201
+
+    page = await _login(browser, system, await new_key(system, Role.OPERATOR, operator_id))
+    cell = page.locator(f"[id='st-{station.station_id}/1']")
+    await expect(cell).to_have_text("Available")
+    tx = await station.start_transaction(1, card)
+    await station.status(1, "Charging")
+    await expect(cell).to_have_text("Charging", timeout=10_000)  # live, no reload
+    await _shot(page, "overview")
+    for _ in range(3):
+        await station.charge(tx, 600)
+        await station.meter_values(tx)
+
+    await page.click(f"text={station.station_id}")
+    await page.click("button[value=reset_soft]")
+    await expect(page.locator("#answer")).to_contain_text("Accepted")
+    await _shot(page, "station")
+
+    await page.click("a[href^='/console/sessions/']")
+    await expect(page.locator("#chart svg")).to_be_visible()
+    await expect(page.locator("#chart svg polyline")).to_have_count(2)  # power and energy
+    await page.fill("#reason", "the station lost its session")
+    await page.click("#close button")
+    await expect(page.locator("#closed")).to_contain_text("終了しました")
+    await expect(page.locator("#statement tbody tr").first).to_be_visible()
+    await expect(page.locator("#statement tfoot")).to_contain_text("うち消費税")
+    await _shot(page, "session")
+
+    viewer = await _login(browser, system, await new_key(system, Role.VIEWER, operator_id))
+    await viewer.goto(f"http://127.0.0.1:{system.api_port}/console/stations/{station.station_id}")
+    await expect(viewer.locator("h1")).to_contain_text(station.station_id)
+    assert await viewer.locator("button.cmd").count() == 0  # no command buttons
+    cards = await viewer.locator("td.card").all_inner_texts()
+    assert cards
+    assert all("*" in text and text != card for text in cards)  # masked
+    await station.close()
+
+
+async def test_no_console_page_is_served_without_the_role_it_needs(system: CentralSystem) -> None:
+    """Walked from the console's route table: a page needs a login, a change needs a role
+    that may change and the session's CSRF token."""
+    mounted = {getattr(route, "path", "") for route in system.api_app.routes}
+    pages = [(method, path, permission) for method, path, permission, _ in ROUTE_TABLE]
+    assert {path for _, path, _ in pages} <= mounted
+    base = f"http://127.0.0.1:{system.api_port}"
+    viewer_key = await new_key(system, Role.VIEWER)
+    async with httpx.AsyncClient(base_url=base, follow_redirects=False) as anonymous:
+        viewer = httpx.AsyncClient(base_url=base, follow_redirects=False)
+        login = await viewer.post("/console/login", data={"api_key": viewer_key})
+        assert login.status_code == 303
+        cookie = login.cookies[COOKIE]  # Secure: httpx would not send it over http by itself
+        assert "httponly" in login.headers["set-cookie"].lower()
+        assert "samesite=strict" in login.headers["set-cookie"].lower()
+        viewer.cookies.clear()
+        viewer.headers["Cookie"] = f"{COOKIE}={cookie}"
+        assert (await viewer.get("/console")).status_code == 200
+        for method, path, permission in pages:
+            concrete = path.replace("{station_id}", "X").replace("{session_id}", "X")
+            concrete = concrete.replace("{language}", "en")
+            answer = await anonymous.request(method, concrete, data={"csrf": "x"})
+            if permission == "public":
+                assert answer.status_code in (200, 303, 401), (method, path)
+                continue
+            assert answer.status_code == 303, (method, path)  # to the login
+            assert answer.headers["location"] == "/console/login"
+            if permission == "change":
+                refused = await viewer.request(method, concrete, data={"csrf": "x"})
+                assert refused.status_code == 403, (method, path)
+        await viewer.aclose()
