@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     invoice_poll_s: float = Field(default=60.0, gt=0, le=3600)
     payment_link_day: int = Field(default=15, ge=1, le=20)
     payment_carried_link_day: int = Field(default=10, ge=1, le=20)
-    payment_page_url: str = ""  # empty: http://{public_host}:{public_port}
+    public_url: str = ""  # payment links, QR codes; empty: http://{public_host}:{public_port}
     payment_sandbox_secret: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_hex(32))
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
 from csms.authorization.models import AccountRecord, Stand, TokenRecord, Visitor
 from csms.ports import EventRecorder
+from csms.records import frozen
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,18 @@ class StandRepository(Protocol):
     async def add(self, stand: Stand) -> None: ...
 
 
+@frozen
+class VisitProgress:
+    """A visit as its page shows it: the touch window (None at a password stand), whether a
+    card was touched, the visit's latest session and its statement's total."""
+
+    stand_id: str
+    closes_at: datetime | None
+    touched_at: datetime | None
+    session_state: str | None
+    total: Decimal | None
+
+
 class VisitorRepository(Protocol):
     async def add(self, visitor: Visitor) -> None: ...
     async def get(self, visitor_id: UUID) -> Visitor | None: ...
@@ -58,6 +72,9 @@ class VisitorRepository(Protocol):
     async def bound_window(
         self, station_id: str, id_token: str, since: datetime
     ) -> UUID | None: ...
+    async def progress(self, visitor_id: UUID) -> VisitProgress | None:
+        """Where the visit stands (its window, the card touched, its session)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,11 @@ import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Final
 
 from csms.authorization.models import Stand, Visitor
-from csms.authorization.ports import IssuedPassword, VisitorsUnitOfWork
+from csms.authorization.ports import IssuedPassword, VisitorsUnitOfWork, VisitProgress
 from csms.authorization.rule import password_hash
 from csms.clock import Clock
 from csms.errors import Conflict, InvalidInput, NotFound
@@ -59,6 +60,26 @@ class VisitRegistered:
     window_closes_at: datetime | None = None
     password: str | None = None
     password_expires_at: datetime | None = None
+
+
+@frozen
+class VisitState:
+    state: str
+    seconds_left: int = 0
+    total: Decimal | None = None
+
+
+def _state_of(progress: VisitProgress, now: datetime) -> VisitState:
+    if progress.session_state is not None:
+        if progress.session_state == "completed":
+            return VisitState("completed", total=progress.total)
+        return VisitState("charging")
+    if progress.touched_at is not None:
+        return VisitState("touched")
+    if progress.closes_at is None:
+        return VisitState("password")
+    left = math.ceil((progress.closes_at - now).total_seconds())
+    return VisitState("waiting", seconds_left=left) if left > 0 else VisitState("expired")
 
 
 def _validate(name: str, email: str, payment_reference: str) -> None:
@@ -111,6 +132,27 @@ class VisitorService:
             closes_at = now + TOUCH_WINDOW
             await uow.visitors.open_window(visitor_id, stand, now, closes_at)
         return VisitRegistered(visitor_id, stand_id, window_closes_at=closes_at)
+
+    async def stand(self, stand_id: str) -> Stand:
+        """The stand a visitor's page is for (UnknownStand: none)."""
+        async with self._uow() as uow:
+            found = await uow.stands.get(stand_id)
+        if found is None:
+            raise UnknownStand(stand_id)
+        return found
+
+    async def progress(self, visitor_id: uuid.UUID) -> VisitState:
+        """Where a visit stands, for its page (seed 000: touch within 60 s, then charge).
+
+        ``waiting`` (the window is open, ``seconds_left``), ``expired`` (it closed with no
+        card), ``touched`` (a card was touched, no session yet), ``charging``, ``completed``
+        (with the statement's ``total`` once priced), or ``password`` (a password stand).
+        """
+        async with self._uow() as uow:
+            found = await uow.visitors.progress(visitor_id)
+        if found is None:
+            raise NotFound("no such visit")
+        return _state_of(found, self._clock.now())
 
     async def _issue_password(
         self, work: VisitorsUnitOfWork, visitor: Visitor, stand: Stand, now: datetime

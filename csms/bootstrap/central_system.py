@@ -18,6 +18,7 @@ from csms.administration.service import AdminService
 from csms.api.app import create_app
 from csms.api.metrics import create_metrics_app
 from csms.api.public import PublicLimits, create_public_app
+from csms.api.visitor_pages import VisitorPages
 from csms.authorization.visitors import VisitorService
 from csms.bootstrap.console import build_console
 from csms.bootstrap.database import Database, open_database
@@ -26,7 +27,7 @@ from csms.bootstrap.http_listener import HttpListener
 from csms.bootstrap.invoicing import Invoicing, build_invoicing
 from csms.bootstrap.server_options import server_options
 from csms.bootstrap.services import Services, build_services
-from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed
+from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed, stand_price
 from csms.charging.app_sessions import AppSessionService
 from csms.clock import Clock, SystemClock
 from csms.handlers.gateway import LocalGateway
@@ -240,7 +241,9 @@ class CentralSystem:
     ) -> None:
         settings = self.settings
         own_metrics = settings.metrics_port is not None
-        console, console_client = build_console(settings, services.access)
+        console, console_client = build_console(
+            settings, services.access, lambda: self.invoicing.provider.page_url
+        )
         app = create_app(
             read_model,
             services.gateway,
@@ -278,10 +281,12 @@ class CentralSystem:
         """
         settings = self.settings
         limits = PublicLimits(settings.public_rate_per_address, settings.public_rate_per_stand)
+        assert self.tariffs is not None
+        pages = VisitorPages(visitors, stand_price(self.tariffs, self.clock))  # seed 000
         trusted = settings.public_forwarded_allow_ips
         listener = HttpListener(
             "public",
-            create_public_app(visitors, limits, self.invoicing.pages.routes()),
+            create_public_app(visitors, limits, [*self.invoicing.pages.routes(), *pages.routes()]),
             settings.public_host,
             settings.public_port,
             server_header=False,

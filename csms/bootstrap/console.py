@@ -3,6 +3,8 @@ client it calls the API with (attached once the API app exists) and its pages.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from csms.access.service import AccessService
 from csms.console.api_client import ApiClient
 from csms.console.pages import ConsolePages
@@ -11,8 +13,11 @@ from csms.console.web import Console
 from csms.settings import Settings
 
 
-def build_console(settings: Settings, access: AccessService) -> tuple[ConsolePages, ApiClient]:
-    """The pages (a resource of the API app) and the client to attach to that app."""
+def build_console(
+    settings: Settings, access: AccessService, public_url: Callable[[], str]
+) -> tuple[ConsolePages, ApiClient]:
+    """The pages (a resource of the API app) and the client to attach to that app;
+    ``public_url``: where visitors reach the public listener (known once it listens)."""
     client = ApiClient()
     console = Console(ConsoleSessions(settings.console_session_ttl_s), client)
-    return ConsolePages(console, access.authenticate), client
+    return ConsolePages(console, access.authenticate, public_url), client

@@ -42,7 +42,7 @@ def build_invoicing(
 ) -> Invoicing:
     """A bad plan file stops start-up here, with the file and field named."""
     plans = load_plans(settings.plans_dir or DEFAULT_DIR)
-    provider = SandboxPaymentProvider(pool, settings.payment_page_url)
+    provider = SandboxPaymentProvider(pool, settings.public_url)
     issuer = InvoiceIssuer(uow, clock, plans, contracts)
     payments = PaymentService(
         uow,

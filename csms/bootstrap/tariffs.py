@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import timedelta, timezone
+
 import asyncpg
 import structlog
 
+from csms.authorization.models import Stand
+from csms.billing.price_text import price_text
+from csms.clock import Clock
 from csms.settings import Settings
 from csms.settlement.tariff_admin import TariffBook
-from csms.settlement.tariffs import TariffCatalog
+from csms.settlement.tariffs import NoTariffAssigned, TariffCatalog
 from csms.storage.tariff_files import DEFAULT_DIR, Seed, load_seed
 from csms.storage.tariff_seed import import_seed
 from csms.storage.tariffs import PostgresTariffStore
@@ -43,3 +49,19 @@ async def open_tariffs(pool: asyncpg.Pool, seed: Seed, settings: Settings) -> Ta
 def refresh_failed(exc: Exception) -> None:
     """The tariff watch could not read the database; it tries again at its next interval."""
     log.warning("tariff_refresh_failed", error=repr(exc))
+
+
+def stand_price(book: TariffBook, clock: Clock) -> Callable[[Stand, str], Awaitable[str | None]]:
+    """The price a visitor's page shows for a stand: its tariff's unit prices today (JST),
+    tax included (``billing.price_text``); None when the stand has no tariff."""
+
+    async def price_of(stand: Stand, language: str) -> str | None:
+        try:
+            tariff = book.catalog.resolve(stand.station_id, stand.evse_id)
+        except NoTariffAssigned:
+            return None
+        today = clock.now().astimezone(timezone(timedelta(hours=9))).date()
+        version = tariff.version_on(today)
+        return price_text(version.components, language) if version is not None else None
+
+    return price_of

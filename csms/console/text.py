@@ -60,6 +60,8 @@ WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (ja, en)
     "not_found": ("見つかりません", "Not found"),
     "language": ("English", "日本語"),
     "live": ("自動更新中", "live"),
+    "qr_code": ("スタンド銘板のQRコード", "QR code for a stand plate"),
+    "stand": ("スタンドID", "Stand id"),
 }
 
 

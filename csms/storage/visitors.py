@@ -7,7 +7,7 @@ from typing import Final
 from uuid import UUID
 
 from csms.authorization.models import Stand, Visitor
-from csms.authorization.ports import IssuedPassword
+from csms.authorization.ports import IssuedPassword, VisitProgress
 from csms.storage.base import Columns, Fields, KeyedRepository, Query, Repository
 
 VISITOR: Final = Columns(
@@ -60,6 +60,15 @@ FROM touch_windows
 WHERE station_id = $1 AND id_token = $2 AND touched_at >= $3
 ORDER BY touched_at DESC
 LIMIT 1"""
+SELECT_PROGRESS: Final = """
+SELECT v.stand_id, w.closes_at, w.touched_at, s.state AS session_state,
+       (SELECT st.total FROM statements st WHERE st.session_id = s.session_id
+        ORDER BY st.issued_at DESC LIMIT 1) AS total
+FROM visitors v
+LEFT JOIN touch_windows w USING (visitor_id)
+LEFT JOIN LATERAL (SELECT session_id, state FROM sessions
+                   WHERE visitor_id = v.visitor_id ORDER BY started_at DESC LIMIT 1) s ON true
+WHERE v.visitor_id = $1"""
 SELECT_PASSWORD_IN_USE: Final = """
 SELECT 1
 FROM visitor_passwords
@@ -127,6 +136,10 @@ class PostgresVisitorRepository(KeyedRepository[Visitor]):
             SELECT_BOUND_WINDOW, station_id, id_token, since
         )
         return value
+
+    async def progress(self, visitor_id: UUID) -> VisitProgress | None:
+        row = await self._conn.fetchrow(SELECT_PROGRESS, visitor_id)
+        return VisitProgress(**dict(row)) if row is not None else None
 
 
 class PostgresVisitorPasswordRepository(Repository):

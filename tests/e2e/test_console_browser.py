@@ -17,6 +17,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from csms.access.models import Role
 from csms.bootstrap import CentralSystem
+from csms.clock import FixedClock
 from csms.console.pages import ROUTE_TABLE
 from csms.console.sessions import COOKIE
 from simulators.station import PROFILES, SimClock, SimulatedStation
@@ -112,6 +113,13 @@ async def test_an_operator_watches_commands_and_closes_a_session_and_a_viewer_on
     await expect(page.locator("#statement tfoot")).to_contain_text("うち消費税")
     await _shot(page, "session")
 
+    qr = await page.context.request.get(
+        f"http://127.0.0.1:{system.api_port}/console/stand-qr?stand_id=SID-1&kind=svg"
+    )
+    assert qr.status == 200
+    assert qr.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in await qr.body()
+
     viewer = await _login(browser, system, await new_key(system, Role.VIEWER, operator_id))
     await viewer.goto(f"http://127.0.0.1:{system.api_port}/console/stations/{station.station_id}")
     await expect(viewer.locator("h1")).to_contain_text(station.station_id)
@@ -153,3 +161,55 @@ async def test_no_console_page_is_served_without_the_role_it_needs(system: Centr
                 refused = await viewer.request(method, concrete, data={"csrf": "x"})
                 assert refused.status_code == 403, (method, path)
         await viewer.aclose()
+
+
+@pytest.fixture
+async def visitors_system(migrated_dsn: str) -> AsyncIterator[tuple[CentralSystem, FixedClock]]:
+    clock = FixedClock(T0)
+    settings = make_settings(migrated_dsn, tariff_default_class="ac")
+    async with CentralSystem(settings, clock=clock) as running:
+        yield running, clock
+
+
+async def _stand(system: CentralSystem, station: SimulatedStation, evse_id: int) -> str:
+    stand_id = unique("SID")
+    async with api_client(system) as api:
+        body = {"stand_id": stand_id, "station_id": station.station_id, "evse_id": evse_id}
+        assert (await api.post("/api/stands", json=body)).status_code == 201
+    return stand_id
+
+
+async def _visit(browser: Browser, system: CentralSystem, stand_id: str) -> Page:
+    """A phone-sized page at the stand's URL (its QR code), registered."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    page = await context.new_page()
+    await page.goto(f"http://127.0.0.1:{system.public_port}/v/{stand_id}")
+    await expect(page.locator("#price")).to_contain_text("税込")  # step 1: the price
+    await page.fill("#name", "山田 花子")
+    await page.fill("#email", "hanako@example.jp")
+    await page.click("#visit button[type=submit]")
+    await expect(page.locator("#countdown")).to_contain_text("秒")  # the 60 s window
+    return page
+
+
+async def test_a_visitor_registers_on_a_phone_touches_a_card_or_lets_the_window_expire(
+    visitors_system: tuple[CentralSystem, FixedClock], browser: Browser
+) -> None:
+    system, clock = visitors_system
+    station = SimulatedStation(
+        unique("VIS"), "1.6", PROFILES["normal-ac-6kw"], SimClock(T0, speed=0)
+    )
+    await station.connect(f"ws://127.0.0.1:{system.ocpp_port}/ocpp")
+    await station.boot()
+    page = await _visit(browser, system, await _stand(system, station, 1))
+    await _shot(page, "visitor-countdown")
+    felica = "012E4CD1A2B3C4D5"
+    assert await station.authorize(felica) == "Accepted"  # any FeliCa card, touched
+    await station.start_transaction(1, felica)
+    await expect(page.locator("#result")).to_contain_text("充電を開始しました")
+    await _shot(page, "visitor-charging")
+
+    late = await _visit(browser, system, await _stand(system, station, 2))
+    clock.advance(61)
+    await expect(late.locator("#result")).to_contain_text("時間切れ")
+    await station.close()
