@@ -14,6 +14,7 @@ from csms.administration.ports import ReadModel
 from csms.administration.receipts import ReceiptService
 from csms.administration.service import AdminService
 from csms.api.accounts import AccountClosingResource
+from csms.api.cards import CardsResource
 from csms.api.charging_profiles import ChargingProfilesResource
 from csms.api.contracts import ContractsResource
 from csms.api.price_display import PriceDisplayResource
@@ -139,6 +140,7 @@ class Services:
             SitesResource(self.sites),
             ReceiptsResource(self.receipts),
             ContractsResource(self.contracts, self.clock),
+            CardsResource(read_model),
         )
 
     def adapter_services(self) -> AdapterServices:

@@ -6,15 +6,12 @@ called underneath checks the same again with the user's key."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import re
 from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
 from typing import Any, Final
 from urllib.parse import quote
 
-import segno
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -22,6 +19,7 @@ from starlette.routing import Route
 from csms.access.models import Principal
 from csms.api.forms import form_fields
 from csms.console.charts import chart_svg, series_of
+from csms.console.lists import ListPages
 from csms.console.sessions import COOKIE, LANGUAGES, ConsoleSession
 from csms.console.text import words
 from csms.console.web import MAX_FORM_BYTES, Console
@@ -44,8 +42,9 @@ ROUTE_TABLE: Final = (
     ("GET", "/console/sessions/{session_id}", "read", "session"),
     ("POST", "/console/sessions/{session_id}/close", "change", "close"),
     ("GET", "/console/stand-qr", "read", "qr_code"),
+    ("GET", "/console/lists/{name}", "read", "listing"),
+    ("GET", "/console/statements.csv", "read", "statements_csv"),
 )
-STAND_ID: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 COMMANDS: Final[dict[str, tuple[str, dict[str, Any]]]] = {  # form value: API path, body
     "reset_soft": ("commands/reset", {"hard": False}),
     "reset_hard": ("commands/reset", {"hard": True}),
@@ -56,7 +55,7 @@ COMMANDS: Final[dict[str, tuple[str, dict[str, Any]]]] = {  # form value: API pa
 }
 
 
-class ConsolePages:
+class ConsolePages(ListPages):
     def __init__(self, console: Console, authenticate: Any, public_url: Callable[[], str]) -> None:
         self._console = console
         self._authenticate = authenticate  # AccessService.authenticate
@@ -182,19 +181,6 @@ class ConsolePages:
         )
         text = f"{words(session.language).get(chosen, chosen)}: {answer.status} {shown}"
         return RedirectResponse(f"/console/stations/{quote(station_id)}?answer={quote(text)}", 303)
-
-    async def qr_code(self, request: Request, session: ConsoleSession) -> Response:
-        """The QR code of a stand's visitor page for its plate (seed 000), SVG or PNG."""
-        query = request.query_params
-        stand_id, kind = query.get("stand_id", ""), query.get("kind", "svg")
-        if not STAND_ID.fullmatch(stand_id) or kind not in ("svg", "png"):
-            return self._console.page(request, session, "refused.html", status=404)
-        url = f"{self._public_url().rstrip('/')}/v/{stand_id}"
-        out = io.BytesIO()
-        segno.make(url, error="m").save(out, kind=kind, scale=8, border=4)
-        media = "image/svg+xml" if kind == "svg" else "image/png"
-        headers = {"Content-Disposition": f'attachment; filename="stand-{stand_id}.{kind}"'}
-        return Response(out.getvalue(), media_type=media, headers=headers)
 
     async def sessions(self, request: Request, session: ConsoleSession) -> Response:
         params = {k: v for k, v in request.query_params.items() if k in _SESSION_FILTERS and v}

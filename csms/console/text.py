@@ -62,6 +62,17 @@ WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (ja, en)
     "live": ("自動更新中", "live"),
     "qr_code": ("スタンド銘板のQRコード", "QR code for a stand plate"),
     "stand": ("スタンドID", "Stand id"),
+    "csv": ("明細CSV", "Statements CSV"),
+    "list_cards": ("カード", "Cards"),
+    "list_memberships": ("会員価格", "Memberships"),
+    "list_tariffs": ("料金表", "Tariffs"),
+    "list_tariff-assignments": ("料金表の割当", "Tariff assignments"),
+    "list_meters": ("計量器", "Meters"),
+    "list_reservations": ("予約", "Reservations"),
+    "list_sites": ("サイト", "Sites"),
+    "list_contracts": ("月額契約", "Contracts"),
+    "list_invoices": ("請求書", "Invoices"),
+    "list_audit": ("監査ログ", "Audit log"),
 }
 
 

@@ -127,6 +127,16 @@ async def test_an_operator_watches_commands_and_closes_a_session_and_a_viewer_on
     cards = await viewer.locator("td.card").all_inner_texts()
     assert cards
     assert all("*" in text and text != card for text in cards)  # masked
+    await viewer.goto(f"http://127.0.0.1:{system.api_port}/console/lists/cards")
+    listed = await viewer.locator("#listing td.card").all_inner_texts()
+    assert listed
+    assert all("*" in text for text in listed if text), listed
+    assert card not in await viewer.content()
+    csv = await page.context.request.get(
+        f"http://127.0.0.1:{system.api_port}/console/statements.csv"
+    )
+    assert csv.status == 200
+    assert "session_id" in (await csv.text()).splitlines()[0]
     await station.close()
 
 
