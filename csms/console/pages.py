@@ -41,17 +41,21 @@ ROUTE_TABLE: Final = (
     ("GET", "/console/sessions", "read", "sessions"),
     ("GET", "/console/sessions/{session_id}", "read", "session"),
     ("POST", "/console/sessions/{session_id}/close", "change", "close"),
+    ("POST", "/console/sessions/{session_id}/remote-stop", "change", "remote_stop"),
     ("GET", "/console/stand-qr", "read", "qr_code"),
     ("GET", "/console/lists/{name}", "read", "listing"),
     ("GET", "/console/statements.csv", "read", "statements_csv"),
 )
-COMMANDS: Final[dict[str, tuple[str, dict[str, Any]]]] = {  # form value: API path, body
-    "reset_soft": ("commands/reset", {"hard": False}),
-    "reset_hard": ("commands/reset", {"hard": True}),
-    "clear_cache": ("clear-cache", {}),
-    "trigger_status": ("commands/trigger-message", {"message": "StatusNotification"}),
-    "operative": ("commands/change-availability", {"operative": True}),
-    "inoperative": ("commands/change-availability", {"operative": False}),
+COMMANDS: Final[dict[str, tuple[str, str, dict[str, Any] | None]]] = {
+    # form value: the API's method, path under the station, body
+    "reset_soft": ("POST", "commands/reset", {"hard": False}),
+    "reset_hard": ("POST", "commands/reset", {"hard": True}),
+    "clear_cache": ("POST", "clear-cache", {}),
+    "trigger_status": ("POST", "commands/trigger-message", {"message": "StatusNotification"}),
+    "operative": ("POST", "commands/change-availability", {"operative": True}),
+    "inoperative": ("POST", "commands/change-availability", {"operative": False}),
+    "configuration": ("GET", "configuration", None),
+    "local_list_version": ("GET", "local-list-version", None),
 }
 
 
@@ -164,14 +168,20 @@ class ConsolePages(ListPages):
         station_id = request.path_params["station_id"]
         form: dict[str, str] = request.state.form
         chosen = form.get("command", "")
+        evse = form.get("evse_id", "")
+        evse_id = int(evse) if evse.isdigit() else None
+        body: dict[str, Any] | None
         if chosen == "unlock":
-            path, body = "commands/unlock-connector", {"evse_id": int(form.get("evse_id") or 1)}
+            method, path, body = "POST", "commands/unlock-connector", {"evse_id": evse_id or 1}
+        elif chosen == "remote_start":
+            body = {"id_token": form.get("id_token", ""), "evse_id": evse_id}
+            method, path = "POST", "remote-start"
         elif chosen in COMMANDS:
-            path, body = COMMANDS[chosen]
+            method, path, body = COMMANDS[chosen]
         else:
             return self._console.page(request, session, "refused.html", status=400)
         answer = await self._console.api.call(
-            session.api_key, "POST", f"/api/stations/{station_id}/{path}", json=body
+            session.api_key, method, f"/api/stations/{station_id}/{path}", json=body
         )
         shown = json.dumps(
             answer.body.get("payload", answer.body)
@@ -217,6 +227,17 @@ class ConsolePages(ListPages):
             closed=request.query_params.get("closed"),
         )
 
+    async def remote_stop(self, request: Request, session: ConsoleSession) -> Response:
+        """RemoteStopTransaction / RequestStopTransaction of a running session."""
+        session_id = request.path_params["session_id"]
+        answer = await self._console.api.call(
+            session.api_key, "POST", f"/api/sessions/{session_id}/remote-stop", json={}
+        )
+        shown = json.dumps(answer.body, ensure_ascii=False)[:300]
+        return RedirectResponse(
+            f"/console/sessions/{session_id}?closed={quote(f'{answer.status} {shown}')}", 303
+        )
+
     async def close(self, request: Request, session: ConsoleSession) -> Response:
         """Close a stuck session at its last reading, with the operator's reason."""
         session_id = request.path_params["session_id"]
@@ -232,11 +253,12 @@ _SESSION_FILTERS: Final = frozenset({"station_id", "state", "id_token", "limit",
 
 
 def _filtered(stations: list[dict[str, Any]], query: Any) -> list[dict[str, Any]]:
-    """The overview's filters: operator, status (of any connector), connected."""
-    operator, status = query.get("operator_id"), query.get("status")
+    """The overview's filters: operator, site, status (of any connector)."""
+    operator, site, status = query.get("operator_id"), query.get("site"), query.get("status")
     return [
         s
         for s in stations
         if (not operator or s.get("operator_id") == operator)
+        and (not site or s.get("site") == site)
         and (not status or any(c["status"] == status for c in s.get("connectors", [])))
     ]

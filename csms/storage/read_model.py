@@ -34,7 +34,9 @@ SELECT station_id, operator_id, vendor, model, serial_number, firmware_version, 
                                                       'connector_id', c.connector_id,
                                                       'status', c.status)
                                    ORDER BY c.evse_id, c.connector_id)
-                 FROM connectors c WHERE c.station_id = s.station_id), '[]') AS connectors
+                 FROM connectors c WHERE c.station_id = s.station_id), '[]') AS connectors,
+       (SELECT a.site FROM tariff_station_assignments a WHERE a.station_id = s.station_id)
+           AS site
 FROM stations s
 WHERE ($1::text IS NULL OR operator_id = $1)
 ORDER BY station_id"""

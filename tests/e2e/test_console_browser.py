@@ -102,6 +102,8 @@ async def test_an_operator_watches_commands_and_closes_a_session_and_a_viewer_on
     await page.click("button[value=reset_soft]")
     await expect(page.locator("#answer")).to_contain_text("Accepted")
     await _shot(page, "station")
+    await page.click("button[value=configuration]")
+    await expect(page.locator("#answer")).to_contain_text("HeartbeatInterval")
 
     await page.click("a[href^='/console/sessions/']")
     await expect(page.locator("#chart svg")).to_be_visible()
