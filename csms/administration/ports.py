@@ -135,3 +135,15 @@ class MembershipRepository(Protocol):
 class MembershipsUnitOfWork(EventRecorder, Protocol):
     memberships: MembershipRepository
     accounts: AccountRepository
+
+
+class Directory(Protocol):
+    """Who and what exists, for the operator's lists (the console's pages), within a scope."""
+
+    async def operators(self, scope: str | None) -> list[dict[str, object]]: ...
+    async def accounts(self, scope: str | None) -> list[dict[str, object]]: ...
+    async def station_messages(
+        self, station_id: str, scope: str | None, limit: int
+    ) -> list[dict[str, object]] | None:
+        """The station's latest kept messages, newest first; None: no such station."""
+        ...

@@ -43,7 +43,10 @@ def _encode(value: Any) -> Any:
 
 
 masking_cards: ContextVar[bool] = ContextVar("masking_cards", default=False)
-CARD_FIELDS: Final = frozenset({"id_token", "id_tag", "group_id", "parent_id_tag", "ID"})
+CARD_FIELDS: Final = frozenset(
+    {"id_token", "id_tag", "group_id", "parent_id_tag", "ID"}
+    | {"idTag", "parentIdTag", "idToken", "groupIdToken"}  # as stations' raw messages spell them
+)
 WITHHELD_FIELDS: Final = frozenset({"raw"})  # a signed record's text: it carries the card
 
 

@@ -241,8 +241,9 @@ class CentralSystem:
     ) -> None:
         settings = self.settings
         own_metrics = settings.metrics_port is not None
+        assert self.database is not None
         console, console_client = build_console(
-            settings, services.access, lambda: self.invoicing.provider.page_url
+            settings, services.access, lambda: self.invoicing.provider.page_url, self.database.pool
         )
         app = create_app(
             read_model,
@@ -259,7 +260,7 @@ class CentralSystem:
             serve_metrics=not own_metrics,
             tariffs=self.tariffs,
             memberships=services.memberships,
-            more=(*services.api_resources(read_model), self.invoicing.resource, console),
+            more=(*services.api_resources(read_model), self.invoicing.resource, *console),
         )
         self.api_app = app
         console_client.attach(app)

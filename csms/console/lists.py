@@ -19,6 +19,9 @@ from csms.console.web import Console
 
 # The lists the console shows as tables, each one API read (its roles and masking apply).
 LISTS: Final = {
+    "operators": "/api/operators",
+    "accounts": "/api/accounts",
+    "api-keys": "/api/api-keys",
     "cards": "/api/cards",
     "memberships": "/api/memberships",
     "tariffs": "/api/tariffs",

@@ -154,12 +154,14 @@ class ConsolePages(ListPages):
         sessions = await api.call(
             session.api_key, "GET", "/api/sessions", params={"station_id": station_id, "limit": 10}
         )
+        messages = await api.call(session.api_key, "GET", f"/api/stations/{station_id}/messages")
         return self._console.page(
             request,
             session,
             "station.html",
             station=found.body,
             sessions=sessions.body.get("sessions", []) if sessions.ok else [],
+            messages=messages.body.get("messages", [])[:20] if messages.ok else [],
             answer=request.query_params.get("answer"),
         )
 

@@ -160,6 +160,8 @@ async def test_no_console_page_is_served_without_the_role_it_needs(system: Centr
         viewer.cookies.clear()
         viewer.headers["Cookie"] = f"{COOKIE}={cookie}"
         assert (await viewer.get("/console")).status_code == 200
+        assert (await viewer.get("/console/lists/api-keys")).status_code == 403  # admin only
+        assert (await viewer.get("/console/lists/operators")).status_code == 200
         for method, path, permission in pages:
             concrete = path.replace("{station_id}", "X").replace("{session_id}", "X")
             concrete = concrete.replace("{language}", "en")
