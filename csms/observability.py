@@ -148,7 +148,7 @@ DATABASE_RESTARTS: Final = _counter(
     "outcome",
 )
 
-_NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access")
+_NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access", "httpx")
 
 
 def configure_logging(

@@ -118,9 +118,9 @@ def _print_demo_key(system: CentralSystem, settings: Settings, key: str) -> None
         f"\ncsms demo: admin API key (development only; revoked at the next --demo start):\n"
         f"  export CSMS_API_KEY={key}\n"
         f'  curl -H "Authorization: Bearer $CSMS_API_KEY" {api}/api/sessions\n'
+        f"  console: {api}/ (log in with the key)\n"
         f"  OCPP: ws://{settings.host}:{system.ocpp_port}/ocpp/{{station_id}}   "
-        f"visitors: http://{settings.public_host}:{system.public_port}/public/stands/"
-        f"{{stand_id}}/visits\n",
+        f"visitors: http://{settings.public_host}:{system.public_port}/v/{{stand_id}}\n",
         flush=True,
     )
 
