@@ -1,5 +1,6 @@
-"""The public listener: ``POST /public/stands/{stand_id}/visits`` and the sandbox payment
-pages (``/pay/...``, ``payment_pages.py``), nothing else.
+"""The public listener: ``POST /public/stands/{stand_id}/visits``, the visitors' pages
+(``/v/{stand_id}``, ``/public/visits/{id}``: ``visitor_pages.py``, limited per address) and
+the sandbox payment pages (``/pay/...``, ``payment_pages.py``), nothing else.
 
 Seed 000: a visitor opens the stand's URL, registers, then touches any FeliCa card within
 60 s (60秒以内にタッチ); at a password stand they get a one-time password instead. This is

@@ -45,9 +45,11 @@ def _encode(value: Any) -> Any:
 masking_cards: ContextVar[bool] = ContextVar("masking_cards", default=False)
 CARD_FIELDS: Final = frozenset(
     {"id_token", "id_tag", "group_id", "parent_id_tag", "ID"}
-    | {"idTag", "parentIdTag", "idToken", "groupIdToken"}  # as stations' raw messages spell them
+    | {"idTag", "parentIdTag", "idToken", "groupIdToken", "additionalIdToken"}  # raw messages
 )
-WITHHELD_FIELDS: Final = frozenset({"raw"})  # a signed record's text: it carries the card
+# Free text that may carry a card id: a signed record's text, a DataTransfer's data, a
+# security event's techInfo, a monitored variable's value.
+WITHHELD_FIELDS: Final = frozenset({"raw", "data", "techInfo", "tech_info", "actualValue"})
 
 
 def mask_card(card: str) -> str:

@@ -57,6 +57,8 @@ class VisitProgress:
     touched_at: datetime | None
     session_state: str | None
     total: Decimal | None
+    password_expires_at: datetime | None = None
+    password_used_at: datetime | None = None
 
 
 class VisitorRepository(Protocol):

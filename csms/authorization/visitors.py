@@ -74,11 +74,14 @@ def _state_of(progress: VisitProgress, now: datetime) -> VisitState:
         if progress.session_state == "completed":
             return VisitState("completed", total=progress.total)
         return VisitState("charging")
-    if progress.touched_at is not None:
+    if progress.touched_at is not None or progress.password_used_at is not None:
         return VisitState("touched")
-    if progress.closes_at is None:
-        return VisitState("password")
-    left = math.ceil((progress.closes_at - now).total_seconds())
+    ends = progress.closes_at or progress.password_expires_at
+    if ends is None:
+        return VisitState("expired")
+    left = math.ceil((ends - now).total_seconds())
+    if progress.closes_at is None:  # a password stand: the password's validity
+        return VisitState("password", seconds_left=left) if left > 0 else VisitState("expired")
     return VisitState("waiting", seconds_left=left) if left > 0 else VisitState("expired")
 
 
@@ -145,8 +148,10 @@ class VisitorService:
         """Where a visit stands, for its page (seed 000: touch within 60 s, then charge).
 
         ``waiting`` (the window is open, ``seconds_left``), ``expired`` (it closed with no
-        card), ``touched`` (a card was touched, no session yet), ``charging``, ``completed``
-        (with the statement's ``total`` once priced), or ``password`` (a password stand).
+        card, or the password expired unused), ``touched`` (a card was touched or the
+        password entered, no session yet), ``charging``, ``completed`` (with the statement's
+        ``total`` once priced), or ``password`` (a password stand, ``seconds_left`` of its
+        validity).
         """
         async with self._uow() as uow:
             found = await uow.visitors.progress(visitor_id)

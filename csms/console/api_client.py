@@ -10,12 +10,22 @@ from starlette.types import ASGIApp
 
 
 class ApiAnswer:
-    def __init__(self, status: int, body: Any) -> None:
-        self.status, self.body = status, body
+    def __init__(self, status: int, body: Any, text: str = "") -> None:
+        self.status, self.body, self.text = status, body, text
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The answer's JSON object when it succeeded, else an empty one."""
+        return self.body if self.ok and isinstance(self.body, dict) else {}
+
+    def listed(self, key: str) -> list[dict[str, Any]]:
+        """The objects of the list ``key`` of a successful answer (else none)."""
+        found = self.document.get(key)
+        return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
 
     @property
     def message(self) -> str:
@@ -39,8 +49,9 @@ class ApiClient:
         assert self._client is not None, "the console is not attached to the API"
         headers = {"Authorization": f"Bearer {api_key}"}
         answer = await self._client.request(method, path, json=json, params=params, headers=headers)
+        self._client.cookies.clear()  # one client for every user: never carry a cookie over
         try:
             body = answer.json()
         except ValueError:
             body = answer.text
-        return ApiAnswer(answer.status_code, body)
+        return ApiAnswer(answer.status_code, body, answer.text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any, Final
 
@@ -24,10 +24,28 @@ class Series:
     points: list[tuple[datetime, Decimal]]
 
 
-def _value(sample: dict[str, Any]) -> Decimal:
-    value = Decimal(str(sample["value"])) * Decimal(10) ** int(sample.get("multiplier") or 0)
+def _value(sample: dict[str, Any]) -> Decimal | None:
+    """The sample's value in W or Wh; None for a signed or unreadable sample (no value)."""
+    try:
+        value = Decimal(str(sample["value"])) * Decimal(10) ** int(sample.get("multiplier") or 0)
+    except (InvalidOperation, KeyError, TypeError, ValueError):
+        return None
+    if not value.is_finite():
+        return None
     unit = str(sample.get("unit") or "")
     return value * 1000 if unit.startswith("k") else value
+
+
+def _readings(samples: list[dict[str, Any]], measurand: str) -> list[tuple[datetime, Decimal]]:
+    """The phase totals of one measurand with a value, in kW or kWh, oldest first."""
+    found = []
+    for sample in samples:
+        if sample.get("measurand") != measurand or sample.get("phase"):
+            continue
+        value = _value(sample)
+        if value is not None:
+            found.append((datetime.fromisoformat(str(sample["sampled_at"])), value / 1000))
+    return sorted(found)
 
 
 def series_of(
@@ -35,20 +53,12 @@ def series_of(
 ) -> tuple[Series, Series]:
     """(power kW, energy kWh since the session's start register, else its first reading)
     from the session's samples (phase totals only)."""
-    register = sorted(
-        (datetime.fromisoformat(s["sampled_at"]), _value(s) / 1000)
-        for s in samples
-        if s.get("measurand") == "Energy.Active.Import.Register" and not s.get("phase")
-    )
+    register = _readings(samples, "Energy.Active.Import.Register")
     start = register[0][1] if register else Decimal(0)
-    if meter_start_wh is not None:
+    if meter_start_wh is not None and Decimal(meter_start_wh).is_finite():
         start = Decimal(meter_start_wh) / 1000
     energy = [(at, kwh - start) for at, kwh in register]
-    power = sorted(
-        (datetime.fromisoformat(s["sampled_at"]), _value(s) / 1000)
-        for s in samples
-        if s.get("measurand") == "Power.Active.Import" and not s.get("phase")
-    )
+    power = _readings(samples, "Power.Active.Import")
     if not power and len(register) > 1:  # the register's steps as an average power
         power = []
         for (t0, e0), (t1, e1) in itertools.pairwise(register):

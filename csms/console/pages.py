@@ -10,7 +10,6 @@ import json
 from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
 from typing import Any, Final
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -19,20 +18,22 @@ from starlette.routing import Route
 from csms.access.models import Principal
 from csms.api.forms import form_fields
 from csms.console.charts import chart_svg, series_of
+from csms.console.links import back_to, filtered, loopback, next_page, q
 from csms.console.lists import ListPages
 from csms.console.sessions import COOKIE, LANGUAGES, ConsoleSession
 from csms.console.text import words
-from csms.console.web import MAX_FORM_BYTES, Console
+from csms.console.web import MAX_FORM_BYTES, Console, same_origin
 
 LIVE_POLL_S: Final = 1.0
-# (method, path, permission, handler): public (no login), read (any logged-in user), change
-# (a role that may change things, and the session's CSRF token).
+# (method, path, permission, handler): public (no login), read (any logged-in user), session
+# (a form of any logged-in user, with its CSRF token), change (a role that may change
+# things, and the session's CSRF token).
 ROUTE_TABLE: Final = (
     ("GET", "/", "public", "root"),
     ("GET", "/console/login", "public", "login_page"),
     ("POST", "/console/login", "public", "login"),
     ("GET", "/console/static/live.js", "public", "script"),
-    ("POST", "/console/logout", "read", "logout"),
+    ("POST", "/console/logout", "session", "logout"),
     ("GET", "/console/lang/{language}", "read", "language"),
     ("GET", "/console", "read", "overview"),
     ("GET", "/console/live", "read", "live"),
@@ -67,9 +68,10 @@ class ConsolePages(ListPages):
 
     def routes(self) -> list[Route]:
         """``ROUTE_TABLE``, each endpoint wrapped by what its permission needs."""
-        wrap = {
+        wrap: dict[str, Callable[[Any], Any]] = {
             "public": lambda handler: handler,
             "read": self._console.reading,
+            "session": lambda handler: self._console.changing(handler, any_role=True),
             "change": self._console.changing,
         }
         return [
@@ -85,6 +87,8 @@ class ConsolePages(ListPages):
 
     async def login(self, request: Request) -> Response:
         """An API key of an admin, operator or viewer opens a console session."""
+        if not same_origin(request):  # no login CSRF: a cross-site form cannot log you in
+            return self._console.page(request, None, "refused.html", status=403)
         form = await form_fields(request, MAX_FORM_BYTES)
         key = form.get("api_key", "").strip()
         principal: Principal | None = await self._authenticate(key) if key else None
@@ -95,7 +99,8 @@ class ConsolePages(ListPages):
         )
         session = self._console.sessions.get(session_id)
         assert session is not None
-        session.language = request.cookies.get("csms_lang", "ja")
+        language = request.cookies.get("csms_lang", "ja")
+        session.language = language if language in LANGUAGES else "ja"
         answer = RedirectResponse("/console", 303)
         answer.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", secure=True)
         return answer
@@ -110,28 +115,40 @@ class ConsolePages(ListPages):
         chosen = request.path_params["language"]
         if chosen in LANGUAGES:
             session.language = chosen
-        answer = RedirectResponse(request.headers.get("referer") or "/console", 303)
+        answer = RedirectResponse(back_to(request), 303)
         answer.set_cookie("csms_lang", session.language, samesite="strict", secure=True)
         return answer
 
     async def overview(self, request: Request, session: ConsoleSession) -> Response:
         """Stations and connectors with their status, updated live; filters."""
         answer = await self._console.api.call(session.api_key, "GET", "/api/stations")
-        stations = _filtered(answer.body.get("stations", []), request.query_params)
+        stations = filtered(answer.listed("stations"), request.query_params)
         return self._console.page(
-            request, session, "overview.html", stations=stations, query=request.query_params
+            request,
+            session,
+            "overview.html",
+            stations=stations,
+            query=request.query_params,
+            failed=None if answer.ok else f"{answer.status} {answer.message}",
+            loopback=loopback(self._public_url()),
         )
 
     async def live(self, request: Request, session: ConsoleSession) -> Response:
         """Server-sent events: each connector's status whenever it changes."""
-        return StreamingResponse(self._statuses(request, session), media_type="text/event-stream")
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(
+            self._statuses(request, session), media_type="text/event-stream", headers=headers
+        )
 
     async def _statuses(self, request: Request, session: ConsoleSession) -> AsyncIterator[str]:
         seen: dict[str, str] = {}
         while not await request.is_disconnected() and self._console.session_of(request):
             answer = await self._console.api.call(session.api_key, "GET", "/api/stations")
+            if answer.status == 401:  # the key was revoked: the console session ends too
+                self._console.sessions.close(request.cookies.get(COOKIE))
+                return
             changed = {}
-            for station in answer.body.get("stations", []) if answer.ok else []:
+            for station in answer.listed("stations"):
                 for connector in station.get("connectors", []):
                     key = f"{station['station_id']}/{connector['evse_id']}"
                     if seen.get(key) != connector["status"]:
@@ -147,22 +164,20 @@ class ConsolePages(ListPages):
 
     async def station(self, request: Request, session: ConsoleSession) -> Response:
         station_id = request.path_params["station_id"]
-        api = self._console.api
-        found = await api.call(session.api_key, "GET", f"/api/stations/{station_id}")
-        if not found.ok:
+        api, key, path = self._console.api, session.api_key, f"/api/stations/{q(station_id)}"
+        found = await api.call(key, "GET", path)
+        if not found.document:
             return self._console.page(request, session, "refused.html", status=found.status)
-        sessions = await api.call(
-            session.api_key, "GET", "/api/sessions", params={"station_id": station_id, "limit": 10}
-        )
-        messages = await api.call(session.api_key, "GET", f"/api/stations/{station_id}/messages")
+        params = {"station_id": station_id, "limit": 10}
+        sessions = await api.call(key, "GET", "/api/sessions", params=params)
+        messages = await api.call(key, "GET", f"{path}/messages")
         return self._console.page(
             request,
             session,
             "station.html",
-            station=found.body,
-            sessions=sessions.body.get("sessions", []) if sessions.ok else [],
-            messages=messages.body.get("messages", [])[:20] if messages.ok else [],
-            answer=request.query_params.get("answer"),
+            station=found.document,
+            sessions=sessions.listed("sessions"),
+            messages=messages.listed("messages")[:20],
         )
 
     async def command(self, request: Request, session: ConsoleSession) -> Response:
@@ -171,7 +186,7 @@ class ConsolePages(ListPages):
         form: dict[str, str] = request.state.form
         chosen = form.get("command", "")
         evse = form.get("evse_id", "")
-        evse_id = int(evse) if evse.isdigit() else None
+        evse_id = int(evse) if evse.isascii() and evse.isdigit() and len(evse) < 6 else None
         body: dict[str, Any] | None
         if chosen == "unlock":
             method, path, body = "POST", "commands/unlock-connector", {"evse_id": evse_id or 1}
@@ -183,16 +198,12 @@ class ConsolePages(ListPages):
         else:
             return self._console.page(request, session, "refused.html", status=400)
         answer = await self._console.api.call(
-            session.api_key, method, f"/api/stations/{station_id}/{path}", json=body
+            session.api_key, method, f"/api/stations/{q(station_id)}/{path}", json=body
         )
-        shown = json.dumps(
-            answer.body.get("payload", answer.body)
-            if isinstance(answer.body, dict)
-            else answer.body,
-            ensure_ascii=False,
-        )
-        text = f"{words(session.language).get(chosen, chosen)}: {answer.status} {shown}"
-        return RedirectResponse(f"/console/stations/{quote(station_id)}?answer={quote(text)}", 303)
+        shown = answer.body.get("payload", answer.body) if isinstance(answer.body, dict) else ""
+        text = json.dumps(shown, ensure_ascii=False)[:4000]
+        session.flash = f"{words(session.language).get(chosen, chosen)}: {answer.status} {text}"
+        return RedirectResponse(f"/console/stations/{q(station_id)}", 303)
 
     async def sessions(self, request: Request, session: ConsoleSession) -> Response:
         params = {k: v for k, v in request.query_params.items() if k in _SESSION_FILTERS and v}
@@ -202,65 +213,56 @@ class ConsolePages(ListPages):
             request,
             session,
             "sessions.html",
-            sessions=found.body.get("sessions", []) if found.ok else [],
-            next=found.body.get("next") if found.ok else None,
+            sessions=found.listed("sessions"),
+            next=next_page(found.document.get("next"), params),
             query=request.query_params,
         )
 
     async def session(self, request: Request, session: ConsoleSession) -> Response:
         """One session: its meter values as a chart, its statement, its signed records."""
-        session_id = request.path_params["session_id"]
+        path = f"/api/sessions/{q(request.path_params['session_id'])}"
         api, key = self._console.api, session.api_key
-        found = await api.call(key, "GET", f"/api/sessions/{session_id}")
-        if not found.ok:
+        found = await api.call(key, "GET", path)
+        if not found.document:
             return self._console.page(request, session, "refused.html", status=found.status)
-        statement = await api.call(key, "GET", f"/api/sessions/{session_id}/statement")
-        signed = await api.call(key, "GET", f"/api/sessions/{session_id}/signed-data")
+        statement = await api.call(key, "GET", f"{path}/statement")
+        signed = await api.call(key, "GET", f"{path}/signed-data")
         t = words(session.language)
-        power, energy = series_of(found.body.get("samples", []), found.body.get("meter_start_wh"))
+        item = found.document
+        power, energy = series_of(found.listed("samples"), item.get("meter_start_wh"))
         return self._console.page(
             request,
             session,
             "session.html",
-            item=found.body,
-            statement=statement.body if statement.ok else None,
-            signed=signed.body if signed.ok else None,
+            item=item,
+            statement=statement.document or None,
+            signed=signed.document or None,
             chart=chart_svg(power, energy, (t["power_kw"], t["energy_kwh"])),
-            closed=request.query_params.get("closed"),
         )
 
     async def remote_stop(self, request: Request, session: ConsoleSession) -> Response:
         """RemoteStopTransaction / RequestStopTransaction of a running session."""
-        session_id = request.path_params["session_id"]
+        page = f"/console/sessions/{q(request.path_params['session_id'])}"
         answer = await self._console.api.call(
-            session.api_key, "POST", f"/api/sessions/{session_id}/remote-stop", json={}
+            session.api_key, "POST", f"/api{page.removeprefix('/console')}/remote-stop", json={}
         )
-        shown = json.dumps(answer.body, ensure_ascii=False)[:300]
-        return RedirectResponse(
-            f"/console/sessions/{session_id}?closed={quote(f'{answer.status} {shown}')}", 303
-        )
+        shown = json.dumps(answer.body, ensure_ascii=False)[:1000]
+        session.flash = f"{words(session.language)['remote_stop']}: {answer.status} {shown}"
+        return RedirectResponse(page, 303)
 
     async def close(self, request: Request, session: ConsoleSession) -> Response:
         """Close a stuck session at its last reading, with the operator's reason."""
-        session_id = request.path_params["session_id"]
-        reason = request.state.form.get("reason", "").strip() or "closed from the console"
+        page = f"/console/sessions/{q(request.path_params['session_id'])}"
+        reason = request.state.form.get("reason", "").strip()[:200] or "closed from the console"
         answer = await self._console.api.call(
-            session.api_key, "POST", f"/api/sessions/{session_id}/close", json={"reason": reason}
+            session.api_key,
+            "POST",
+            f"/api{page.removeprefix('/console')}/close",
+            json={"reason": reason},
         )
-        flag = "1" if answer.ok else answer.message or str(answer.status)
-        return RedirectResponse(f"/console/sessions/{session_id}?closed={flag}", 303)
+        t = words(session.language)
+        session.flash = t["closed"] if answer.ok else f"{answer.status} {answer.message}"
+        return RedirectResponse(page, 303)
 
 
-_SESSION_FILTERS: Final = frozenset({"station_id", "state", "id_token", "limit", "before"})
-
-
-def _filtered(stations: list[dict[str, Any]], query: Any) -> list[dict[str, Any]]:
-    """The overview's filters: operator, site, status (of any connector)."""
-    operator, site, status = query.get("operator_id"), query.get("site"), query.get("status")
-    return [
-        s
-        for s in stations
-        if (not operator or s.get("operator_id") == operator)
-        and (not site or s.get("site") == site)
-        and (not status or any(c["status"] == status for c in s.get("connectors", [])))
-    ]
+_SESSION_FILTERS: Final = frozenset({"station_id", "state", "id_token", "limit", "cursor"})

@@ -1,10 +1,11 @@
 """Console logins: a server-side session per browser, named by a random id in a cookie.
 
-The cookie (``csms_console``) is HttpOnly, SameSite=Strict and Secure (browsers keep Secure
+The cookie (``__Host-csms_console``) is HttpOnly, SameSite=Strict and Secure (browsers keep Secure
 cookies of http://localhost and 127.0.0.1 too); it carries only the session id. The session
 keeps the API key the user logged in with (in this process's memory, never written down), the
 CSRF token every form sends back, and the language. Sessions end after ``ttl_s`` or at
-logout; a restart of the process logs everyone out (several processes: see issue 18).
+logout; a restart of the process logs everyone out (several processes: see issue 18). At
+most ``MAX_SESSIONS`` are kept (the oldest gives way).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Final
 
-COOKIE: Final = "csms_console"
+COOKIE: Final = "__Host-csms_console"  # __Host-: Secure, path /, no Domain (no tossing)
+MAX_SESSIONS: Final = 10_000
 LANGUAGES: Final = ("ja", "en")
 
 
@@ -27,6 +29,11 @@ class ConsoleSession:
     expires: float
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     language: str = "ja"
+    flash: str | None = None  # one message for the next page (a station's answer, ...)
+
+    def take_flash(self) -> str | None:
+        message, self.flash = self.flash, None
+        return message
 
     @property
     def can_change(self) -> bool:
@@ -41,6 +48,8 @@ class ConsoleSessions:
 
     def open(self, api_key: str, name: str, role: str, operator_id: str | None) -> str:
         self._forget_expired()
+        while len(self._sessions) >= MAX_SESSIONS:  # the oldest login gives way
+            del self._sessions[next(iter(self._sessions))]
         session_id = secrets.token_urlsafe(32)
         expires = time.monotonic() + self._ttl_s
         self._sessions[session_id] = ConsoleSession(api_key, name, role, operator_id, expires)

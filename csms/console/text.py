@@ -65,6 +65,18 @@ WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (ja, en)
     "not_found": ("見つかりません", "Not found"),
     "language": ("English", "日本語"),
     "live": ("自動更新中", "live"),
+    "not_live": (
+        "（自動更新は止まりました。再読み込みしてください）",
+        "(live updates stopped: reload)",
+    ),
+    "operator": ("事業者", "Operator"),
+    "received": ("受信", "Received"),
+    "kind": ("種類", "Kind"),
+    "payload": ("内容", "Content"),
+    "qr_loopback": (
+        "public_url が設定されていません: このQRコードはこの機械からしか開けません",
+        "public_url is not set: this QR code opens only on this machine",
+    ),
     "qr_code": ("スタンド銘板のQRコード", "QR code for a stand plate"),
     "stand": ("スタンドID", "Stand id"),
     "csv": ("明細CSV", "Statements CSV"),

@@ -62,10 +62,12 @@ ORDER BY touched_at DESC
 LIMIT 1"""
 SELECT_PROGRESS: Final = """
 SELECT v.stand_id, w.closes_at, w.touched_at, s.state AS session_state,
+       p.expires_at AS password_expires_at, p.authorized_at AS password_used_at,
        (SELECT st.total FROM statements st WHERE st.session_id = s.session_id
         ORDER BY st.issued_at DESC LIMIT 1) AS total
 FROM visitors v
 LEFT JOIN touch_windows w USING (visitor_id)
+LEFT JOIN visitor_passwords p USING (visitor_id)
 LEFT JOIN LATERAL (SELECT session_id, state FROM sessions
                    WHERE visitor_id = v.visitor_id ORDER BY started_at DESC LIMIT 1) s ON true
 WHERE v.visitor_id = $1"""

@@ -7,6 +7,7 @@ pages are written to ``artifacts/screenshots/``."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -100,17 +101,17 @@ async def test_an_operator_watches_commands_and_closes_a_session_and_a_viewer_on
 
     await page.click(f"text={station.station_id}")
     await page.click("button[value=reset_soft]")
-    await expect(page.locator("#answer")).to_contain_text("Accepted")
+    await expect(page.locator("#flash")).to_contain_text("Accepted")
     await _shot(page, "station")
     await page.click("button[value=configuration]")
-    await expect(page.locator("#answer")).to_contain_text("HeartbeatInterval")
+    await expect(page.locator("#flash")).to_contain_text("HeartbeatInterval")
 
     await page.click("a[href^='/console/sessions/']")
     await expect(page.locator("#chart svg")).to_be_visible()
     await expect(page.locator("#chart svg polyline")).to_have_count(2)  # power and energy
     await page.fill("#reason", "the station lost its session")
     await page.click("#close button")
-    await expect(page.locator("#closed")).to_contain_text("終了しました")
+    await expect(page.locator("#flash")).to_contain_text("終了しました")
     await expect(page.locator("#statement tbody tr").first).to_be_visible()
     await expect(page.locator("#statement tfoot")).to_contain_text("うち消費税")
     await _shot(page, "session")
@@ -142,39 +143,71 @@ async def test_an_operator_watches_commands_and_closes_a_session_and_a_viewer_on
     await station.close()
 
 
+async def _console_client(system: CentralSystem, key: str) -> tuple[httpx.AsyncClient, str]:
+    """A logged-in console client (the cookie set by hand: it is Secure, and httpx would not
+    send it over http by itself) and its session's CSRF token (from the logout form)."""
+    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.api_port}")
+    login = await client.post("/console/login", data={"api_key": key})
+    assert login.status_code == 303
+    assert "httponly" in login.headers["set-cookie"].lower()
+    assert "samesite=strict" in login.headers["set-cookie"].lower()
+    cookie = login.cookies[COOKIE]
+    client.cookies.clear()
+    client.headers["Cookie"] = f"{COOKIE}={cookie}"
+    page = await client.get("/console")
+    assert page.status_code == 200
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    return client, token[1]
+
+
+def _concrete(path: str) -> str:
+    for name, value in (("{station_id}", "X"), ("{session_id}", "X"), ("{language}", "en")):
+        path = path.replace(name, value)
+    return path
+
+
 async def test_no_console_page_is_served_without_the_role_it_needs(system: CentralSystem) -> None:
-    """Walked from the console's route table: a page needs a login, a change needs a role
-    that may change and the session's CSRF token."""
+    """Walked from the console's route table: a page needs a login; a change needs a role
+    that may change things and the session's CSRF token; a cross-site form is refused."""
     mounted = {getattr(route, "path", "") for route in system.api_app.routes}
     pages = [(method, path, permission) for method, path, permission, _ in ROUTE_TABLE]
     assert {path for _, path, _ in pages} <= mounted
-    base = f"http://127.0.0.1:{system.api_port}"
-    viewer_key = await new_key(system, Role.VIEWER)
-    async with httpx.AsyncClient(base_url=base, follow_redirects=False) as anonymous:
-        viewer = httpx.AsyncClient(base_url=base, follow_redirects=False)
-        login = await viewer.post("/console/login", data={"api_key": viewer_key})
-        assert login.status_code == 303
-        cookie = login.cookies[COOKIE]  # Secure: httpx would not send it over http by itself
-        assert "httponly" in login.headers["set-cookie"].lower()
-        assert "samesite=strict" in login.headers["set-cookie"].lower()
-        viewer.cookies.clear()
-        viewer.headers["Cookie"] = f"{COOKIE}={cookie}"
-        assert (await viewer.get("/console")).status_code == 200
-        assert (await viewer.get("/console/lists/api-keys")).status_code == 403  # admin only
-        assert (await viewer.get("/console/lists/operators")).status_code == 200
+    operator_id = unique("OP")
+    async with api_client(system) as api:
+        await api.post("/api/operators", json={"operator_id": operator_id, "name": "CPO"})
+    viewer, viewer_token = await _console_client(system, await new_key(system, Role.VIEWER))
+    operator, operator_token = await _console_client(
+        system, await new_key(system, Role.OPERATOR, operator_id)
+    )
+    assert (await viewer.get("/console/lists/api-keys")).status_code == 403  # admin only
+    assert (await viewer.get("/console/lists/operators")).status_code == 200
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.api_port}") as anonymous:
         for method, path, permission in pages:
-            concrete = path.replace("{station_id}", "X").replace("{session_id}", "X")
-            concrete = concrete.replace("{language}", "en")
-            answer = await anonymous.request(method, concrete, data={"csrf": "x"})
-            if permission == "public":
-                assert answer.status_code in (200, 303, 401), (method, path)
+            concrete = _concrete(path)
+            if permission != "public":
+                answer = await anonymous.request(method, concrete, data={"csrf": "x"})
+                assert answer.status_code == 303, (method, path)  # to the login
+                assert answer.headers["location"] == "/console/login"
+            if permission != "change":
                 continue
-            assert answer.status_code == 303, (method, path)  # to the login
-            assert answer.headers["location"] == "/console/login"
-            if permission == "change":
-                refused = await viewer.request(method, concrete, data={"csrf": "x"})
-                assert refused.status_code == 403, (method, path)
-        await viewer.aclose()
+            as_viewer = await viewer.request(method, concrete, data={"csrf": viewer_token})
+            assert as_viewer.status_code == 403, (method, path)  # the role, not the token
+            forged = await operator.request(method, concrete, data={"csrf": "forged"})
+            assert forged.status_code == 403, (method, path)
+            cross = await operator.request(
+                method, concrete, data={"csrf": operator_token}, headers={"Origin": "http://evil"}
+            )
+            assert cross.status_code == 403, (method, path)
+            allowed = await operator.request(method, concrete, data={"csrf": operator_token})
+            assert allowed.status_code in (303, 400), (method, path)  # taken (bad or unknown X)
+            assert allowed.headers.get("location") != "/console/login"
+        cross_login = await anonymous.post(
+            "/console/login", data={"api_key": "x"}, headers={"Sec-Fetch-Site": "cross-site"}
+        )
+        assert cross_login.status_code == 403  # no login CSRF
+    await viewer.aclose()
+    await operator.aclose()
 
 
 @pytest.fixture
