@@ -252,9 +252,13 @@ async def test_a_visitor_registers_on_a_phone_touches_a_card_or_lets_the_window_
     await _shot(page, "visitor-countdown")
     felica = "012E4CD1A2B3C4D5"
     assert await station.authorize(felica) == "Accepted"  # any FeliCa card, touched
-    await station.start_transaction(1, felica)
+    tx = await station.start_transaction(1, felica)
     await expect(page.locator("#result")).to_contain_text("充電を開始しました")
     await _shot(page, "visitor-charging")
+    await station.charge(tx, 600)
+    await station.stop_transaction(tx)
+    await expect(page.locator("#result")).to_contain_text("料金 / fee: ", timeout=10_000)
+    await expect(page.locator("#result")).to_contain_text("円")
 
     late = await _visit(browser, system, await _stand(system, station, 2))
     clock.advance(61)
