@@ -17,11 +17,14 @@ from tests.e2e.conftest import api_client, make_settings
 
 
 async def wait_for_lock_waiter(db: asyncpg.Connection) -> None:
+    """Until a server connection waits for a lock that ``db``'s open transaction holds (the
+    station's handler is then inside its write). Asked by blocking pid, not by query text:
+    the waiting statement's text depends on which writer (a group commit, a COMMIT) waits."""
     try:
         async with asyncio.timeout(5):
             while not await db.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE '%connectors%'"
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
             ):
                 await asyncio.sleep(0.01)
     except TimeoutError:
