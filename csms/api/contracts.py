@@ -21,8 +21,9 @@ from csms.api.error_status import guarded
 from csms.api.parsing import read_body
 from csms.api.policy import scope_of
 from csms.api.responses import reply
+from csms.billing.pricer import JST
 from csms.contracts.models import Contract, ContractMeter, MonthlyReading
-from csms.contracts.service import JST, reading_of
+from csms.contracts.service import reading_of
 from csms.contracts.terms import current_term_end, renews, term_end
 
 if TYPE_CHECKING:

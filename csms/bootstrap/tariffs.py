@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta, timezone
 
 import asyncpg
 import structlog
 
 from csms.authorization.models import Stand
 from csms.billing.price_text import price_text
+from csms.billing.pricer import JST
 from csms.clock import Clock
 from csms.settings import Settings
 from csms.settlement.tariff_admin import TariffBook
@@ -60,7 +60,7 @@ def stand_price(book: TariffBook, clock: Clock) -> Callable[[Stand, str], Awaita
             tariff = book.catalog.resolve(stand.station_id, stand.evse_id)
         except NoTariffAssigned:
             return None
-        today = clock.now().astimezone(timezone(timedelta(hours=9))).date()
+        today = clock.now().astimezone(JST).date()
         version = tariff.version_on(today)
         return price_text(version.components, language) if version is not None else None
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from csms.billing.pricer import JST
 from csms.billing.rounding import add_months_clamped
 from csms.contracts.models import Contract, MonthlyReading
 from csms.contracts.ports import ContractsUnitOfWork
 from csms.errors import Conflict, InvalidInput, NotFound
 from csms.ports import UnitOfWorkProvider
 
-JST: Final = timezone(timedelta(hours=9), "JST")
 MAX_IMPORT_ROWS: Final = 10_000
 
 

@@ -13,14 +13,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Final
 
 from csms.billing.plans import Month
+from csms.billing.pricer import JST
 from csms.billing.rounding import add_months_clamped
 from csms.contracts.models import Contract
 
-JST: Final = timezone(timedelta(hours=9), "JST")
 EXPIRY_DAY: Final = 20  # 001 Q5: 有効期限は毎月20日までとなります
 
 

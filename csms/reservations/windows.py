@@ -9,13 +9,13 @@ passed (within a minute: clocks differ) "opens now".
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Final
 
+from csms.billing.pricer import JST
 from csms.errors import Conflict, InvalidInput
 from csms.reservations.models import Reservation, ReservationPolicy, ReservationStatus
 
-JST: Final = timezone(timedelta(hours=9), "JST")
 CLOCK_TOLERANCE: Final = timedelta(minutes=1)
 
 

@@ -22,16 +22,16 @@ tax=Decimal(112)),)`` and ``csms.billing.price_text.yen_text`` prints its amount
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
+from csms.billing.pricer import JST
 from csms.billing.registration import RegistrationNumber
 from csms.records import frozen
 from csms.settlement.models import Statement, StatementLine, StatementStatus
 
-JST: Final = timezone(timedelta(hours=9), "JST")
 TITLE: Final = "適格簡易請求書"  # printed as 領収書 (適格簡易請求書) on the PDF
 SUPPLY: Final = "EV充電サービス"
 # What each statement line is, in words (the pricer's and reservation_fees' line kinds).
