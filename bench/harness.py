@@ -161,8 +161,7 @@ class ServerProcess:
         accepted cards, so sessions are authorized and billed as in operation."""
         import asyncpg
 
-        host = self.data_dir / "data" / "pgdata"
-        conn = await asyncpg.connect(host=str(host), user="csms", database="csms")
+        conn = await asyncpg.connect(self.dsn)
         try:
             await conn.execute(
                 "INSERT INTO id_tokens (id_token, status)"
@@ -181,6 +180,12 @@ class ServerProcess:
         status = await reader.readline()
         writer.close()
         return b" 200 " in status
+
+    @property
+    def dsn(self) -> str:
+        """The database it serves from: the given ``CSMS_DATABASE_URL``, else its own."""
+        host = self.data_dir / "data" / "pgdata"
+        return self.env.get("CSMS_DATABASE_URL") or f"postgresql://csms@/csms?host={host}"
 
     @property
     def pid(self) -> int:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from typing import Final, TextIO
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 REGISTRY: Final = CollectorRegistry(auto_describe=True)
 
@@ -148,6 +151,46 @@ DATABASE_RESTARTS: Final = _counter(
     "outcome",
 )
 
+_NODE: dict[str, str] = {}  # {"node_id": ...} once the central system knows its node
+
+
+def name_node(node_id: str) -> None:
+    """Every later log line carries ``node_id`` (several nodes log to one place)."""
+    _NODE["node_id"] = node_id
+
+
+def _add_node(
+    _logger: object, _method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    if _NODE:
+        event_dict.setdefault("node_id", _NODE["node_id"])
+    return event_dict
+
+
+class _NodeLabelled(Collector):
+    """``registry``'s metrics, each sample labelled with the node (docs/cluster.md)."""
+
+    def __init__(self, registry: CollectorRegistry, node_id: str) -> None:
+        self._registry = registry
+        self._node_id = node_id
+
+    def collect(self) -> Iterable[Metric]:
+        for metric in self._registry.collect():
+            labelled = Metric(metric.name, metric.documentation, metric.type, metric.unit)
+            labelled.samples = [
+                sample._replace(labels={**sample.labels, "node_id": self._node_id})
+                for sample in metric.samples
+            ]
+            yield labelled
+
+
+def node_registry(node_id: str, registry: CollectorRegistry = REGISTRY) -> CollectorRegistry:
+    """What ``/metrics`` exposes: ``registry`` with the node's id on every sample."""
+    exposed = CollectorRegistry(auto_describe=False)
+    exposed.register(_NodeLabelled(registry, node_id))
+    return exposed
+
+
 _NOISY_LOGGERS: Final = ("ocpp", "websockets", "asyncio", "uvicorn.access", "httpx")
 
 
@@ -161,6 +204,7 @@ def configure_logging(
     as_json = fmt == "json" or (fmt == "auto" and not sys.stdout.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_node,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),

@@ -8,7 +8,9 @@ flags win over both. Every key is documented in ``config/README.md``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import socket
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -28,6 +30,12 @@ def default_data_dir() -> Path:
     if os.geteuid() == 0:
         return Path("/var/lib/csms")
     return Path(platformdirs.user_data_dir("csms"))
+
+
+def default_node_id() -> str:
+    """This machine's name and the process id, as one NATS subject token."""
+    host = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:48] or "node"
+    return f"{host}-{os.getpid()}"
 
 
 class Settings(BaseSettings):
@@ -107,6 +115,12 @@ class Settings(BaseSettings):
     # a station with no class of its own is in this one (``csms serve --demo``: "ac")
     tariff_default_class: Literal["ac", "dc_90kw_and_above", "dc_50kw_and_below"] | None = None
     tariff_refresh_s: float = Field(default=5.0, gt=0)  # how often another process's change is seen
+    # --- many nodes (docs/cluster.md); no nats_url: one node, as ever ---
+    nats_url: str | None = None
+    node_id: str = Field(default_factory=default_node_id, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    cluster_lease_ttl_s: float = Field(default=30.0, ge=3, le=3600)
+    cluster_node_ttl_s: float = Field(default=6.0, ge=1.5, le=600)
+    cluster_request_timeout_s: float = Field(default=5.0, gt=0, le=120)
 
     @field_validator("database_url")
     @classmethod

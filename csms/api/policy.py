@@ -26,6 +26,7 @@ PERMISSIONS: Final[dict[tuple[str, str], Permission]] = {
     ("PUT", "/api/charger-classes/{charger_class}/tariff"): Permission.ADMINISTER,
     ("GET", "/api/audit"): Permission.AUDIT,
     ("GET", "/api/api-keys"): Permission.ADMINISTER,  # names and roles of every key
+    ("GET", "/api/cluster"): Permission.ADMINISTER,  # nodes and stations of every operator
     # Reading a station's configuration is a command to it, and values may be sensitive.
     ("GET", "/api/stations/{station_id}/configuration"): Permission.CHANGE,
     ("POST", "/api/accounts/{account_id}/sessions"): Permission.CHARGE,

@@ -16,12 +16,15 @@ from starlette.applications import Starlette
 from csms.access.service import AccessService
 from csms.administration.service import AdminService
 from csms.api.app import create_app
+from csms.api.cluster import ClusterResource, SingleNode
 from csms.api.metrics import create_metrics_app
 from csms.api.public import PublicLimits, create_public_app
 from csms.api.visitor_pages import VisitorPages
 from csms.authorization.visitors import VisitorService
+from csms.bootstrap.cluster import dead_nodes_cleaner, join_cluster, node_place, once_per_cluster
 from csms.bootstrap.console import build_console
 from csms.bootstrap.database import Database, open_database
+from csms.bootstrap.database_watch import database_watch
 from csms.bootstrap.group_commits import start_group_commits
 from csms.bootstrap.http_listener import HttpListener
 from csms.bootstrap.invoicing import Invoicing, build_invoicing
@@ -30,26 +33,21 @@ from csms.bootstrap.services import Services, build_services
 from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed, stand_price
 from csms.charging.app_sessions import AppSessionService
 from csms.clock import Clock, SystemClock
+from csms.cluster.node import ClusterNode
 from csms.handlers.gateway import LocalGateway
 from csms.handlers.registry import ConnectionRegistry
 from csms.handlers.server import OcppServer
-from csms.observability import REGISTRY
+from csms.observability import name_node, node_registry
 from csms.settings import Settings
 from csms.settlement.tariff_admin import TariffBook
-from csms.stations.service import StationService
+from csms.station_commands.ports import StationGateway
 from csms.storage.events_outbox import PostgresEventOutbox
-from csms.storage.mail import PostgresMailQueue
-from csms.storage.pool import DATABASE_UNAVAILABLE, DatabasePing
+from csms.storage.pool import DATABASE_UNAVAILABLE
 from csms.storage.read_model import PostgresReadModel
 from csms.storage.unit_of_work import PostgresUnitOfWorkProvider
-from csms.workers.database_watch import DatabaseWatch
 from csms.workers.event_log import log_and_count
-from csms.workers.mail import run_mail_worker
 from csms.workers.relay import EventRelay
-from csms.workers.reservation_clock import run_reservation_clock
 from csms.workers.smart_charging import SmartChargingLoop
-from csms.workers.stale_sessions import stale_sessions_watch as stale_watch
-from csms.workers.ticks import run_ticks
 
 log = structlog.get_logger(__name__)
 
@@ -73,6 +71,7 @@ class CentralSystem:
         self._api: HttpListener | None = None
         self._public: HttpListener | None = None  # the visitors' own listener (seed 000)
         self._metrics: HttpListener | None = None  # only with a metrics_port of its own
+        self.cluster: ClusterNode | None = None  # with a nats_url: one node of several
 
     @property
     def ocpp_port(self) -> int:
@@ -113,14 +112,20 @@ class CentralSystem:
 
     async def _start(self) -> None:
         settings = self.settings
+        name_node(settings.node_id)
         seed = read_seed(settings)  # first: a bad tariff file stops start-up before anything runs
         self.database = await self._stack.enter_async_context(open_database(settings))
         pool = self.database.pool
         self.tariffs = await open_tariffs(pool, seed, settings)
         self._start_task(self.tariffs.watch(settings.tariff_refresh_s, refresh_failed), "tariffs")
-        relay = await self._start_relay(pool)
+        self.cluster = cluster = await join_cluster(settings, self._stack)
+        relay = await self._start_relay(pool, cluster)
         registry = ConnectionRegistry()
-        gateway = LocalGateway(registry, settings.ocpp_command_queue_limit)
+        local = LocalGateway(registry, settings.ocpp_command_queue_limit)
+        gateway: StationGateway = local
+        if cluster is not None:
+            timeouts = (settings.ocpp_call_timeout_s, settings.cluster_request_timeout_s)
+            gateway = cluster.bind(local, self._give_up, *timeouts)
         uow = PostgresUnitOfWorkProvider(pool, on_commit=relay.publish)
         services = build_services(
             settings,
@@ -129,75 +134,70 @@ class CentralSystem:
             self.clock,
             self.tariffs.catalog,
             batches=start_group_commits(pool, settings, self._stack),
+            node=node_place(settings, cluster),
         )
         self.admin, self.visitors = services.admin, services.visitors
         self.invoicing = build_invoicing(settings, pool, uow, self.clock, services.contracts)
         self.access = services.access
         self.app_sessions = services.app_sessions
-        stale = await services.stations.reset_connections()
+        stale = await services.stations.reset_connections(cluster.others() if cluster else ())
         self.ocpp = OcppServer(
-            server_options(self.settings), services.adapter_services(), services.security, registry
+            server_options(settings),
+            services.adapter_services(),
+            services.security,
+            registry,
+            cluster.ownership if cluster is not None else None,
         )
         await self.ocpp.start()
         self._stack.push_async_callback(self.ocpp.stop)
-        await self._start_api(PostgresReadModel(pool), gateway, services)
+        view = cluster or SingleNode(settings.node_id, lambda: len(registry))
+        await self._start_api(PostgresReadModel(pool), services, ClusterResource(view))
         await self._start_public(services.visitors)
-        self._start_workers(self.database, services, relay)
+        await self._start_workers(self.database, services, relay)
         self._log_started(stale)
 
-    def _start_workers(self, database: Database, services: Services, relay: EventRelay) -> None:
-        """Mail, stale sessions, the database watch, reservations, power sharing (stopped)."""
-        settings, pool, stations = self.settings, database.pool, services.stations
-        reservations = run_reservation_clock(
-            services.reservations.clock, settings.reservation_poll_s
-        )
-        self._start_task(reservations, "reservations")
-        invoicing = run_ticks(self.invoicing.clock.tick, settings.invoice_poll_s, "invoicing")
-        self._start_task(invoicing, "invoicing")
+    async def _give_up(self, station_id: str) -> None:
+        """Another node took the station (csms.cluster): its socket here is closed."""
+        if self.ocpp is not None:
+            await self.ocpp.give_up(station_id)
+
+    async def _start_workers(
+        self, database: Database, services: Services, relay: EventRelay
+    ) -> None:
+        """The database watch on every node; mail, stale sessions, reservations' and
+        invoices' clocks and power sharing once per cluster (by its leader; alone: here)."""
+        settings = self.settings
         sharing = SmartChargingLoop(services.sharing, settings.smart_charging_interval_s)
         relay.subscribe(sharing.on_event)
-        self._start_task(sharing.run(), "power-sharing")
-        self._start_task(run_mail_worker(PostgresMailQueue(pool), settings.outbox_poll_s), "mail")
-        self._start_task(stale_watch(PostgresReadModel(pool), self.clock, settings), "stale")
-        self._start_task(self._database_watch(database, stations).run(), "database-watch")
+        jobs = once_per_cluster(
+            settings, database.pool, services, self.invoicing, sharing, self.clock
+        )
+        others = self.cluster.others if self.cluster is not None else None
+        assert self.ocpp is not None
+        watch, ping = database_watch(settings, database, services.stations, self.ocpp, others)
+        self._stack.push_async_callback(ping.close)
+        self._start_task(watch.run(), "database-watch")
+        if self.cluster is None:
+            for job, name in jobs:
+                self._start_task(job(), name)
+            return
+        self.cluster.events.subscribers.append(sharing.on_event)
+        self.cluster.directory.on_tick = dead_nodes_cleaner(services.stations)
+        await self.cluster.run(lambda: [asyncio.create_task(job(), name=n) for job, n in jobs])
 
-    async def _start_relay(self, pool: asyncpg.Pool) -> EventRelay:
-        """Deliver what a previous run left undelivered, then every commit's events."""
-        relay = EventRelay(PostgresEventOutbox(pool), subscribers=[log_and_count])
+    async def _start_relay(self, pool: asyncpg.Pool, cluster: ClusterNode | None) -> EventRelay:
+        """Deliver what a previous run left undelivered, then every commit's events (with
+        several nodes, on JetStream too)."""
+        relay = EventRelay(
+            PostgresEventOutbox(pool),
+            subscribers=[log_and_count],
+            forward=cluster.events.forward if cluster is not None else None,
+        )
         delivered = await relay.deliver_pending()
         if delivered:
             log.info("outbox_events_redelivered", count=delivered)
         self._stack.push_async_callback(relay.close)
         return relay
-
-    def _database_watch(self, database: Database, stations: StationService) -> DatabaseWatch:
-        """An outage pauses OCPP (docs/reliability.md); an embedded server that this process
-        started is restarted (never one another process owns)."""
-        ocpp = self.ocpp
-        assert ocpp is not None
-
-        async def down() -> None:
-            await ocpp.set_available(False, "database unavailable")
-
-        async def up() -> None:
-            database.pool.expire_connections()  # the dead server's connections are broken
-            await stations.reset_connections()  # every socket was closed when it paused
-            await ocpp.set_available(True, "database available again")
-
-        embedded = (
-            database.embedded if database.embedded and database.embedded.started_here else None
-        )
-        ping = DatabasePing(database.dsn)
-        self._stack.push_async_callback(ping.close)
-        return DatabaseWatch(
-            ping,
-            on_down=down,
-            on_up=up,
-            restart=embedded.restart if embedded is not None else None,
-            is_alive=embedded.alive if embedded is not None else None,
-            interval_s=self.settings.database_check_interval_s,
-            max_backoff_s=self.settings.database_retry_max_s,
-        )
 
     def _log_started(self, stale: int) -> None:
         assert self.ocpp is not None
@@ -209,6 +209,7 @@ class CentralSystem:
             api_port=self.api_port,
             public_port=self.public_port,
             database="embedded" if self.database.embedded else "external",
+            cluster=self.cluster.others() if self.cluster is not None else None,
             development_mode=self.settings.auto_register_stations,
             stations_marked_disconnected=stale,
         )
@@ -237,7 +238,7 @@ class CentralSystem:
         return listener
 
     async def _start_api(
-        self, read_model: PostgresReadModel, gateway: LocalGateway, services: Services
+        self, read_model: PostgresReadModel, services: Services, cluster: ClusterResource
     ) -> None:
         settings = self.settings
         own_metrics = settings.metrics_port is not None
@@ -248,7 +249,7 @@ class CentralSystem:
         app = create_app(
             read_model,
             services.gateway,
-            REGISTRY,
+            node_registry(settings.node_id),
             services.statements,
             admin=services.admin,
             access=services.access,
@@ -260,7 +261,7 @@ class CentralSystem:
             serve_metrics=not own_metrics,
             tariffs=self.tariffs,
             memberships=services.memberships,
-            more=(*services.api_resources(read_model), self.invoicing.resource, *console),
+            more=(*services.api_resources(read_model), self.invoicing.resource, cluster, *console),
         )
         self.api_app = app
         console_client.attach(app)
@@ -268,7 +269,7 @@ class CentralSystem:
             HttpListener("api", app, settings.api_host, settings.api_port)
         )
         if settings.metrics_port is not None:
-            metrics = create_metrics_app(REGISTRY)
+            metrics = create_metrics_app(node_registry(settings.node_id))
             self._metrics = await self._listen(
                 HttpListener("metrics", metrics, settings.metrics_host, settings.metrics_port)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -159,22 +160,37 @@ class Services:
     receipts: ReceiptService  # receipts from the operator's registered details (002 第19条)
 
 
-def _throttle(settings: Settings) -> FailureThrottle:
+@dataclass(frozen=True)
+class NodePlace:
+    """Which node this is and its part of the cluster's limits (docs/cluster.md); one node
+    alone: no id, the whole of every limit."""
+
+    node_id: str | None = None
+    share: Callable[[], float] | None = None
+
+
+def _throttle(settings: Settings, node: NodePlace) -> FailureThrottle:
     """Failed handshakes: a lock-out per station id, a higher limit per address."""
     return FailureThrottle(
         settings.handshake_failure_limit,
         settings.handshake_failure_window_s,
         settings.handshake_failure_limit_per_address,
+        share=node.share,
     )
 
 
 def _station_service(
-    settings: Settings, uow: Any, clock: Clock, rule: Authorizer, batches: GroupCommits
+    settings: Settings,
+    uow: Any,
+    clock: Clock,
+    rule: Authorizer,
+    batches: GroupCommits,
+    node: NodePlace,
 ) -> StationService:
     """Boot, heartbeat, status and Authorize; boots admitted at a rate when one is set."""
     admission = None
     if settings.boot_accept_per_s:
-        admission = BootAdmission(settings.boot_accept_per_s, clock)
+        admission = BootAdmission(settings.boot_accept_per_s, clock, node.share)
     return StationService(
         uow,
         clock,
@@ -184,6 +200,7 @@ def _station_service(
         heartbeat_jitter=settings.heartbeat_jitter,
         statuses=batches.statuses,
         presence=batches.presence,
+        node_id=node.node_id,
     )
 
 
@@ -219,6 +236,7 @@ def build_services(
     catalog: TariffCatalog,
     *,
     batches: GroupCommits = GroupCommits(),
+    node: NodePlace = NodePlace(),
 ) -> Services:
     """Wire the capabilities; ``uow`` satisfies every capability's unit-of-work Protocol.
 
@@ -230,9 +248,9 @@ def build_services(
     rule = Authorizer(clock, AuthorizationPolicy(settings.account_inactivity_months))
     local_lists = LocalListService(uow, clock, gateway, concurrency=settings.on_connect_concurrency)
     return Services(
-        stations=_station_service(settings, uow, clock, rule, batches),
+        stations=_station_service(settings, uow, clock, rule, batches, node),
         security=StationSecurity(
-            uow, auto_register=settings.auto_register_stations, throttle=_throttle(settings)
+            uow, auto_register=settings.auto_register_stations, throttle=_throttle(settings, node)
         ),
         lifecycle=_lifecycle(settings, uow, clock, catalog, rule, batches.updates),
         meter_values=MeterValues(uow, batches.samples),

@@ -57,6 +57,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         api_port=getattr(args, "api_port", None),
         public_host=getattr(args, "public_host", None),
         public_port=getattr(args, "public_port", None),
+        nats_url=getattr(args, "nats_url", None),
+        node_id=getattr(args, "node_id", None),
     )
 
 

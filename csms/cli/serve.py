@@ -50,6 +50,10 @@ def add_parser(commands: Subcommands) -> None:
     serve.add_argument("--public-port", type=int, help="visitor pages' port (default 8081)")
     serve.add_argument("--database-url", dest="serve_database_url", help=argparse.SUPPRESS)
     serve.add_argument(
+        "--nats-url", help="NATS with JetStream shared by several nodes (docs/cluster.md)"
+    )
+    serve.add_argument("--node-id", help="this node's name in the cluster (default host-pid)")
+    serve.add_argument(
         "--demo",
         action="store_true",
         help="development mode with demo cards and a demo admin key (README quick start)",

@@ -34,6 +34,28 @@ class LiveStation:
     stopped: asyncio.Event = field(default_factory=asyncio.Event)  # set once run() returned
 
 
+class StationOwnership(Protocol):
+    """Which node holds a station's one socket across the cluster (``csms.cluster``).
+
+    ``claim`` is called under the station's hand-over lock before a socket is made its
+    connection (False: another node could not be made to let go; refuse the socket);
+    ``release`` after the station's connection here ended.
+    """
+
+    async def claim(self, station_id: str) -> bool: ...
+    async def release(self, station_id: str) -> None: ...
+
+
+class OnlyNode:
+    """One node alone: every station is this node's."""
+
+    async def claim(self, station_id: str) -> bool:
+        return True
+
+    async def release(self, station_id: str) -> None:
+        return None
+
+
 class ConnectionRegistry:
     """Who is connected here: station id -> :class:`LiveStation`."""
 

@@ -34,7 +34,7 @@ from csms.handlers.handshake import (
     station_id_from_path,
     tls_context,
 )
-from csms.handlers.registry import ConnectionRegistry, LiveStation
+from csms.handlers.registry import ConnectionRegistry, LiveStation, OnlyNode, StationOwnership
 from csms.handlers.routing import actions_of, handlers_of
 from csms.handlers.v16.charge_point import ChargePointV16
 from csms.handlers.v201.charge_point import ChargePointV201
@@ -48,6 +48,7 @@ __all__ = ["OcppServer", "ServerOptions", "tls_context"]  # tls_context: bootstr
 log = structlog.get_logger(__name__)
 
 _CLOSE_SERVICE_RESTART: Final = 1012  # RFC 6455 §7.4 registry: try again later
+_CLOSE_TRY_AGAIN_LATER: Final = 1013
 _ADAPTERS: Final[dict[str, type[ChargePointV16 | ChargePointV201]]] = {
     "ocpp1.6": ChargePointV16,
     "ocpp2.0.1": ChargePointV201,
@@ -78,8 +79,10 @@ class OcppServer:
         services: AdapterServices,
         security: StationSecurity,
         registry: ConnectionRegistry,
+        ownership: StationOwnership | None = None,
     ) -> None:
         self._options = options
+        self._ownership = ownership or OnlyNode()
         self._handshake = Handshake(security)
         self._security = security
         self.registry = registry
@@ -240,12 +243,22 @@ class OcppServer:
             if self._handshake.unavailable is not None:  # paused while the old one closed
                 await live.connection.close(_CLOSE_SERVICE_RESTART, "service unavailable")
                 return False
+            if not await self._ownership.claim(station_id):  # another node did not let go
+                await live.connection.close(_CLOSE_TRY_AGAIN_LATER, "try again later")
+                return False
             self.registry.register(station_id, live)
             CONNECTED_STATIONS.labels(live.connection.dialect.version).inc()
             await self._saving_flag(
                 self._services.stations.connected, station_id, live.connection.dialect.version
             )
         return True
+
+    async def give_up(self, station_id: str) -> None:
+        """Another node took the station: close its socket here, if any (csms.cluster)."""
+        async with self.registry.handover(station_id):
+            live = self.registry.get(station_id)
+            if live is not None:
+                await self._retire(station_id, live)
 
     async def _retire(self, station_id: str, previous: LiveStation) -> None:
         """Close the station's previous socket and wait (bounded) until its worker is done."""
@@ -273,3 +286,4 @@ class OcppServer:
             if self.registry.remove(station_id, live.connection):
                 CONNECTED_STATIONS.labels(live.connection.dialect.version).dec()
                 await self._saving_flag(self._services.stations.disconnected, station_id)
+                await self._ownership.release(station_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -17,9 +18,14 @@ class StationRepository(Protocol):
         self, station_id: str, profile: int, password_hash: str | None
     ) -> None: ...
     async def record_boot(self, station: Station, booted_at: datetime) -> None: ...
-    async def set_connected(self, station_id: str, connected: bool, at: datetime) -> None: ...
+    async def set_connected(
+        self, station_id: str, connected: bool, at: datetime, node_id: str | None = None
+    ) -> None:
+        """A disconnect is kept only when ``node_id`` still holds the station."""
+
     async def touch(self, station_id: str, at: datetime) -> None: ...
-    async def disconnect_all(self) -> int: ...
+    async def disconnect_all(self, keep_nodes: Sequence[str] = ()) -> int:
+        """Disconnect every station not held by a node in ``keep_nodes``; how many."""
 
 
 class ConnectorRepository(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Final
 
 from csms.ports import UnitOfWorkProvider
@@ -116,10 +117,20 @@ class FailureThrottle:
     not locked out is still accepted from it, since carrier NAT puts many chargers behind
     one address (1.6 security whitepaper, 2.0.1 Part 2 A00: profiles 1/2 authenticate the
     station, not the address). Guessing stays bounded per station id by the lock-out.
+
+    With several nodes ``share`` is this node's part (1 / the live nodes): a station id's
+    attempts spread over the nodes are locked out after ``limit`` in the cluster at most.
     """
 
-    def __init__(self, limit: int, window_s: float, address_limit: int = 100) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window_s: float,
+        address_limit: int = 100,
+        share: Callable[[], float] | None = None,
+    ) -> None:
         self._limit = limit
+        self._share = share
         self._address_limit = address_limit
         self._stations = _Windows(window_s, keep=limit)
         self._addresses = _Windows(window_s, keep=address_limit + 1)
@@ -127,7 +138,8 @@ class FailureThrottle:
     def reserve(self, station_id: str, address: str) -> bool:
         """Count one attempt being checked; False (refuse, check nothing) when locked out."""
         now = time.monotonic()
-        if self._stations.count(station_id, now) >= self._limit:
+        limit = max(1, int(self._limit * self._share())) if self._share else self._limit
+        if self._stations.count(station_id, now) >= limit:
             return False  # costs nothing (no read, no hash), so not counted again
         self._stations.get(station_id, now).checking += 1
         self._addresses.get(address, now).checking += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Sequence
 
 from csms import events
 from csms.authorization.models import AuthorizationResult, IdToken
@@ -27,27 +28,34 @@ class BootAdmission:
     recently, which drains at ``rate`` per second: the n-th waiting station retries after
     about n / rate seconds, so retries arrive spread out instead of all at once, and a
     retry adds no debt of its own (no livelock however long the storm).
+
+    With several nodes, ``share`` says this node's part of the cluster's rate (1 / the live
+    nodes, docs/cluster.md), so the cluster admits at most ``rate_per_s`` together.
     """
 
-    def __init__(self, rate_per_s: int, clock: Clock) -> None:
-        self._rate = rate_per_s
+    def __init__(
+        self, rate_per_s: int, clock: Clock, share: Callable[[], float] | None = None
+    ) -> None:
+        self._cluster_rate = rate_per_s
+        self._share = share
         self._clock = clock
-        self._tokens = float(rate_per_s)
+        self._tokens = float(rate_per_s) * (share() if share else 1.0)
         self._waiting = 0.0
         self._last = clock.now()
 
     def retry_after_s(self) -> int:
         """0 when the boot may proceed (a token is taken), else seconds to wait."""
+        rate = self._cluster_rate * (self._share() if self._share else 1.0)
         now = self._clock.now()
         elapsed = max((now - self._last).total_seconds(), 0.0)
         self._last = now
-        self._tokens = min(float(self._rate), self._tokens + elapsed * self._rate)
-        self._waiting = max(0.0, self._waiting - elapsed * self._rate)
+        self._tokens = min(max(rate, 1.0), self._tokens + elapsed * rate)
+        self._waiting = max(0.0, self._waiting - elapsed * rate)
         if self._tokens >= 1:
             self._tokens -= 1
             return 0
         self._waiting += 1
-        return max(1, min(60, math.ceil(self._waiting / self._rate)))
+        return max(1, min(60, math.ceil(self._waiting / rate)))
 
 
 class StationService:
@@ -64,8 +72,10 @@ class StationService:
         heartbeat_jitter: float = 0.0,
         statuses: StatusWriter | None = None,
         presence: Presence | None = None,
+        node_id: str | None = None,
     ) -> None:
         self._uow = uow
+        self._node_id = node_id  # the node whose sockets this service's flags describe
         self._statuses = statuses
         self._presence = presence
         self._clock = clock
@@ -76,16 +86,17 @@ class StationService:
 
     async def connected(self, station_id: str, ocpp_version: str) -> None:
         async with self._uow(atomic=False) as uow:
-            await uow.stations.set_connected(station_id, True, self._clock.now())
+            await uow.stations.set_connected(station_id, True, self._clock.now(), self._node_id)
 
     async def disconnected(self, station_id: str) -> None:
         async with self._uow(atomic=False) as uow:
-            await uow.stations.set_connected(station_id, False, self._clock.now())
+            await uow.stations.set_connected(station_id, False, self._clock.now(), self._node_id)
 
-    async def reset_connections(self) -> int:
-        """At start-up no station is connected to this node, whatever the last run left."""
+    async def reset_connections(self, keep_nodes: Sequence[str] = ()) -> int:
+        """At start-up no station is connected to this node, whatever the last run left;
+        with several nodes, the stations of the other live nodes (``keep_nodes``) stay."""
         async with self._uow() as uow:
-            return await uow.stations.disconnect_all()
+            return await uow.stations.disconnect_all(keep_nodes)
 
     async def boot(self, command: BootStation) -> StationBooted:
         """Accept the boot, or answer Pending when too many stations boot at once (storm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
@@ -36,17 +37,21 @@ UPDATE stations
 SET vendor = $2, model = $3, serial_number = $4, firmware_version = $5, ocpp_version = $6,
     last_boot_at = $7, last_seen_at = $7
 WHERE station_id = $1"""
+# A disconnect is written only by the node that holds the station (a station that moved
+# to another node keeps that node's flag); $4 is the node.
 UPDATE_CONNECTED: Final = """
 UPDATE stations
 SET connected = $2,
     connected_at = CASE WHEN $2 THEN $3 ELSE connected_at END,
+    connected_node = CASE WHEN $2 THEN $4 ELSE NULL END,
     last_seen_at = $3
-WHERE station_id = $1"""
+WHERE station_id = $1 AND ($2 OR connected_node IS NOT DISTINCT FROM $4)"""
 UPDATE_SEEN: Final = set_column("stations", "last_seen_at", "station_id")
+# Every station not held by one of the live nodes in $1 (at start-up: the others).
 UPDATE_ALL_DISCONNECTED: Final = """
 UPDATE stations
-SET connected = false
-WHERE connected"""
+SET connected = false, connected_node = NULL
+WHERE connected AND (connected_node IS NULL OR NOT connected_node = ANY($1::text[]))"""
 
 
 class PostgresStationRepository(KeyedRepository[Station]):
@@ -69,12 +74,14 @@ class PostgresStationRepository(KeyedRepository[Station]):
     async def record_boot(self, station: Station, booted_at: datetime) -> None:
         await self._conn.execute(UPDATE_BOOT, station.station_id, *BOOT.values(station), booted_at)
 
-    async def set_connected(self, station_id: str, connected: bool, at: datetime) -> None:
-        await self._conn.execute(UPDATE_CONNECTED, station_id, connected, at)
+    async def set_connected(
+        self, station_id: str, connected: bool, at: datetime, node_id: str | None = None
+    ) -> None:
+        await self._conn.execute(UPDATE_CONNECTED, station_id, connected, at, node_id)
 
     async def touch(self, station_id: str, at: datetime) -> None:
         await self._conn.execute(UPDATE_SEEN, station_id, at)
 
-    async def disconnect_all(self) -> int:
-        status = await self._conn.execute(UPDATE_ALL_DISCONNECTED)
+    async def disconnect_all(self, keep_nodes: Sequence[str] = ()) -> int:
+        status = await self._conn.execute(UPDATE_ALL_DISCONNECTED, list(keep_nodes))
         return int(status.split()[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ class FakeStationRepository:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
         self._rows = tx.store.stations
+        self._nodes: dict[str, str | None] = tx.store.__dict__.setdefault("station_nodes", {})
 
     def _update(self, station_id: str, **changes: Any) -> None:
         row = self._rows.get(station_id)
@@ -75,10 +77,13 @@ class FakeStationRepository:
             last_seen_at=utc(booted_at),
         )
 
-    async def set_connected(self, station_id: str, connected: bool, at: datetime) -> None:
+    async def set_connected(
+        self, station_id: str, connected: bool, at: datetime, node_id: str | None = None
+    ) -> None:
         row = self._rows.get(station_id)
-        if row is None:
+        if row is None or (not connected and self._nodes.get(station_id) != node_id):
             return
+        self._nodes[station_id] = node_id if connected else None
         station = dataclasses.replace(row.station, connected=connected, last_seen_at=utc(at))
         connected_at = utc(at) if connected else row.connected_at
         new = dataclasses.replace(row, station=station, connected_at=connected_at)
@@ -87,8 +92,12 @@ class FakeStationRepository:
     async def touch(self, station_id: str, at: datetime) -> None:
         self._update(station_id, last_seen_at=utc(at))
 
-    async def disconnect_all(self) -> int:
-        connected = [sid for sid, row in self._rows.items() if row.station.connected]
+    async def disconnect_all(self, keep_nodes: Sequence[str] = ()) -> int:
+        connected = [
+            sid
+            for sid, row in self._rows.items()
+            if row.station.connected and self._nodes.get(sid) not in keep_nodes
+        ]
         for station_id in connected:
             self._update(station_id, connected=False)
         return len(connected)
