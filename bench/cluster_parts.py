@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.harness import HOST, free_port
+from bench.harness import HOST, ServerProcess, free_port
 
 
 def nats_server_binary() -> str:
@@ -123,3 +123,15 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     finally:
         with contextlib.suppress(Exception):
             writer.close()
+
+
+def node_process(dsn: str, nats_url: str, node_id: str, **settings: str) -> ServerProcess:
+    """``csms serve`` as one node: the shared database and NATS, its own node id; more
+    ``CSMS_*`` settings by name (``boot_accept_per_s="60"``)."""
+    env = {
+        "CSMS_DATABASE_URL": dsn,
+        "CSMS_NATS_URL": nats_url,
+        "CSMS_NODE_ID": node_id,
+    }
+    env |= {f"CSMS_{key.upper()}": value for key, value in settings.items()}
+    return ServerProcess(env=env, cards=False)

@@ -9,7 +9,6 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any
 
-import asyncpg
 import structlog
 from starlette.applications import Starlette
 
@@ -28,6 +27,7 @@ from csms.bootstrap.database_watch import database_watch
 from csms.bootstrap.group_commits import start_group_commits
 from csms.bootstrap.http_listener import HttpListener
 from csms.bootstrap.invoicing import Invoicing, build_invoicing
+from csms.bootstrap.relay import start_relay
 from csms.bootstrap.server_options import server_options
 from csms.bootstrap.services import Services, build_services
 from csms.bootstrap.tariffs import open_tariffs, read_seed, refresh_failed, stand_price
@@ -37,15 +37,13 @@ from csms.cluster.node import ClusterNode
 from csms.handlers.gateway import LocalGateway
 from csms.handlers.registry import ConnectionRegistry
 from csms.handlers.server import OcppServer
-from csms.observability import name_node, node_registry
+from csms.observability import REGISTRY, name_node, node_registry
 from csms.settings import Settings
 from csms.settlement.tariff_admin import TariffBook
 from csms.station_commands.ports import StationGateway
-from csms.storage.events_outbox import PostgresEventOutbox
 from csms.storage.pool import DATABASE_UNAVAILABLE
 from csms.storage.read_model import PostgresReadModel
 from csms.storage.unit_of_work import PostgresUnitOfWorkProvider
-from csms.workers.event_log import log_and_count
 from csms.workers.relay import EventRelay
 from csms.workers.smart_charging import SmartChargingLoop
 
@@ -119,13 +117,9 @@ class CentralSystem:
         self.tariffs = await open_tariffs(pool, seed, settings)
         self._start_task(self.tariffs.watch(settings.tariff_refresh_s, refresh_failed), "tariffs")
         self.cluster = cluster = await join_cluster(settings, self._stack)
-        relay = await self._start_relay(pool, cluster)
+        relay = await start_relay(pool, cluster, self._stack)
         registry = ConnectionRegistry()
-        local = LocalGateway(registry, settings.ocpp_command_queue_limit)
-        gateway: StationGateway = local
-        if cluster is not None:
-            timeouts = (settings.ocpp_call_timeout_s, settings.cluster_request_timeout_s)
-            gateway = cluster.bind(local, self._give_up, *timeouts)
+        gateway = self._gateway(LocalGateway(registry, settings.ocpp_command_queue_limit))
         uow = PostgresUnitOfWorkProvider(pool, on_commit=relay.publish)
         services = build_services(
             settings,
@@ -138,8 +132,7 @@ class CentralSystem:
         )
         self.admin, self.visitors = services.admin, services.visitors
         self.invoicing = build_invoicing(settings, pool, uow, self.clock, services.contracts)
-        self.access = services.access
-        self.app_sessions = services.app_sessions
+        self.access, self.app_sessions = services.access, services.app_sessions
         stale = await services.stations.reset_connections(cluster.others() if cluster else ())
         self.ocpp = OcppServer(
             server_options(settings),
@@ -155,6 +148,13 @@ class CentralSystem:
         await self._start_public(services.visitors)
         await self._start_workers(self.database, services, relay)
         self._log_started(stale)
+
+    def _gateway(self, local: LocalGateway) -> StationGateway:
+        """This node's connections, or (several nodes) every node's over NATS."""
+        if self.cluster is None:
+            return local
+        timeouts = (self.settings.ocpp_call_timeout_s, self.settings.cluster_request_timeout_s)
+        return self.cluster.bind(local, self._give_up, *timeouts)
 
     async def _give_up(self, station_id: str) -> None:
         """Another node took the station (csms.cluster): its socket here is closed."""
@@ -184,20 +184,6 @@ class CentralSystem:
         self.cluster.events.subscribers.append(sharing.on_event)
         self.cluster.directory.on_tick = dead_nodes_cleaner(services.stations)
         await self.cluster.run(lambda: [asyncio.create_task(job(), name=n) for job, n in jobs])
-
-    async def _start_relay(self, pool: asyncpg.Pool, cluster: ClusterNode | None) -> EventRelay:
-        """Deliver what a previous run left undelivered, then every commit's events (with
-        several nodes, on JetStream too)."""
-        relay = EventRelay(
-            PostgresEventOutbox(pool),
-            subscribers=[log_and_count],
-            forward=cluster.events.forward if cluster is not None else None,
-        )
-        delivered = await relay.deliver_pending()
-        if delivered:
-            log.info("outbox_events_redelivered", count=delivered)
-        self._stack.push_async_callback(relay.close)
-        return relay
 
     def _log_started(self, stale: int) -> None:
         assert self.ocpp is not None
@@ -242,6 +228,7 @@ class CentralSystem:
     ) -> None:
         settings = self.settings
         own_metrics = settings.metrics_port is not None
+        exposed = node_registry(settings.node_id) if settings.nats_url else REGISTRY
         assert self.database is not None
         console, console_client = build_console(
             settings, services.access, lambda: self.invoicing.provider.page_url, self.database.pool
@@ -249,7 +236,7 @@ class CentralSystem:
         app = create_app(
             read_model,
             services.gateway,
-            node_registry(settings.node_id),
+            exposed,
             services.statements,
             admin=services.admin,
             access=services.access,
@@ -269,7 +256,7 @@ class CentralSystem:
             HttpListener("api", app, settings.api_host, settings.api_port)
         )
         if settings.metrics_port is not None:
-            metrics = create_metrics_app(node_registry(settings.node_id))
+            metrics = create_metrics_app(exposed)
             self._metrics = await self._listen(
                 HttpListener("metrics", metrics, settings.metrics_host, settings.metrics_port)
             )

@@ -169,14 +169,16 @@ class NodePlace:
     share: Callable[[], float] | None = None
 
 
-def _throttle(settings: Settings, node: NodePlace) -> FailureThrottle:
-    """Failed handshakes: a lock-out per station id, a higher limit per address."""
-    return FailureThrottle(
+def _security(settings: Settings, uow: Any, node: NodePlace) -> StationSecurity:
+    """The handshake rule; failed handshakes: a lock-out per station id, a higher limit per
+    address (this node's share of them)."""
+    throttle = FailureThrottle(
         settings.handshake_failure_limit,
         settings.handshake_failure_window_s,
         settings.handshake_failure_limit_per_address,
         share=node.share,
     )
+    return StationSecurity(uow, auto_register=settings.auto_register_stations, throttle=throttle)
 
 
 def _station_service(
@@ -249,9 +251,7 @@ def build_services(
     local_lists = LocalListService(uow, clock, gateway, concurrency=settings.on_connect_concurrency)
     return Services(
         stations=_station_service(settings, uow, clock, rule, batches, node),
-        security=StationSecurity(
-            uow, auto_register=settings.auto_register_stations, throttle=_throttle(settings, node)
-        ),
+        security=_security(settings, uow, node),
         lifecycle=_lifecycle(settings, uow, clock, catalog, rule, batches.updates),
         meter_values=MeterValues(uow, batches.samples),
         local_lists=local_lists,

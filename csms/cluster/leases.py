@@ -11,6 +11,7 @@ compare-and-set. The new socket wins, as on one node (OCPP-J: one connection per
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Final
 
@@ -37,11 +38,14 @@ class StationLeases:
         ttl_s: float,
         request_timeout_s: float,
         lost: Callable[[str], Awaitable[None]],
+        is_live: Callable[[str], bool] = lambda node: True,
     ) -> None:
         self._link = link
         self._ttl_s = ttl_s
         self._timeout_s = request_timeout_s
         self._lost = lost
+        self._is_live = is_live  # is a node still in the live set (its presence renewed)
+        self._renewed_at = time.monotonic()
         self._me = link.node_id.encode()
         self.held: dict[str, int] = {}  # station id -> the lease's revision
 
@@ -75,13 +79,18 @@ class StationLeases:
         return self._link.node_id
 
     async def _asked_to_let_go(self, holder: str, station_id: str) -> bool:
-        """True once ``holder`` closed its socket; False when no node of that id listens.
-        Raises ``nats.errors.TimeoutError`` when it does not answer in time."""
+        """True once ``holder`` closed its socket; False when no node of that id listens, or
+        it is silent and no longer live (cut off: it gives its sockets up itself, below).
+        Raises ``nats.errors.TimeoutError`` when a live holder does not answer in time."""
         try:
             await self._link.client.request(
                 release_subject(holder), station_id.encode(), timeout=self._timeout_s
             )
         except NoRespondersError:
+            return False
+        except NatsTimeout:
+            if self._is_live(holder):
+                raise
             return False
         return True
 
@@ -98,14 +107,25 @@ class StationLeases:
             log.warning("station_lease_not_dropped", station_id=station_id, exc_info=True)
 
     async def renew_forever(self) -> None:
+        """Renew every third of the TTL. Cut off from NATS for longer than the TTL, this
+        node gives up its sockets: another node may hold those stations by now."""
         while True:
             await asyncio.sleep(self._ttl_s / 3)
             try:
                 await self.renew_all()
+                self._renewed_at = time.monotonic()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("station_leases_not_renewed", exc_info=True)
+                if time.monotonic() - self._renewed_at > self._ttl_s:
+                    await self._give_up_all()
+
+    async def _give_up_all(self) -> None:
+        stations, self.held = list(self.held), {}
+        log.error("station_leases_expired", stations=len(stations))
+        for station_id in stations:
+            await self._lost(station_id)
 
     async def renew_all(self) -> None:
         """Renew every held lease, a bounded number at a time."""
@@ -124,8 +144,6 @@ class StationLeases:
             return
         except KeyWrongLastSequenceError:
             pass
-        except NatsTimeout:
-            return  # tried again in a third of the TTL
         try:  # a claim of our own moved the revision, or NATS lost the bucket's keys
             entry = await kv.get(key)
             if entry.value == self._me and entry.revision is not None:

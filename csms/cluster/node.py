@@ -113,7 +113,13 @@ class ClusterNode:
             assert self.ownership is not None
             await self.ownership.lost(station_id)
 
-        self._leases = StationLeases(self.link, self._lease_ttl_s, request_timeout_s, lost)
+        self._leases = StationLeases(
+            self.link,
+            self._lease_ttl_s,
+            request_timeout_s,
+            lost,
+            is_live=lambda node: node in self.directory.live,
+        )
         self.ownership = ClusterOwnership(self._leases, inbox, give_up)
         return ClusterGateway(local, self.link, self.leases_view, call_timeout_s)
 

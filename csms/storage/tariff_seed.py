@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Final
 
 import asyncpg
 
@@ -28,6 +29,8 @@ from csms.storage.tariffs import (
     _version_values,
 )
 
+SEED_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('tariff-seed'))"
+
 
 @dataclass
 class SeedImported:
@@ -45,6 +48,7 @@ async def import_seed(
     """Insert the files' tariffs, versions and assignments the database lacks."""
     done = SeedImported()
     async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(SEED_LOCK)  # several nodes starting at once import one at a time
         stored = {t.tariff.tariff_id: t.tariff for t in await _read_tariffs(conn, None)}
         for tariff in catalog.tariffs.values():
             values = _tariff_values(tariff)

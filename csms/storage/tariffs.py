@@ -143,11 +143,11 @@ class PostgresTariffStore:
             yield _Editing(conn, current[0] if current else None)
 
     async def tariffs(self) -> list[StoredTariff]:
-        async with self._pool.acquire() as conn:
-            return await _read_tariffs(conn, None)
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            return await _read_tariffs(conn, None)  # one snapshot: versions match tariffs
 
     async def tariff(self, tariff_id: str) -> StoredTariff | None:
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
             found = await _read_tariffs(conn, tariff_id)
         return found[0] if found else None
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from bench import connections, floor, independent, storm, throughput
+from bench import cluster, connections, floor, independent, storm, throughput
 
 
 async def test_connections_benchmark_runs() -> None:
@@ -35,6 +35,14 @@ async def test_floor_benchmark_runs() -> None:
     result = await floor.run(4, 1.5, 2)
     assert result["floor_messages_per_s"] > 0
     assert result["fraction_of_floor"] > 0
+
+
+async def test_cluster_benchmark_runs_three_nodes_and_kills_one() -> None:
+    """3 nodes behind the balancer: sessions run, a killed node's stations all come back."""
+    result = await cluster.run(3, 12, 1.5, 200)
+    assert result["station_errors"] == 0
+    assert result["messages_per_s"] > 0
+    assert result["killed_node_stations_back"] == result["killed_node_stations"] > 0
 
 
 async def test_storm_benchmark_loses_nothing() -> None:

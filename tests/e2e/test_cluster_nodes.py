@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from websockets.protocol import State
 
 from bench.cluster_parts import NatsServer
+from csms.access.models import Role
 from csms.bootstrap import CentralSystem
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
@@ -57,8 +57,7 @@ def url(system: CentralSystem) -> str:
 
 
 def station(station_id: str) -> SimulatedStation:
-    found = SimulatedStation(station_id, "1.6", PROFILES["normal-ac-6kw"], SimClock(speed=0))
-    return found
+    return SimulatedStation(station_id, "1.6", PROFILES["normal-ac-6kw"], SimClock(speed=0))
 
 
 def is_open(sim: SimulatedStation) -> bool:
@@ -87,13 +86,16 @@ async def test_a_command_sent_through_one_node_reaches_the_station_held_by_the_o
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == "Accepted"
         cluster = (await api.get("/api/cluster")).json()
+        metrics = (await api.get("/metrics")).text
     assert cluster["mode"] == "nats"
+    assert f'node_id="{b.settings.node_id}"' in metrics  # every sample names its node
     holders = {n["node_id"]: n["stations"] for n in cluster["nodes"]}
     assert holders[a.settings.node_id] >= 1
     row = await db.fetchrow(
         "SELECT connected, connected_node FROM stations WHERE station_id = $1", sim.station_id
     )
-    assert row["connected"] and row["connected_node"] == a.settings.node_id
+    assert row["connected"]
+    assert row["connected_node"] == a.settings.node_id
     audit = await db.fetchval(
         "SELECT count(*) FROM audit_log WHERE station_id = $1 AND outcome = 'Accepted'",
         sim.station_id,
@@ -126,13 +128,24 @@ async def test_a_station_reconnecting_through_the_other_node_moves_there(
     row = await db.fetchrow(
         "SELECT connected, connected_node FROM stations WHERE station_id = $1", station_id
     )
-    assert row["connected"] and row["connected_node"] == b.settings.node_id
+    assert row["connected"]
+    assert row["connected_node"] == b.settings.node_id
     assert second.client is not None
     second.client.handlers["Reset"] = _accepted
     async with api_client(a) as api:
         answer = await api.post(f"/api/stations/{station_id}/commands/reset", json={})
     assert answer.status_code == 200, answer.text
     await second.close()
+
+
+def _one_socket(nodes: list[CentralSystem], station_id: str, sims: list[SimulatedStation]) -> Any:
+    """One socket open on the station's side, and exactly one node holds the station."""
+
+    async def check() -> bool:
+        held = [n for n in nodes if n.ocpp and n.ocpp.registry.get(station_id)]
+        return sum(map(is_open, sims)) == 1 and len(held) == 1
+
+    return check
 
 
 async def _true(value: object) -> bool:
@@ -153,12 +166,27 @@ async def test_simultaneous_connections_through_both_nodes_leave_one_live_socket
         await asyncio.gather(
             *(s.connect(url(nodes[i % 2])) for i, s in enumerate(sims)), return_exceptions=True
         )
-
-        async def settled() -> bool:
-            held = [n for n in nodes if n.ocpp and n.ocpp.registry.get(station_id)]
-            return sum(map(is_open, sims)) == 1 and len(held) == 1
-
-        await eventually(settled)
+        check = _one_socket(nodes, station_id, sims)
+        await eventually(check)
         await asyncio.sleep(0.3)  # nothing more changes
-        assert await settled()
+        assert await check()
         await asyncio.gather(*(s.close() for s in sims), return_exceptions=True)
+
+
+async def test_a_node_alone_is_a_cluster_of_one_and_only_admins_see_it(
+    central_system: CentralSystem, connect_station: Any
+) -> None:
+    await connect_station("1.6")
+    async with api_client(central_system) as api:
+        view = (await api.get("/api/cluster")).json()
+    assert view["mode"] == "single"
+    assert view["nodes"] == [
+        {
+            "node_id": central_system.settings.node_id,
+            "stations": 1,
+            "leader": True,
+            "this_node": True,
+        }
+    ]
+    async with api_client(central_system, Role.VIEWER) as viewer:
+        assert (await viewer.get("/api/cluster")).status_code == 403
