@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import asyncpg
+import structlog
 
 from csms.bootstrap.invoicing import Invoicing
 from csms.bootstrap.services import NodePlace, Services
@@ -22,6 +23,8 @@ from csms.workers.smart_charging import SmartChargingLoop
 from csms.workers.stale_sessions import stale_sessions_watch as stale_watch
 from csms.workers.ticks import run_ticks
 
+log = structlog.get_logger(__name__)
+
 
 async def join_cluster(settings: Settings, stack: contextlib.AsyncExitStack) -> ClusterNode | None:
     """Connect to NATS and be seen as a live node before anything listens; left (after the
@@ -35,6 +38,11 @@ async def join_cluster(settings: Settings, stack: contextlib.AsyncExitStack) -> 
         node_ttl_s=settings.cluster_node_ttl_s,
     )
     stack.push_async_callback(cluster.close)
+    if "payment_sandbox_secret" not in settings.model_fields_set:
+        log.warning(  # the sandbox's callback may reach any node: each would refuse the others'
+            "payment_sandbox_secret_per_node",
+            detail="set CSMS_PAYMENT_SANDBOX_SECRET to the same value on every node",
+        )
     return cluster
 
 
