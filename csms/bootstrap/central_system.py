@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any
 
@@ -119,7 +119,7 @@ class CentralSystem:
         self.cluster = cluster = await join_cluster(settings, self._stack)
         relay = await start_relay(pool, cluster, self._stack)
         registry = ConnectionRegistry()
-        gateway = self._gateway(LocalGateway(registry, settings.ocpp_command_queue_limit))
+        gateway = await self._gateway(LocalGateway(registry, settings.ocpp_command_queue_limit))
         uow = PostgresUnitOfWorkProvider(pool, on_commit=relay.publish)
         services = build_services(
             settings,
@@ -149,17 +149,20 @@ class CentralSystem:
         await self._start_workers(self.database, services, relay)
         self._log_started(stale)
 
-    def _gateway(self, local: LocalGateway) -> StationGateway:
+    async def _gateway(self, local: LocalGateway) -> StationGateway:
         """This node's connections, or (several nodes) every node's over NATS."""
         if self.cluster is None:
             return local
         timeouts = (self.settings.ocpp_call_timeout_s, self.settings.cluster_request_timeout_s)
-        return self.cluster.bind(local, self._give_up, *timeouts)
+        return await self.cluster.bind(local, self._give_up, *timeouts)
 
-    async def _give_up(self, station_id: str) -> None:
-        """Another node took the station (csms.cluster): its socket here is closed."""
-        if self.ocpp is not None:
-            await self.ocpp.give_up(station_id)
+    async def _give_up(
+        self, station_id: str, then: Callable[[], Awaitable[None]], keep: Callable[[], bool]
+    ) -> None:
+        """Another node takes the station (csms.cluster): its socket here is closed."""
+        if self.ocpp is None:
+            return await then()
+        return await self.ocpp.give_up(station_id, then, keep)
 
     async def _start_workers(
         self, database: Database, services: Services, relay: EventRelay
@@ -182,8 +185,9 @@ class CentralSystem:
                 self._start_task(job(), name)
             return
         self.cluster.events.subscribers.append(sharing.on_event)
-        self.cluster.directory.on_tick = dead_nodes_cleaner(services.stations)
-        await self.cluster.run(lambda: [asyncio.create_task(job(), name=n) for job, n in jobs])
+        self.cluster.directory.cleaner = dead_nodes_cleaner(services.stations)
+        self.cluster.run(lambda: [asyncio.create_task(job(), name=n) for job, n in jobs])
+        self._stack.push_async_callback(self.cluster.stop_leading)  # before OCPP stops
 
     def _log_started(self, stale: int) -> None:
         assert self.ocpp is not None

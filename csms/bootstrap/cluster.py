@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import asyncpg
@@ -51,12 +51,15 @@ def node_place(settings: Settings, cluster: ClusterNode | None) -> NodePlace:
     return NodePlace(settings.node_id, cluster.directory.share if cluster else None)
 
 
-def dead_nodes_cleaner(stations: StationService) -> Callable[[set[str]], Awaitable[None]]:
+def dead_nodes_cleaner(stations: StationService) -> Callable[[set[str]], Coroutine[Any, Any, None]]:
     """The leader's tick: a node gone from the live set (killed) leaves connected flags
     behind; they are cleared (its stations reconnect to the others and set their own)."""
 
     async def clear(live: set[str]) -> None:
-        await stations.reset_connections(sorted(live))
+        try:
+            await stations.reset_connections(sorted(live))
+        except Exception:  # the database away: the next renewal tries again
+            log.warning("dead_nodes_flags_not_cleared", exc_info=True)
 
     return clear
 

@@ -107,7 +107,7 @@ def encode_command(command: StationCommand) -> bytes:
 
 
 def decode_command(data: bytes) -> StationCommand:
-    """Raises ``ValueError`` (or ``KeyError``/``TypeError``) for anything but a command."""
+    """Raises (``ValueError``, ``KeyError``, ...) for anything but a command."""
     command = _decode(json.loads(data))
     if not isinstance(command, tuple(_RECORDS[name] for name in _COMMAND_NAMES)):
         raise ValueError("not a station command")
@@ -139,7 +139,7 @@ def decode_answer(data: bytes) -> CommandResult:
         if not isinstance(result, CommandResult):
             raise ValueError("not a command result")
         return result
-    cls = _ERRORS[answer["error"]]
+    cls = _ERRORS.get(answer.get("error"), StationCommandError)
     error = cls.__new__(cls)
     Exception.__init__(error, answer["message"])
     if isinstance(error, StationRejected):

@@ -44,30 +44,36 @@ class LeaseView:
     def __init__(self, link: NatsLink, live_nodes: Any) -> None:
         self._link = link
         self._live_nodes = live_nodes  # () -> set of live node ids
-        self.holders: dict[str, str] = {}  # station id -> node id
+        self.holders: dict[str, tuple[str, int]] = {}  # station id -> node id, revision
+        self.loaded = asyncio.Event()  # the bucket's keys as they were when the watch began
 
     async def watch_forever(self) -> None:
         watcher = await self._link.leases.watchall()
         try:
             async for entry in watcher:
                 if entry is None:  # the initial values are in
+                    self.loaded.set()
                     continue
                 station_id = station_of_token(entry.key)
                 if entry.operation is None and entry.value:
-                    self.holders[station_id] = entry.value.decode()
+                    self.holders[station_id] = (entry.value.decode(), entry.revision or 0)
                 else:
                     self.holders.pop(station_id, None)
         finally:
             await watcher.stop()  # type: ignore[no-untyped-call]
 
+    def held_by(self, node_id: str) -> list[tuple[str, int]]:
+        """The stations (and their lease revisions) ``node_id`` holds as last seen."""
+        return [(s, rev) for s, (node, rev) in self.holders.items() if node == node_id]
+
     def holds(self, station_id: str) -> bool:
         holder = self.holders.get(station_id)
-        return holder is not None and holder in self._live_nodes()
+        return holder is not None and holder[0] in self._live_nodes()
 
     def stations_per_node(self) -> dict[str, int]:
         live = self._live_nodes()
         counts = dict.fromkeys(sorted(live), 0)
-        for node in self.holders.values():
+        for node, _ in self.holders.values():
             if node in counts:
                 counts[node] += 1
         return counts
@@ -131,10 +137,14 @@ class CommandInbox:
                 log.debug("command_unsubscribe_failed", station_id=station_id)
 
     async def _answer(self, station_id: str, msg: Msg) -> None:
+        """Answer for the station held here; silent otherwise (a subscription being closed):
+        the holder's answer is then the only one."""
+        if not self._local.is_connected(station_id):
+            return
         try:
             command = decode_command(msg.data)
-        except (ValueError, KeyError, TypeError) as exc:
-            await msg.respond(encode_error(InvalidInput(f"not a station command: {exc}")))
+        except Exception as exc:  # anything the bus sent that is not a command
+            await msg.respond(encode_error(InvalidInput(f"not a station command: {exc!r}")))
             return
         try:
             answer = encode_result(await self._local.send(station_id, command))
@@ -143,4 +153,7 @@ class CommandInbox:
         except Exception as exc:
             log.exception("routed_command_failed", station_id=station_id)
             answer = encode_error(StationCommandError(f"the station's node failed: {exc!r}"))
-        await msg.respond(answer)
+        try:
+            await msg.respond(answer)
+        except Exception:  # the caller gave up, or NATS is away: its deadline answers
+            log.warning("routed_command_answer_lost", station_id=station_id)

@@ -3,30 +3,33 @@
 A lease is a key in the leases bucket (station token -> node id) with the bucket's TTL,
 renewed by its holder every third of it with compare-and-set. A node that got a station's
 new socket ``claim``\\ s the lease: it creates the key; if another node holds it, that node
-is asked (on its release subject) to close its socket and let go, and the key is created
-once it did; if no node answers to that id (it died), the lease is taken over by
-compare-and-set. The new socket wins, as on one node (OCPP-J: one connection per station).
+is asked (on its release subject) to close its socket and delete its key, and the key is
+created once it did. A holder that neither answers nor listens (no responders) is taken
+over only once it has left the live nodes (its presence expired: killed, or cut off from
+NATS, in which case it gives its sockets up itself, ``renew_forever``); until then the
+claim waits. The new socket wins, as on one node (OCPP-J: one connection per station).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import Final
+from collections.abc import Callable, Coroutine
+from typing import Any, Final
 
 import structlog
-from nats.errors import NoRespondersError
+from nats.errors import ConnectionClosedError, NoRespondersError, NoServersError
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
+from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NotFoundError
 
 from csms.cluster.link import NatsLink
 from csms.cluster.names import release_subject, station_token
 
 log = structlog.get_logger(__name__)
 
-_CLAIM_ATTEMPTS: Final = 8
 _RENEW_CONCURRENCY: Final = 200
+_WAIT_FOR_GONE_S: Final = 0.25
+_CUT_OFF: Final = (NatsTimeout, ConnectionClosedError, NoServersError)  # the link, not a key
 
 
 class StationLeases:
@@ -37,22 +40,31 @@ class StationLeases:
         link: NatsLink,
         ttl_s: float,
         request_timeout_s: float,
-        lost: Callable[[str], Awaitable[None]],
+        lost: Callable[[str], Coroutine[Any, Any, None]],
         is_live: Callable[[str], bool] = lambda node: True,
+        node_ttl_s: float = 3.0,
     ) -> None:
         self._link = link
-        self._ttl_s = ttl_s
+        self.ttl_s = ttl_s
         self._timeout_s = request_timeout_s
         self._lost = lost
         self._is_live = is_live  # is a node still in the live set (its presence renewed)
+        self._node_ttl_s = node_ttl_s
         self._renewed_at = time.monotonic()
         self._me = link.node_id.encode()
         self.held: dict[str, int] = {}  # station id -> the lease's revision
+        self._losing: set[asyncio.Task[None]] = set()
+
+    @property
+    def node_id(self) -> str:
+        return self._link.node_id
 
     async def claim(self, station_id: str) -> bool:
-        """Hold the station's lease; False when its holder neither let go nor went away."""
+        """Hold the station's lease; False when its holder, live, did not let go in time."""
         key, kv = station_token(station_id), self._link.leases
-        for _ in range(_CLAIM_ATTEMPTS):
+        deadline = time.monotonic() + self._timeout_s + 2 * self._node_ttl_s
+        let_go = -1  # the revision a holder said it let go of (its key may have stayed)
+        while time.monotonic() < deadline:
             try:
                 self.held[station_id] = await kv.create(key, self._me)
                 return True
@@ -63,9 +75,15 @@ class StationLeases:
             except NotFoundError:  # let go (deleted) or expired meanwhile: create again
                 continue
             holder = (entry.value or b"").decode()
-            if holder != self.node_id and await self._asked_to_let_go(holder, station_id):
-                continue  # it let go: its key is gone
-            try:  # ours from before, or its node is gone: take it over
+            if holder != self.node_id and entry.revision != let_go:
+                answer = await self._ask_to_let_go(holder, station_id)
+                if answer == "released":
+                    let_go = entry.revision or -1
+                    continue  # its key is gone; if not (a previous life's), taken below
+                if answer == "wait":
+                    await asyncio.sleep(_WAIT_FOR_GONE_S)
+                    continue
+            try:  # ours from before, let go, or its node is gone: take it over
                 self.held[station_id] = await kv.update(key, self._me, last=entry.revision)
                 if holder != self.node_id:
                     log.info("station_lease_taken_over", station_id=station_id, node=holder)
@@ -74,35 +92,33 @@ class StationLeases:
                 continue
         return False
 
-    @property
-    def node_id(self) -> str:
-        return self._link.node_id
-
-    async def _asked_to_let_go(self, holder: str, station_id: str) -> bool:
-        """True once ``holder`` closed its socket; False when no node of that id listens, or
-        it is silent and no longer live (cut off: it gives its sockets up itself, below).
+    async def _ask_to_let_go(self, holder: str, station_id: str) -> str:
+        """ "released" once ``holder`` closed its socket, "gone" when it has left the live
+        nodes, "wait" while it is live but does not listen (reconnecting to NATS).
         Raises ``nats.errors.TimeoutError`` when a live holder does not answer in time."""
         try:
             await self._link.client.request(
                 release_subject(holder), station_id.encode(), timeout=self._timeout_s
             )
         except NoRespondersError:
-            return False
+            return "wait" if self._is_live(holder) else "gone"
         except NatsTimeout:
             if self._is_live(holder):
                 raise
-            return False
-        return True
+            return "gone"
+        return "released"
 
     async def drop(self, station_id: str) -> None:
-        """Delete this node's lease (compare-and-set: a newer holder's key stays)."""
-        revision = self.held.pop(station_id, None)
-        if revision is None:
-            return
+        """Delete the station's lease if it is this node's (compare-and-set: a newer
+        holder's key stays), whether or not this process made it (a previous life's)."""
+        self.held.pop(station_id, None)
+        key, kv = station_token(station_id), self._link.leases
         try:
-            await self._link.leases.delete(station_token(station_id), last=revision)
-        except KeyWrongLastSequenceError:
-            pass  # another node holds it now
+            entry = await kv.get(key)
+            if entry.value == self._me and entry.revision is not None:
+                await kv.delete(key, last=entry.revision)
+        except (NotFoundError, KeyWrongLastSequenceError, BadRequestError):
+            pass  # gone already, or another node holds it now
         except Exception:  # NATS away: the key expires with the TTL
             log.warning("station_lease_not_dropped", station_id=station_id, exc_info=True)
 
@@ -110,7 +126,7 @@ class StationLeases:
         """Renew every third of the TTL. Cut off from NATS for longer than the TTL, this
         node gives up its sockets: another node may hold those stations by now."""
         while True:
-            await asyncio.sleep(self._ttl_s / 3)
+            await asyncio.sleep(self.ttl_s / 3)
             try:
                 await self.renew_all()
                 self._renewed_at = time.monotonic()
@@ -118,21 +134,32 @@ class StationLeases:
                 raise
             except Exception:
                 log.warning("station_leases_not_renewed", exc_info=True)
-                if time.monotonic() - self._renewed_at > self._ttl_s:
-                    await self._give_up_all()
+                if time.monotonic() - self._renewed_at > self.ttl_s:
+                    await self.give_up_all()
 
-    async def _give_up_all(self) -> None:
+    async def give_up_all(self) -> None:
         stations, self.held = list(self.held), {}
         log.error("station_leases_expired", stations=len(stations))
         for station_id in stations:
-            await self._lost(station_id)
+            try:
+                await self._lost(station_id)
+            except Exception:
+                log.exception("station_not_given_up", station_id=station_id)
 
     async def renew_all(self) -> None:
-        """Renew every held lease, a bounded number at a time."""
+        """Renew every held lease, a bounded number at a time; raises when the link to NATS
+        failed (a key's own trouble is that key's)."""
         stations = list(self.held)
         for start in range(0, len(stations), _RENEW_CONCURRENCY):
             chunk = stations[start : start + _RENEW_CONCURRENCY]
-            await asyncio.gather(*(self._renew(station_id) for station_id in chunk))
+            results = await asyncio.gather(
+                *(self._renew(station_id) for station_id in chunk), return_exceptions=True
+            )
+            failures = [r for r in results if isinstance(r, Exception)]
+            if any(isinstance(f, _CUT_OFF) for f in failures):
+                raise failures[0]
+            for failure in failures:
+                log.warning("station_lease_not_renewed", error=repr(failure))
 
     async def _renew(self, station_id: str) -> None:
         revision = self.held.get(station_id)
@@ -140,19 +167,28 @@ class StationLeases:
             return
         key, kv = station_token(station_id), self._link.leases
         try:
-            self.held[station_id] = await kv.update(key, self._me, last=revision)
-            return
+            renewed = await kv.update(key, self._me, last=revision)
         except KeyWrongLastSequenceError:
-            pass
+            renewed = None
+        if self.held.get(station_id) != revision:
+            return  # dropped or claimed again meanwhile: that decides
+        if renewed is not None:
+            self.held[station_id] = renewed
+            return
         try:  # a claim of our own moved the revision, or NATS lost the bucket's keys
             entry = await kv.get(key)
-            if entry.value == self._me and entry.revision is not None:
-                if station_id in self.held:
-                    self.held[station_id] = entry.revision
-                return
         except NotFoundError:
-            self.held[station_id] = await kv.create(key, self._me)
+            created = await kv.create(key, self._me)
+            if self.held.get(station_id) == revision:
+                self.held[station_id] = created
             return
-        if self.held.pop(station_id, None) is not None:
-            log.warning("station_lease_lost", station_id=station_id, node=entry.value)
-            await self._lost(station_id)
+        if self.held.get(station_id) != revision:
+            return
+        if entry.value == self._me and entry.revision is not None:
+            self.held[station_id] = entry.revision
+            return
+        del self.held[station_id]
+        log.warning("station_lease_lost", station_id=station_id, node=entry.value)
+        task = asyncio.create_task(self._lost(station_id))  # not in the renewal's way
+        self._losing.add(task)
+        task.add_done_callback(self._losing.discard)

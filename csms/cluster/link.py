@@ -49,6 +49,17 @@ class NatsLink:
         await _events_stream(js)
         return cls(node_id, client, js, leases, nodes)
 
+    async def lease_ttl_s(self, configured_s: float) -> float:
+        """The leases bucket's TTL as it is (a bucket made by a node with another setting
+        keeps its own): renewals must follow the bucket, not this node's setting."""
+        try:
+            actual = (await self.leases.status()).ttl
+        except Exception:
+            return configured_s
+        if actual and abs(actual - configured_s) > 0.01:
+            log.warning("cluster_lease_ttl_differs", configured_s=configured_s, bucket_s=actual)
+        return float(actual) if actual else configured_s
+
     async def close(self) -> None:
         """Flush what was published and leave (the node's subscriptions end with it)."""
         if not self.client.is_closed:

@@ -12,8 +12,9 @@ import re
 from typing import Final
 
 LEASES_BUCKET: Final = "csms_station_leases"  # station token -> node id (TTL, renewed)
-NODES_BUCKET: Final = "csms_nodes"  # node id -> its facts; "leader" -> the leader's id
+NODES_BUCKET: Final = "csms_nodes"  # "node.{id}" -> its facts; "leader" -> the leader's id
 LEADER_KEY: Final = "leader"
+NODE_KEY_PREFIX: Final = "node."
 EVENTS_STREAM: Final = "CSMS_EVENTS"
 EVENTS_SUBJECTS: Final = "csms.events.>"
 
@@ -50,6 +51,6 @@ def event_subject(kind: str) -> str:
     return f"csms.events.{kind}"
 
 
-def valid_node_id(node_id: str) -> bool:
-    """A node id is one subject token (it names the node's subjects and keys)."""
-    return _PLAIN.fullmatch(node_id) is not None
+def node_key(node_id: str) -> str:
+    """A node's presence key (apart from ``leader``, whatever the node is called)."""
+    return NODE_KEY_PREFIX + node_id

@@ -1,33 +1,36 @@
 """``ClusterNode``: this process as one node of many (docs/cluster.md), assembled.
 
-``open`` connects to NATS and joins the live nodes before anything listens; ``bind`` gives
-the node this process's ``LocalGateway`` and the OCPP server's ``give_up`` (close a
-station's socket here); ``run`` starts the background work: presence and leadership (the
-leader runs ``leader_jobs``), lease renewal, the lease watch, other nodes' events, and the
-release inbox. ``ownership`` is the OCPP server's ``StationOwnership``.
+``open`` connects to NATS, joins the live nodes and keeps its presence renewed from then
+on, and drops the leases a previous life of this node id left; ``bind`` gives the node this
+process's ``LocalGateway`` and the OCPP server's ``give_up`` and listens for release
+requests, all before the OCPP server listens; ``run`` adds the leader's jobs, lease renewal
+and the other nodes' events. ``ownership`` is the OCPP server's ``StationOwnership``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
+from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NotFoundError
 
 from csms.api.cluster import ClusterBody, NodeBody
 from csms.cluster.events import JetStreamEvents
 from csms.cluster.gateway import ClusterGateway, CommandInbox, LeaseView
 from csms.cluster.leases import StationLeases
 from csms.cluster.link import NatsLink
-from csms.cluster.names import release_subject
+from csms.cluster.names import release_subject, station_token
 from csms.cluster.nodes import LeaderJobs, NodeDirectory
 from csms.handlers.gateway import LocalGateway
 
 log = structlog.get_logger(__name__)
 
-GiveUp = Callable[[str], Awaitable[None]]
+GiveUp = Callable[[str, Callable[[], Awaitable[None]], Callable[[], bool]], Awaitable[None]]
+_LOAD_TIMEOUT_S = 10.0
 
 
 class ClusterOwnership:
@@ -37,44 +40,61 @@ class ClusterOwnership:
         self._leases = leases
         self._inbox = inbox
         self._give_up = give_up
+        self._answering: set[asyncio.Task[None]] = set()
 
     async def claim(self, station_id: str) -> bool:
         try:
-            if not await self._leases.claim(station_id):
-                log.warning("station_lease_not_claimed", station_id=station_id)
-                return False
-            await self._inbox.open(station_id)
-            return True
+            if await self._leases.claim(station_id):
+                await self._inbox.open(station_id)
+                return True
+            log.warning("station_lease_not_claimed", station_id=station_id)
         except Exception:  # NATS away or the holder silent: the station tries again
             log.warning("station_lease_not_claimed", station_id=station_id, exc_info=True)
-            await self._leases.drop(station_id)
-            return False
+        await self.release(station_id)
+        return False
 
     async def release(self, station_id: str) -> None:
         await self._inbox.close(station_id)
         await self._leases.drop(station_id)
 
     async def lost(self, station_id: str) -> None:
-        """Another node holds the lease now: this node's socket must go."""
-        await self._inbox.close(station_id)
-        await self._give_up(station_id)
+        """Another node holds the lease now: this node's socket goes, unless claimed here
+        again meanwhile."""
 
-    async def on_release_request(self, msg: Msg) -> None:
-        """Another node has the station's new socket: close ours, drop the lease, answer."""
+        async def then() -> None:
+            if station_id not in self._leases.held:
+                await self._inbox.close(station_id)
+
+        await self._give_up(station_id, then, lambda: station_id in self._leases.held)
+
+    def on_release_request(self, msg: Msg) -> None:
+        task = asyncio.create_task(self._release_for(msg))  # many stations move at once
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def _release_for(self, msg: Msg) -> None:
+        """Another node has the station's new socket: under the station's lock close ours,
+        stop answering its commands and drop the lease, then say so."""
         station_id = msg.data.decode(errors="replace")
-        await self._inbox.close(station_id)
-        await self._give_up(station_id)
-        await self._leases.drop(station_id)
-        await msg.respond(b"released")
+
+        async def then() -> None:
+            await self.release(station_id)
+
+        try:
+            await self._give_up(station_id, then, lambda: False)
+            await msg.respond(b"released")
+        except Exception:
+            log.exception("station_release_failed", station_id=station_id)
 
 
 class ClusterNode:
-    def __init__(self, link: NatsLink, directory: NodeDirectory, settings_ttl: float) -> None:
+    def __init__(self, link: NatsLink, directory: NodeDirectory, lease_ttl_s: float) -> None:
         self.link = link
         self.directory = directory
         self.events = JetStreamEvents(link)
         self.leases_view = LeaseView(link, lambda: directory.live)
-        self._lease_ttl_s = settings_ttl
+        self._lease_ttl_s = lease_ttl_s
+        self._node_ttl_s = 3.0
         self._tasks: list[asyncio.Task[None]] = []
         self.ownership: ClusterOwnership | None = None
         self._leases: StationLeases | None = None
@@ -85,28 +105,43 @@ class ClusterNode:
 
     @classmethod
     async def open(
-        cls,
-        url: str,
-        node_id: str,
-        *,
-        lease_ttl_s: float,
-        node_ttl_s: float,
-        on_tick: Callable[[set[str]], Awaitable[None]] | None = None,
+        cls, url: str, node_id: str, *, lease_ttl_s: float, node_ttl_s: float
     ) -> ClusterNode:
         link = await NatsLink.open(url, node_id, lease_ttl_s=lease_ttl_s, node_ttl_s=node_ttl_s)
-        directory = NodeDirectory(link, node_ttl_s, on_tick=on_tick)
+        directory = NodeDirectory(link, node_ttl_s)
         await directory.join()
+        node = cls(link, directory, await link.lease_ttl_s(lease_ttl_s))
+        node._node_ttl_s = node_ttl_s
+        node._start(directory.run(), "cluster-presence")
+        node._start(node.leases_view.watch_forever(), "cluster-lease-watch")
+        await node._drop_previous_life()
         log.info("cluster_joined", nats_url=url, live_nodes=sorted(directory.live))
-        return cls(link, directory, lease_ttl_s)
+        return node
+
+    def _start(self, job: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.append(asyncio.create_task(job, name=name))
+
+    async def _drop_previous_life(self) -> None:
+        """Leases of this node id that this process does not hold (a restart after a
+        crash) are deleted, so its stations are free at once."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.leases_view.loaded.wait(), _LOAD_TIMEOUT_S)
+        stale = self.leases_view.held_by(self.node_id)
+        for station_id, revision in stale:
+            with contextlib.suppress(NotFoundError, KeyWrongLastSequenceError, BadRequestError):
+                await self.link.leases.delete(station_token(station_id), last=revision)
+        if stale:
+            log.info("station_leases_of_previous_run_dropped", count=len(stale))
 
     def others(self) -> list[str]:
         """The other live nodes (their stations' flags stay at this node's start-up)."""
         return sorted(self.directory.live - {self.node_id})
 
-    def bind(
+    async def bind(
         self, local: LocalGateway, give_up: GiveUp, call_timeout_s: float, request_timeout_s: float
     ) -> ClusterGateway:
-        """The gateway over the cluster, and this node's ownership of stations."""
+        """The gateway over the cluster, this node's ownership of stations, and its inbox
+        for release requests (listening before any station connects)."""
         inbox = CommandInbox(self.link, local)
 
         async def lost(station_id: str) -> None:
@@ -119,30 +154,27 @@ class ClusterNode:
             request_timeout_s,
             lost,
             is_live=lambda node: node in self.directory.live,
+            node_ttl_s=self._node_ttl_s,
         )
-        self.ownership = ClusterOwnership(self._leases, inbox, give_up)
-        return ClusterGateway(local, self.link, self.leases_view, call_timeout_s)
+        ownership = self.ownership = ClusterOwnership(self._leases, inbox, give_up)
+        self.directory.cut_off = self._leases.give_up_all
 
-    async def run(self, leader_jobs: LeaderJobs) -> None:
-        """Start the background work (stopped by ``close``)."""
-        assert self.ownership is not None
-        assert self._leases is not None
-        ownership = self.ownership
-        running: set[asyncio.Task[None]] = set()
-
-        async def on_release(msg: Msg) -> None:  # concurrently: many stations move at once
-            task = asyncio.create_task(ownership.on_release_request(msg))
-            running.add(task)
-            task.add_done_callback(running.discard)
+        async def on_release(msg: Msg) -> None:
+            ownership.on_release_request(msg)
 
         await self.link.client.subscribe(release_subject(self.node_id), cb=on_release)
-        for job, name in (
-            (self.directory.run(leader_jobs), "cluster-presence"),
-            (self._leases.renew_forever(), "cluster-leases"),
-            (self.leases_view.watch_forever(), "cluster-lease-watch"),
-            (self.events.follow(), "cluster-events"),
-        ):
-            self._tasks.append(asyncio.create_task(job, name=name))
+        return ClusterGateway(local, self.link, self.leases_view, call_timeout_s)
+
+    def run(self, leader_jobs: LeaderJobs) -> None:
+        """The leader's jobs, lease renewal and the other nodes' events (until ``close``)."""
+        assert self._leases is not None
+        self.directory.lead_with(leader_jobs)
+        self._start(self._leases.renew_forever(), "cluster-leases")
+        self._start(self.events.follow(), "cluster-events")
+
+    async def stop_leading(self) -> None:
+        """At shutdown, before the OCPP server and the writers stop: the leader's jobs end."""
+        await self.directory.stop_jobs()
 
     async def close(self) -> None:
         """After the OCPP server stopped: leave the cluster, then NATS."""

@@ -253,12 +253,18 @@ class OcppServer:
             )
         return True
 
-    async def give_up(self, station_id: str) -> None:
-        """Another node took the station: close its socket here, if any (csms.cluster)."""
+    async def give_up(
+        self, station_id: str, then: Callable[[], Awaitable[None]], keep: Callable[[], bool]
+    ) -> None:
+        """Another node takes the station (csms.cluster): under its lock, unless ``keep()``
+        (claimed here again meanwhile), close its socket here if any (its flag written as
+        disconnected from this node), then ``then``."""
         async with self.registry.handover(station_id):
             live = self.registry.get(station_id)
-            if live is not None:
+            if live is not None and not keep():
                 await self._retire(station_id, live)
+                await self._saving_flag(self._services.stations.disconnected, station_id)
+            await then()
 
     async def _retire(self, station_id: str, previous: LiveStation) -> None:
         """Close the station's previous socket and wait (bounded) until its worker is done."""

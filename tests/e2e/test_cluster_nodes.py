@@ -16,6 +16,7 @@ from websockets.protocol import State
 from bench.cluster_parts import NatsServer
 from csms.access.models import Role
 from csms.bootstrap import CentralSystem
+from csms.cluster.names import station_token
 from simulators.station import PROFILES, SimClock, SimulatedStation
 from tests.conftest import unique
 from tests.e2e.conftest import api_client, make_settings
@@ -190,3 +191,25 @@ async def test_a_node_alone_is_a_cluster_of_one_and_only_admins_see_it(
     ]
     async with api_client(central_system, Role.VIEWER) as viewer:
         assert (await viewer.get("/api/cluster")).status_code == 403
+
+
+async def test_a_lease_left_by_a_previous_life_of_a_node_does_not_hold_the_station_back(
+    nodes: list[CentralSystem],
+) -> None:
+    """Node a is named as the station's holder (its previous run crashed holding it) but has
+    no socket for it: the station connecting through b is served at once, not after the
+    lease's TTL, and a no longer appears to hold it."""
+    a, b = nodes
+    assert a.cluster is not None
+    assert b.ocpp is not None
+    station_id = unique("CL")
+    await a.cluster.link.leases.put(station_token(station_id), a.settings.node_id.encode())
+    sim = station(station_id)
+    started = asyncio.get_running_loop().time()
+    await sim.connect(url(b))
+    await sim.boot()
+    assert asyncio.get_running_loop().time() - started < 2.0  # not the 3 s TTL
+    assert b.ocpp.registry.get(station_id) is not None
+    entry = await a.cluster.link.leases.get(station_token(station_id))
+    assert entry.value == b.settings.node_id.encode()
+    await sim.close()
