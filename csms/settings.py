@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     node_id: str = Field(default_factory=default_node_id, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     cluster_lease_ttl_s: float = Field(default=30.0, ge=3, le=3600)
     cluster_node_ttl_s: float = Field(default=3.0, ge=1.5, le=600)
-    cluster_request_timeout_s: float = Field(default=20.0, gt=0, le=120)
+    cluster_request_timeout_s: float = Field(default=40.0, gt=0, le=120)
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ written by the node that got the operator's call (``AuditedGateway`` wraps this)
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import structlog
@@ -41,10 +42,12 @@ _ROUTE_MARGIN_S = 5.0  # the holder's own deadline ends first; this only bounds 
 class LeaseView:
     """Every node's leases as this node last saw them (a watch of the leases bucket)."""
 
-    def __init__(self, link: NatsLink, live_nodes: Any) -> None:
+    def __init__(self, link: NatsLink, live_nodes: Any, ttl_s: float) -> None:
         self._link = link
         self._live_nodes = live_nodes  # () -> set of live node ids
+        self._ttl_s = ttl_s  # a key not renewed for this long has expired (no watch event)
         self.holders: dict[str, tuple[str, int]] = {}  # station id -> node id, revision
+        self._seen: dict[str, float] = {}  # station id -> when its key was last written
         self.loaded = asyncio.Event()  # the bucket's keys as they were when the watch began
 
     async def watch_forever(self) -> None:
@@ -57,8 +60,10 @@ class LeaseView:
                 station_id = station_of_token(entry.key)
                 if entry.operation is None and entry.value:
                     self.holders[station_id] = (entry.value.decode(), entry.revision or 0)
+                    self._seen[station_id] = time.monotonic()
                 else:
                     self.holders.pop(station_id, None)
+                    self._seen.pop(station_id, None)
         finally:
             await watcher.stop()  # type: ignore[no-untyped-call]
 
@@ -66,15 +71,19 @@ class LeaseView:
         """The stations (and their lease revisions) ``node_id`` holds as last seen."""
         return [(s, rev) for s, (node, rev) in self.holders.items() if node == node_id]
 
+    def _current(self, station_id: str) -> bool:
+        return time.monotonic() - self._seen.get(station_id, 0.0) < self._ttl_s
+
     def holds(self, station_id: str) -> bool:
         holder = self.holders.get(station_id)
-        return holder is not None and holder[0] in self._live_nodes()
+        live = holder is not None and holder[0] in self._live_nodes()
+        return live and self._current(station_id)
 
     def stations_per_node(self) -> dict[str, int]:
         live = self._live_nodes()
         counts = dict.fromkeys(sorted(live), 0)
-        for node, _ in self.holders.values():
-            if node in counts:
+        for station_id, (node, _) in self.holders.items():
+            if node in counts and self._current(station_id):
                 counts[node] += 1
         return counts
 
@@ -144,7 +153,9 @@ class CommandInbox:
         try:
             command = decode_command(msg.data)
         except Exception as exc:  # anything the bus sent that is not a command
-            await msg.respond(encode_error(InvalidInput(f"not a station command: {exc!r}")))
+            await self._respond(
+                station_id, msg, encode_error(InvalidInput(f"not a command: {exc!r}"))
+            )
             return
         try:
             answer = encode_result(await self._local.send(station_id, command))
@@ -153,6 +164,10 @@ class CommandInbox:
         except Exception as exc:
             log.exception("routed_command_failed", station_id=station_id)
             answer = encode_error(StationCommandError(f"the station's node failed: {exc!r}"))
+        await self._respond(station_id, msg, answer)
+
+    @staticmethod
+    async def _respond(station_id: str, msg: Msg, answer: bytes) -> None:
         try:
             await msg.respond(answer)
         except Exception:  # the caller gave up, or NATS is away: its deadline answers

@@ -53,6 +53,7 @@ class StationLeases:
         self._renewed_at = time.monotonic()
         self._me = link.node_id.encode()
         self.held: dict[str, int] = {}  # station id -> the lease's revision
+        self._renewed: dict[str, float] = {}  # station id -> its last renewal that worked
         self._losing: set[asyncio.Task[None]] = set()
 
     @property
@@ -67,6 +68,7 @@ class StationLeases:
         while time.monotonic() < deadline:
             try:
                 self.held[station_id] = await kv.create(key, self._me)
+                self._renewed[station_id] = time.monotonic()
                 return True
             except KeyWrongLastSequenceError:
                 pass
@@ -76,7 +78,8 @@ class StationLeases:
                 continue
             holder = (entry.value or b"").decode()
             if holder != self.node_id and entry.revision != let_go:
-                answer = await self._ask_to_let_go(holder, station_id)
+                left = max(0.1, min(self._timeout_s, deadline - time.monotonic()))
+                answer = await self._ask_to_let_go(holder, station_id, left)
                 if answer == "released":
                     let_go = entry.revision or -1
                     continue  # its key is gone; if not (a previous life's), taken below
@@ -85,6 +88,7 @@ class StationLeases:
                     continue
             try:  # ours from before, let go, or its node is gone: take it over
                 self.held[station_id] = await kv.update(key, self._me, last=entry.revision)
+                self._renewed[station_id] = time.monotonic()
                 if holder != self.node_id:
                     log.info("station_lease_taken_over", station_id=station_id, node=holder)
                 return True
@@ -92,13 +96,13 @@ class StationLeases:
                 continue
         return False
 
-    async def _ask_to_let_go(self, holder: str, station_id: str) -> str:
+    async def _ask_to_let_go(self, holder: str, station_id: str, timeout_s: float) -> str:
         """ "released" once ``holder`` closed its socket, "gone" when it has left the live
         nodes, "wait" while it is live but does not listen (reconnecting to NATS).
         Raises ``nats.errors.TimeoutError`` when a live holder does not answer in time."""
         try:
             await self._link.client.request(
-                release_subject(holder), station_id.encode(), timeout=self._timeout_s
+                release_subject(holder), station_id.encode(), timeout=timeout_s
             )
         except NoRespondersError:
             return "wait" if self._is_live(holder) else "gone"
@@ -112,15 +116,22 @@ class StationLeases:
         """Delete the station's lease if it is this node's (compare-and-set: a newer
         holder's key stays), whether or not this process made it (a previous life's)."""
         self.held.pop(station_id, None)
+        self._renewed.pop(station_id, None)
         key, kv = station_token(station_id), self._link.leases
-        try:
-            entry = await kv.get(key)
-            if entry.value == self._me and entry.revision is not None:
+        for _ in range(3):  # a renewal in flight may move the revision once
+            try:
+                entry = await kv.get(key)
+                if entry.value != self._me or entry.revision is None:
+                    return
                 await kv.delete(key, last=entry.revision)
-        except (NotFoundError, KeyWrongLastSequenceError, BadRequestError):
-            pass  # gone already, or another node holds it now
-        except Exception:  # NATS away: the key expires with the TTL
-            log.warning("station_lease_not_dropped", station_id=station_id, exc_info=True)
+                return
+            except NotFoundError:
+                return
+            except (KeyWrongLastSequenceError, BadRequestError):
+                continue  # moved meanwhile: look again
+            except Exception:  # NATS away: the key expires with the TTL
+                log.warning("station_lease_not_dropped", station_id=station_id, exc_info=True)
+                return
 
     async def renew_forever(self) -> None:
         """Renew every third of the TTL. Cut off from NATS for longer than the TTL, this
@@ -138,28 +149,45 @@ class StationLeases:
                     await self.give_up_all()
 
     async def give_up_all(self) -> None:
+        """Close every socket of this node (its leases may be others' by now), in a task
+        of its own and many at a time: whoever calls it is not held up."""
         stations, self.held = list(self.held), {}
         log.error("station_leases_expired", stations=len(stations))
         for station_id in stations:
-            try:
-                await self._lost(station_id)
-            except Exception:
-                log.exception("station_not_given_up", station_id=station_id)
+            self._lose(station_id)
+
+    def _lose(self, station_id: str) -> None:
+        self.held.pop(station_id, None)
+        self._renewed.pop(station_id, None)
+        task = asyncio.create_task(self._lost_logged(station_id))
+        self._losing.add(task)
+        task.add_done_callback(self._losing.discard)
+
+    async def _lost_logged(self, station_id: str) -> None:
+        try:
+            await self._lost(station_id)
+        except Exception:
+            log.exception("station_not_given_up", station_id=station_id)
 
     async def renew_all(self) -> None:
         """Renew every held lease, a bounded number at a time; raises when the link to NATS
         failed (a key's own trouble is that key's)."""
         stations = list(self.held)
+        failures: list[BaseException] = []
         for start in range(0, len(stations), _RENEW_CONCURRENCY):
             chunk = stations[start : start + _RENEW_CONCURRENCY]
             results = await asyncio.gather(
                 *(self._renew(station_id) for station_id in chunk), return_exceptions=True
             )
-            failures = [r for r in results if isinstance(r, Exception)]
-            if any(isinstance(f, _CUT_OFF) for f in failures):
-                raise failures[0]
-            for failure in failures:
-                log.warning("station_lease_not_renewed", error=repr(failure))
+            failures += [r for r in results if isinstance(r, Exception)]
+        too_old = time.monotonic() - self.ttl_s * 2 / 3
+        for station_id in [s for s in list(self.held) if self._renewed.get(s, 0.0) < too_old]:
+            log.warning("station_lease_not_renewed_in_time", station_id=station_id)
+            self._lose(station_id)  # its key may expire before the next try: let it go
+        if failures and len(failures) == len(stations) and isinstance(failures[0], _CUT_OFF):
+            raise failures[0]  # every renewal failed on the link: cut off
+        for failure in failures[:10]:
+            log.warning("station_lease_not_renewed", error=repr(failure))
 
     async def _renew(self, station_id: str) -> None:
         revision = self.held.get(station_id)
@@ -174,6 +202,7 @@ class StationLeases:
             return  # dropped or claimed again meanwhile: that decides
         if renewed is not None:
             self.held[station_id] = renewed
+            self._renewed[station_id] = time.monotonic()
             return
         try:  # a claim of our own moved the revision, or NATS lost the bucket's keys
             entry = await kv.get(key)
@@ -181,14 +210,13 @@ class StationLeases:
             created = await kv.create(key, self._me)
             if self.held.get(station_id) == revision:
                 self.held[station_id] = created
+                self._renewed[station_id] = time.monotonic()
             return
         if self.held.get(station_id) != revision:
             return
         if entry.value == self._me and entry.revision is not None:
             self.held[station_id] = entry.revision
+            self._renewed[station_id] = time.monotonic()
             return
-        del self.held[station_id]
         log.warning("station_lease_lost", station_id=station_id, node=entry.value)
-        task = asyncio.create_task(self._lost(station_id))  # not in the renewal's way
-        self._losing.add(task)
-        task.add_done_callback(self._losing.discard)
+        self._lose(station_id)  # not in the renewal's way

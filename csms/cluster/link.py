@@ -49,15 +49,15 @@ class NatsLink:
         await _events_stream(js)
         return cls(node_id, client, js, leases, nodes)
 
-    async def lease_ttl_s(self, configured_s: float) -> float:
-        """The leases bucket's TTL as it is (a bucket made by a node with another setting
-        keeps its own): renewals must follow the bucket, not this node's setting."""
+    async def bucket_ttl_s(self, bucket: KeyValue, configured_s: float) -> float:
+        """A bucket's TTL as it is (a bucket made by a node with another setting keeps its
+        own): renewals must follow the bucket, not this node's setting."""
         try:
-            actual = (await self.leases.status()).ttl
+            actual = (await bucket.status()).ttl
         except Exception:
             return configured_s
         if actual and abs(actual - configured_s) > 0.01:
-            log.warning("cluster_lease_ttl_differs", configured_s=configured_s, bucket_s=actual)
+            log.warning("cluster_ttl_differs", configured_s=configured_s, bucket_s=actual)
         return float(actual) if actual else configured_s
 
     async def close(self) -> None:
@@ -82,7 +82,7 @@ async def _connect(url: str, node_id: str) -> Client:
 async def _bucket(js: JetStreamContext, name: str, ttl_s: float) -> KeyValue:
     try:
         return await js.create_key_value(
-            KeyValueConfig(bucket=name, ttl=ttl_s, history=1, storage=StorageType.MEMORY)
+            KeyValueConfig(bucket=name, ttl=ttl_s, history=1, storage=StorageType.FILE)
         )
     except BadRequestError:  # it exists (perhaps with another TTL): use it as it is
         return await js.key_value(name)

@@ -16,7 +16,6 @@ from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
-from nats.js.errors import BadRequestError, KeyWrongLastSequenceError, NotFoundError
 
 from csms.api.cluster import ClusterBody, NodeBody
 from csms.cluster.events import JetStreamEvents
@@ -92,7 +91,7 @@ class ClusterNode:
         self.link = link
         self.directory = directory
         self.events = JetStreamEvents(link)
-        self.leases_view = LeaseView(link, lambda: directory.live)
+        self.leases_view = LeaseView(link, lambda: directory.live, lease_ttl_s)
         self._lease_ttl_s = lease_ttl_s
         self._node_ttl_s = 3.0
         self._tasks: list[asyncio.Task[None]] = []
@@ -108,13 +107,22 @@ class ClusterNode:
         cls, url: str, node_id: str, *, lease_ttl_s: float, node_ttl_s: float
     ) -> ClusterNode:
         link = await NatsLink.open(url, node_id, lease_ttl_s=lease_ttl_s, node_ttl_s=node_ttl_s)
-        directory = NodeDirectory(link, node_ttl_s)
-        await directory.join()
-        node = cls(link, directory, await link.lease_ttl_s(lease_ttl_s))
+        try:
+            node_ttl_s = await link.bucket_ttl_s(link.nodes, node_ttl_s)
+            directory = NodeDirectory(link, node_ttl_s)
+            await directory.join()
+            node = cls(link, directory, await link.bucket_ttl_s(link.leases, lease_ttl_s))
+        except BaseException:
+            await link.close()
+            raise
         node._node_ttl_s = node_ttl_s
         node._start(directory.run(), "cluster-presence")
         node._start(node.leases_view.watch_forever(), "cluster-lease-watch")
-        await node._drop_previous_life()
+        try:
+            await node._drop_previous_life()
+        except BaseException:
+            await node.close()
+            raise
         log.info("cluster_joined", nats_url=url, live_nodes=sorted(directory.live))
         return node
 
@@ -128,7 +136,7 @@ class ClusterNode:
             await asyncio.wait_for(self.leases_view.loaded.wait(), _LOAD_TIMEOUT_S)
         stale = self.leases_view.held_by(self.node_id)
         for station_id, revision in stale:
-            with contextlib.suppress(NotFoundError, KeyWrongLastSequenceError, BadRequestError):
+            with contextlib.suppress(Exception):  # best effort: else they expire
                 await self.link.leases.delete(station_token(station_id), last=revision)
         if stale:
             log.info("station_leases_of_previous_run_dropped", count=len(stale))
@@ -174,7 +182,7 @@ class ClusterNode:
 
     async def stop_leading(self) -> None:
         """At shutdown, before the OCPP server and the writers stop: the leader's jobs end."""
-        await self.directory.stop_jobs()
+        await self.directory.resign()
 
     async def close(self) -> None:
         """After the OCPP server stopped: leave the cluster, then NATS."""

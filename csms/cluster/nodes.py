@@ -51,6 +51,8 @@ class NodeDirectory:
         self.cut_off: Callable[[], Coroutine[Any, Any, None]] | None = None  # give sockets up
         self._announced_at = time.monotonic()
         self._was_cut_off = False
+        self._resigned = False  # shutting down: leads no more
+        self._cleaned_at = 0.0
 
     @property
     def is_leader(self) -> bool:
@@ -76,11 +78,8 @@ class NodeDirectory:
         try:
             while True:
                 try:
-                    await self._announce()
-                    self._announced_at, self._was_cut_off = time.monotonic(), False
-                    await self._read_live()
-                    await self._lead()
-                    self._clean()
+                    async with asyncio.timeout(self._ttl_s / 3):  # a hung call is a failure
+                        await self._tick()
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # NATS away for a moment: keep what we knew, try again
@@ -89,6 +88,23 @@ class NodeDirectory:
                 await asyncio.sleep(self._ttl_s / 3)
         finally:
             await self.stop_jobs()
+
+    async def _tick(self) -> None:
+        sent = time.monotonic()  # the key lives from when it was sent, not answered
+        await self._announce()
+        self._announced_at, self._was_cut_off = sent, False
+        await self._read_live()
+        await self._lead()
+        self._clean()
+
+    async def resign(self) -> None:
+        """Shutdown: stop the leader's jobs and hand the leadership on at once."""
+        self._resigned, self._start_jobs = True, None
+        await self.stop_jobs()
+        if self.is_leader:
+            self.leader = None
+            with contextlib.suppress(Exception):
+                await self._link.nodes.delete(LEADER_KEY, last=self._leader_revision)
 
     async def _step_back(self) -> None:
         """Not renewed for two thirds of the TTL: before the others may count this node as
@@ -123,6 +139,8 @@ class NodeDirectory:
         self.live = found | {self._link.node_id}
 
     async def _lead(self) -> None:
+        if self._resigned:
+            return
         me = self._link.node_id.encode()
         nodes = self._link.nodes
         leader: str | None = self._link.node_id
@@ -160,11 +178,15 @@ class NodeDirectory:
         node whose presence lapsed once keeps its stations' flags), in a task of its own:
         a slow database must not hold the renewal up."""
         busy = self._cleaning is not None and not self._cleaning.done()
-        if self.cleaner is None or not self.is_leader or busy:
+        due = bool(self._seen_before - self.live) or time.monotonic() - self._cleaned_at > 10
+        if self.cleaner is None or not self.is_leader or busy or not due:
             return
+        self._cleaned_at = time.monotonic()
         self._cleaning = asyncio.create_task(self.cleaner(self.live | self._seen_before))
 
     async def stop_jobs(self) -> None:
+        if self._cleaning is not None:
+            self._cleaning.cancel()
         jobs, self._jobs = self._jobs, []
         for job in jobs:
             job.cancel()

@@ -245,6 +245,7 @@ class OcppServer:
                 return False
             if not await self._ownership.claim(station_id):  # another node did not let go
                 await live.connection.close(_CLOSE_TRY_AGAIN_LATER, "try again later")
+                await self._saving_flag(self._services.stations.disconnected, station_id)
                 return False
             self.registry.register(station_id, live)
             CONNECTED_STATIONS.labels(live.connection.dialect.version).inc()

@@ -42,7 +42,7 @@ async def nodes(migrated_dsn: str, nats_url: str) -> AsyncIterator[list[CentralS
                 migrated_dsn,
                 nats_url=nats_url,
                 node_id=unique(f"node-{name}"),
-                cluster_node_ttl_s=1.5,
+                cluster_node_ttl_s=3,
                 cluster_lease_ttl_s=3,
             )
             system = CentralSystem(settings)

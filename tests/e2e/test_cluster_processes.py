@@ -42,7 +42,7 @@ async def cluster(migrated_dsn: str) -> AsyncIterator[tuple[list[ServerProcess],
             nats.url,
             unique(f"n{index}"),
             boot_accept_per_s=str(BOOT_RATE),
-            cluster_node_ttl_s="1.5",
+            cluster_node_ttl_s="3",
             cluster_lease_ttl_s="6",
             heartbeat_jitter="0",
         )
