@@ -242,6 +242,37 @@ class ServerProcess:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+async def stored_sessions(dsn: str, prefix: str) -> dict[str, int]:
+    """The sessions of stations ``{prefix}-*`` as stored: completed, active, stations with
+    more than one session (``doubled``) and stops that matched no session (``unmatched``)."""
+    import asyncpg
+
+    like = f"{prefix}-%"
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT state, count(*) AS n FROM sessions WHERE station_id LIKE $1 GROUP BY state",
+            like,
+        )
+        doubled = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT station_id FROM sessions WHERE station_id LIKE $1"
+            " GROUP BY station_id HAVING count(*) > 1) AS d",
+            like,
+        )
+        unmatched = await conn.fetchval(
+            "SELECT count(*) FROM unmatched_stops WHERE station_id LIKE $1", like
+        )
+    finally:
+        await conn.close()
+    by_state = {row["state"]: int(row["n"]) for row in rows}
+    return {
+        "completed": by_state.get("completed", 0),
+        "active": by_state.get("active", 0),
+        "doubled": int(doubled),
+        "unmatched": int(unmatched),
+    }
+
+
 def median_of(runs: list[dict[str, Any]], key: str) -> float | None:
     values = [r[key] for r in runs if r.get(key) is not None]
     return statistics.median(values) if values else None

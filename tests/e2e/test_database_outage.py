@@ -19,9 +19,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
-from bench.harness import ServerProcess
+from bench.harness import ServerProcess, stored_sessions
 from simulators.client import CallErrorReceived, OcppClient
 
 STATIONS = 50
@@ -175,7 +173,7 @@ async def _charge_through(server: ServerProcess, crash: Any, prefix: str) -> dic
         await asyncio.sleep(0.3)
         await crash()
         await during
-        return await _stored(server, prefix)
+        return await stored_sessions(server.dsn, prefix)
     finally:
         await asyncio.gather(*(s.close() for s in fleet), return_exceptions=True)
 
@@ -185,33 +183,6 @@ async def _keep_charging(station: QueuingStation) -> None:
         await station.meter_value()
         await asyncio.sleep(random.uniform(0.1, 0.4))
     await station.stop()
-
-
-async def _stored(server: ServerProcess, prefix: str) -> dict[str, int]:
-    dsn = f"postgresql://csms@/csms?host={server.data_dir / 'data' / 'pgdata'}&port=5432"
-    conn = await asyncpg.connect(dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT state, count(*) AS n FROM sessions WHERE station_id LIKE $1 GROUP BY state",
-            f"{prefix}-%",
-        )
-        doubled = await conn.fetchval(
-            "SELECT count(*) FROM (SELECT station_id FROM sessions WHERE station_id LIKE $1"
-            " GROUP BY station_id HAVING count(*) > 1) AS d",
-            f"{prefix}-%",
-        )
-        unmatched = await conn.fetchval(
-            "SELECT count(*) FROM unmatched_stops WHERE station_id LIKE $1", f"{prefix}-%"
-        )
-    finally:
-        await conn.close()
-    by_state = {row["state"]: int(row["n"]) for row in rows}
-    return {
-        "completed": by_state.get("completed", 0),
-        "active": by_state.get("active", 0),
-        "doubled": int(doubled),
-        "unmatched": int(unmatched),
-    }
 
 
 def _postmaster_pid(server: ServerProcess) -> int:
