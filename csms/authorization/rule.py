@@ -40,7 +40,7 @@ from csms.authorization.models import (
     TokenRecord,
     TokenStatus,
 )
-from csms.authorization.ports import AuthorizationUnitOfWork
+from csms.authorization.ports import AuthorizationUnitOfWork, MemberView
 from csms.clock import Clock
 
 _SEPARATORS: Final = re.compile(r"[\s:\-]")
@@ -169,6 +169,36 @@ async def authorize(
         visit = await _visit(uow, station_id, evse_id, token, now, purpose)
         if visit is not None:
             return AuthorizationResult(TokenStatus.ACCEPTED, visitor_id=visit)
+    return await _as_member(uow, view, token, now, policy)
+
+
+async def authorize_member_start(
+    uow: AuthorizationUnitOfWork,
+    station_id: str,
+    token: IdToken,
+    now: datetime,
+    *,
+    policy: AuthorizationPolicy = AuthorizationPolicy(),
+) -> AuthorizationResult | None:
+    """A transaction start's authorization where only the member rule can apply, decided
+    before the start's own write (the group commit of starts, ``charging.plain_starts``):
+    None where a visit could apply (the start then takes the full path, where
+    :func:`authorize` may open or consume one in the start's transaction)."""
+    view = await uow.tokens.member_view(token.value, station_id, now, now - BOUND_TOKEN_GRACE)
+    if view.visits_possible:
+        return None
+    return await _as_member(uow, view, token, now, policy)
+
+
+async def _as_member(
+    uow: AuthorizationUnitOfWork,
+    view: MemberView,
+    token: IdToken,
+    now: datetime,
+    policy: AuthorizationPolicy,
+) -> AuthorizationResult:
+    """The member rule on the token's view; an accepted account is touched (last use), an
+    inactive one deactivated."""
     account = view.account
     result = decide(
         view.token,
@@ -206,6 +236,13 @@ class Authorizer:
         return await authorize(
             uow, station_id, evse_id, token, now, purpose=purpose, policy=self._policy
         )
+
+    async def member_start(
+        self, uow: AuthorizationUnitOfWork, station_id: str, token: IdToken
+    ) -> AuthorizationResult | None:
+        """:func:`authorize_member_start` at the clock's time, under the policy."""
+        now = self._clock.now()
+        return await authorize_member_start(uow, station_id, token, now, policy=self._policy)
 
 
 async def _visit(

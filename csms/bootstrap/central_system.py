@@ -127,7 +127,7 @@ class CentralSystem:
             gateway,
             self.clock,
             self.tariffs.catalog,
-            batches=start_group_commits(pool, settings, self._stack),
+            batches=start_group_commits(pool, settings, self._stack, relay.publish),
             node=node_place(settings, cluster),
         )
         self.admin, self.visitors = services.admin, services.visitors

@@ -28,7 +28,7 @@ from csms.charging.app_sessions import AppSessionService
 from csms.charging.corrections import StatementService
 from csms.charging.lifecycle import ChargingLifecycle
 from csms.charging.meter_values import MeterValues
-from csms.charging.ports import UpdateBatcher
+from csms.charging.ports import EndBatcher, StartBatcher, UpdateBatcher
 from csms.charging.price_display import PriceDisplay
 from csms.clock import Clock
 from csms.contracts.service import ContractService
@@ -61,6 +61,8 @@ class GroupCommits:
     updates: UpdateBatcher | None = None
     statuses: StatusWriter | None = None
     presence: Presence | None = None
+    starts: StartBatcher | None = None
+    ends: EndBatcher | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ def _lifecycle(
     clock: Clock,
     catalog: TariffCatalog,
     rule: Authorizer,
-    updates: UpdateBatcher | None,
+    batches: GroupCommits,
 ) -> ChargingLifecycle:
     """Transaction events; sessions of a rebooted station ended after the grace period."""
     return ChargingLifecycle(
@@ -221,7 +223,9 @@ def _lifecycle(
         catalog,
         rule,
         interrupted_grace_s=settings.interrupted_grace_s,
-        updates=updates,
+        updates=batches.updates,
+        starts=batches.starts,
+        ends=batches.ends,
     )
 
 
@@ -252,7 +256,7 @@ def build_services(
     return Services(
         stations=_station_service(settings, uow, clock, rule, batches, node),
         security=_security(settings, uow, node),
-        lifecycle=_lifecycle(settings, uow, clock, catalog, rule, batches.updates),
+        lifecycle=_lifecycle(settings, uow, clock, catalog, rule, batches),
         meter_values=MeterValues(uow, batches.samples),
         local_lists=local_lists,
         admin=AdminService(uow, local_lists),

@@ -15,11 +15,18 @@ from typing import Any
 from csms.charging.models import Session
 from csms.charging.ports import ChargingUnitOfWork, SessionCompletion
 from csms.charging.sessions import facts_of
-from csms.events import SessionEnded, SessionUpdated
+from csms.events import DomainEvent, SessionEnded, SessionUpdated
 from csms.records import frozen
 from csms.settlement.measurement import energy_delivered, start_register
-from csms.settlement.models import Metering, MeterSample, ReviewReason, StatementStatus
-from csms.settlement.service import Settlement
+from csms.settlement.models import (
+    Metering,
+    MeterSample,
+    ReviewReason,
+    Statement,
+    StatementStatus,
+)
+from csms.settlement.ports import SettlementUnitOfWork
+from csms.settlement.service import Settlement, issued_event
 
 
 @frozen
@@ -47,22 +54,47 @@ async def complete_session(
     energy_wh = await _energy(uow, session, end, stored)
     facts = facts_of(session, end.stopped_at, energy_wh, end.ending)
     metering = _held(await settlement.decide(uow, facts), end)
-    await uow.sessions.complete(
-        session.session_id,
-        SessionCompletion(
-            end.stopped_at, end.meter_stop_wh, energy_wh, end.stop_reason, metering, end.ending
-        ),
-    )
-    uow.record(
-        SessionEnded(
-            session.station_id,
-            session_id=str(session.session_id),
-            transaction_id=session.transaction_id,
-            energy_wh=str(energy_wh) if energy_wh is not None else None,
-            stop_reason=end.stop_reason,
-        )
-    )
+    await uow.sessions.complete(session.session_id, _completion(end, energy_wh, metering))
+    uow.record(_ended_event(session, energy_wh, end))
     return await settlement.settle(uow, facts, metering)
+
+
+async def decide_completion(
+    uow: SettlementUnitOfWork, settlement: Settlement, session: Session, end: SessionEnd
+) -> tuple[SessionCompletion, Statement, tuple[DomainEvent, ...]] | None:
+    """What :func:`complete_session` writes, decided before the end's write (the group
+    commit of ends, ``charging.plain_ends``): the completion, the priced statement and the
+    events. None where the full path must decide: no start register stored, a signing meter
+    measures the connector, or a visitor's session (its mail is sent with the statement)."""
+    if session.meter_start_wh is None or session.visitor_id is not None:
+        return None
+    energy_wh = energy_delivered(session.meter_start_wh, end.meter_stop_wh)
+    facts = facts_of(session, end.stopped_at, energy_wh, end.ending)
+    metering = await settlement.decide_unsigned(uow, facts)
+    if metering is None:
+        return None
+    metering = _held(metering, end)
+    statement = await settlement.statement_for(uow, facts, metering)
+    events = (_ended_event(session, energy_wh, end), issued_event(facts, statement))
+    return _completion(end, energy_wh, metering), statement, events
+
+
+def _completion(
+    end: SessionEnd, energy_wh: Decimal | None, metering: Metering
+) -> SessionCompletion:
+    return SessionCompletion(
+        end.stopped_at, end.meter_stop_wh, energy_wh, end.stop_reason, metering, end.ending
+    )
+
+
+def _ended_event(session: Session, energy_wh: Decimal | None, end: SessionEnd) -> SessionEnded:
+    return SessionEnded(
+        session.station_id,
+        session_id=str(session.session_id),
+        transaction_id=session.transaction_id,
+        energy_wh=str(energy_wh) if energy_wh is not None else None,
+        stop_reason=end.stop_reason,
+    )
 
 
 async def replace_assumed_end(

@@ -16,19 +16,22 @@ here once:
   (``charging.endings``), so a connector never has two open sessions; the station's own
   end arriving later replaces the assumed one (``completion.replace_assumed_end``);
 * the station's timestamps are the session's times, also for replayed offline queues;
-* a completed session is settled in the same transaction as its end (one statement).
+* a completed session is settled in the same transaction as its end (one statement);
+* most starts, updates and ends are group-committed (``plain_starts``, ``plain_ends``,
+  ``event_traces.plain_update``): decided by these same rules and written with other
+  stations' by one statement that stores them only where nothing else is to be decided;
+  everything else, and what a batch did not store, takes the full path here.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 from decimal import Decimal
 from typing import Final
 
 from csms.authorization.models import AuthorizationResult
-from csms.authorization.rule import Authorizer, Purpose, mask_token
-from csms.charging import sessions
+from csms.authorization.rule import Authorizer, Purpose
+from csms.charging import plain_ends, plain_starts, sessions
 from csms.charging.commands import (
     RecordTransactionEvent,
     TransactionEventKind,
@@ -41,21 +44,19 @@ from csms.charging.interruptions import Interruptions
 from csms.charging.models import Session, SessionState
 from csms.charging.ports import (
     ChargingUnitOfWork,
+    EndBatcher,
     RemoteStartClaim,
     SessionProgress,
+    StartBatcher,
     UpdateBatcher,
 )
 from csms.clock import Clock
-from csms.events import (
-    SessionStarted,
-    SessionUpdated,
-)
+from csms.events import SessionUpdated
 from csms.ports import UnitOfWorkProvider
 from csms.settlement.measurement import end_register
 from csms.settlement.service import Settlement, issued_total
 from csms.settlement.tariffs import TariffCatalog
 
-REMOTE_START_MATCH_WINDOW: Final = timedelta(minutes=10)
 ENDED: Final = TransactionEventKind.ENDED
 STARTED: Final = TransactionEventKind.STARTED
 
@@ -72,9 +73,13 @@ class ChargingLifecycle:
         *,
         interrupted_grace_s: float = 900.0,
         updates: UpdateBatcher | None = None,
+        starts: StartBatcher | None = None,
+        ends: EndBatcher | None = None,
     ) -> None:
         self._uow = uow
         self._updates = updates
+        self._starts = starts
+        self._ends = ends
         self._clock = clock
         self._settlement = Settlement(catalog)
         self._rule = rule
@@ -86,10 +91,38 @@ class ChargingLifecycle:
             update = plain_update(event)
             if update is not None and await self._updates.record_update(update):
                 return TransactionEventRecorded(event.transaction_id, None, False, None)
+        if self._starts is not None and plain_starts.may_be_plain(event):
+            recorded = await self._plain_start(self._starts, event)
+            if recorded is not None:  # most starts: group-committed (storage/start_batcher)
+                return recorded
+        if self._ends is not None and plain_ends.may_be_plain(event):
+            async with self._uow(atomic=False) as uow:  # reads only (and the card's last use)
+                decided = await plain_ends.decide_plain_end(
+                    uow, self._rule, self._settlement, event
+                )
+            if decided is not None and await self._ends.record_end(decided[0]):
+                return decided[1]  # most ends: group-committed (storage/end_batcher)
         async with self._uow() as uow:
             if event.transaction_id is None:
                 return await self._start_with_issued_id(uow, event)
             return await self._apply(uow, event, None)
+
+    async def _plain_start(
+        self, starts: StartBatcher, event: RecordTransactionEvent
+    ) -> TransactionEventRecorded | None:
+        """A start the member rule decides (one read, outside a transaction), then written by
+        the batch; None when it must take the full path (which authorizes it once more)."""
+        authorization = None
+        if event.id_token is not None:
+            async with self._uow(atomic=False) as uow:
+                authorization = await self._rule.member_start(uow, event.station_id, event.id_token)
+            if authorization is None:  # a visit could apply: decided in the start's transaction
+                return None
+        start = plain_starts.plain_start(event, authorization, self._clock.now())
+        session = await starts.record_start(start)
+        if session is None:
+            return None
+        return TransactionEventRecorded(session.transaction_id, authorization, False, session)
 
     async def _start_with_issued_id(
         self, uow: ChargingUnitOfWork, event: RecordTransactionEvent
@@ -167,7 +200,7 @@ class ChargingLifecycle:
             session = sessions.new_session(event, transaction_id, authorization)
         claim = None
         if event.id_token is not None:  # an app start of this card, claimed with the insert
-            since = self._clock.now() - REMOTE_START_MATCH_WINDOW
+            since = self._clock.now() - plain_starts.REMOTE_START_MATCH_WINDOW
             claim = RemoteStartClaim(
                 event.station_id,
                 event.id_token.value,
@@ -181,16 +214,7 @@ class ChargingLifecycle:
             await uow.reservations.use(
                 event.station_id, event.reservation_id, session.session_id, event.timestamp
             )
-        uow.record(
-            SessionStarted(
-                session.station_id,
-                session_id=str(session.session_id),
-                transaction_id=transaction_id,
-                evse_id=session.evse_id,
-                id_token_masked=mask_token(session.id_token) if session.id_token else None,
-                authorization_status=session.authorization_status,
-            )
-        )
+        uow.record(plain_starts.started_event(session))
         return session
 
     async def _progress(

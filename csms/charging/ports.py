@@ -11,7 +11,8 @@ from uuid import UUID
 
 from csms.authorization.models import TokenKind, TokenStatus
 from csms.charging.models import Session
-from csms.settlement.models import Metering, MeterSample
+from csms.events import DomainEvent
+from csms.settlement.models import Metering, MeterSample, Statement
 from csms.settlement.ports import SettlementWithMailUnitOfWork
 
 
@@ -101,6 +102,68 @@ class UpdateBatcher(Protocol):
     """
 
     async def record_update(self, update: PlainUpdate) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlainStart:
+    """A transaction start decided before its write (``charging.plain_starts``): a member's
+    or no token, no reservation, no named app start, online, plain samples, the first event
+    of its transaction. ``session.transaction_id`` is empty for a 1.6 start (the batch
+    issues the id); ``start_key`` is the 1.6 retry key, ``entry`` the 2.0.1 seqNo entry;
+    ``claim_token`` and ``claim_since``: the card whose waiting app start would claim it."""
+
+    session: Session
+    start_key: str | None
+    entry: SeqNoEntry | None
+    samples: tuple[MeterSample, ...]
+    claim_token: str | None
+    claim_since: datetime | None
+
+
+class StartBatcher(Protocol):
+    """Group commit of plain starts (storage/start_batcher.py).
+
+    ``record_start`` inserts the session (with its seqNo entry, samples and the
+    ``SessionStarted`` event) with the next batch and returns the session as stored (its
+    transaction id issued for 1.6) once that committed, when nothing else has to be decided:
+    no session of this transaction or start key yet, no event of the transaction logged, no
+    active session on the EVSE (to supersede) and no waiting app start of the card (to
+    claim). Otherwise it writes nothing and returns None: the start takes the full path.
+    """
+
+    async def record_start(self, start: PlainStart) -> Session | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlainEnd:
+    """A station's end decided before its write (``charging.plain_ends``): the session's
+    completion, its priced statement and the events they record, with the end's seqNo entry
+    and samples. ``last_seq_no`` is the session's as it was read: the write checks that the
+    session is unchanged since (still active, not ended otherwise, the same last seqNo)."""
+
+    session_id: UUID
+    station_id: str
+    transaction_id: str
+    evse_id: int | None
+    last_seq_no: int | None
+    entry: SeqNoEntry | None
+    samples: tuple[MeterSample, ...]
+    completion: SessionCompletion
+    statement: Statement
+    events: tuple[DomainEvent, ...]
+
+
+class EndBatcher(Protocol):
+    """Group commit of plain ends (storage/end_batcher.py).
+
+    ``record_end`` completes the session, logs the end's seqNo, stores its samples, its
+    statement and its events with the next batch and returns True once that committed, when
+    the session is as it was read: active, not ended otherwise, the same last seqNo, no
+    statement and the end's seqNo not logged. Otherwise it writes nothing and returns False:
+    the end takes the full path (which decides it again in its own transaction).
+    """
+
+    async def record_end(self, end: PlainEnd) -> bool: ...
 
 
 class SeqNoOutcome(enum.StrEnum):

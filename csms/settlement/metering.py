@@ -15,19 +15,22 @@ from csms.authorization.models import TokenStatus
 from csms.events import MeterVerificationFailed
 from csms.meter.ocmf import Reading
 from csms.meter.verify import OcmfVerificationError
-from csms.settlement.models import EnergySource, Metering, ReviewReason, SessionFacts
+from csms.settlement.models import (
+    EnergySource,
+    Metering,
+    MeterRecord,
+    ReviewReason,
+    SessionFacts,
+)
 from csms.settlement.ports import SettlementUnitOfWork
 from csms.settlement.signed_data import meter_energy
 
 
 async def measure(uow: SettlementUnitOfWork, facts: SessionFacts) -> Metering:
     """The energy to bill: the verified signed meter where one measures the connector."""
-    await uow.signed_records.link(facts.station_id, facts.transaction_id, facts.session_id)
-    meter = None
-    if facts.evse_id is not None:
-        meter = await uow.meters.meter_for(facts.station_id, facts.evse_id, facts.started_at)
-    if meter is None or not meter.signs_ocmf:
-        return Metering(facts.register_energy_wh, EnergySource.CHARGER_REGISTER)
+    meter = await _signing_meter(uow, facts)
+    if meter is None:
+        return _charger_register(facts)
     identity = meter.identity()
     try:
         signed = meter_energy(
@@ -53,6 +56,29 @@ async def measure(uow: SettlementUnitOfWork, facts: SessionFacts) -> Metering:
         )
     readings = {"signed_begin": _reading(signed.begin), "signed_end": _reading(signed.end)}
     return Metering(signed.energy_wh, EnergySource.SIGNED_METER, meter=identity | readings)
+
+
+async def measure_unsigned(uow: SettlementUnitOfWork, facts: SessionFacts) -> Metering | None:
+    """:func:`measure` where no signing meter measures the connector (the charger's register);
+    None where one does (its records are verified on the full path, in the end's
+    transaction: the group commit of ends, ``charging.plain_ends``)."""
+    if await _signing_meter(uow, facts) is not None:
+        return None
+    return _charger_register(facts)
+
+
+async def _signing_meter(uow: SettlementUnitOfWork, facts: SessionFacts) -> MeterRecord | None:
+    """The registered OCMF-signing meter of the session's connector; the signed records of
+    its transaction are linked to the session first."""
+    await uow.signed_records.link(facts.station_id, facts.transaction_id, facts.session_id)
+    if facts.evse_id is None:
+        return None
+    meter = await uow.meters.meter_for(facts.station_id, facts.evse_id, facts.started_at)
+    return meter if meter is not None and meter.signs_ocmf else None
+
+
+def _charger_register(facts: SessionFacts) -> Metering:
+    return Metering(facts.register_energy_wh, EnergySource.CHARGER_REGISTER)
 
 
 _BILLED_WITHOUT_REVIEW = (None, TokenStatus.ACCEPTED)  # no token at all, or one we accept

@@ -15,7 +15,12 @@ from decimal import Decimal
 
 from csms.authorization.ports import VisitorsUnitOfWork
 from csms.events import StatementIssued
-from csms.settlement.metering import hold_if_refused, measure, meter_needs_checking
+from csms.settlement.metering import (
+    hold_if_refused,
+    measure,
+    measure_unsigned,
+    meter_needs_checking,
+)
 from csms.settlement.models import (
     EnergySource,
     Metering,
@@ -38,18 +43,31 @@ class Settlement:
         (``SessionCompletion.metering``: one write with the session's end)."""
         return hold_if_refused(await measure(uow, facts), facts)
 
+    async def decide_unsigned(
+        self, uow: SettlementUnitOfWork, facts: SessionFacts
+    ) -> Metering | None:
+        """:meth:`decide` for a session no signing meter measures; None where one does."""
+        metering = await measure_unsigned(uow, facts)
+        return hold_if_refused(metering, facts) if metering is not None else None
+
+    async def statement_for(
+        self, uow: SettlementUnitOfWork, facts: SessionFacts, metering: Metering
+    ) -> Statement:
+        """The session's original statement, priced under its terms (not stored here)."""
+        terms = await uow.pricing_terms.terms_of(facts.session_id, facts.id_token, facts.station_id)
+        return issue_statement(self._catalog, facts, metering, terms=terms)
+
     async def settle(
         self, uow: SettlementWithMailUnitOfWork, facts: SessionFacts, metering: Metering
     ) -> Decimal | None:
         """Issue the statement once; returns the total when a statement was issued."""
-        terms = await uow.pricing_terms.terms_of(facts.session_id, facts.id_token, facts.station_id)
-        statement = issue_statement(self._catalog, facts, metering, terms=terms)
+        statement = await self.statement_for(uow, facts, metering)
         if not await uow.statements.add(statement):  # one original per session
             return await issued_total(uow, facts.session_id)
-        _record_issued(uow, facts, statement)
+        uow.record(issued_event(facts, statement))
         if facts.visitor_id is not None:
             await _notify_visitor(uow, facts.visitor_id, statement.total)
-        return statement.total if statement.status is StatementStatus.ISSUED else None
+        return billed_total(statement)
 
     @staticmethod
     async def _measure_again(
@@ -96,7 +114,7 @@ class Settlement:
         )
         if not await uow.statements.add(correction):
             return None
-        _record_issued(uow, facts, correction)
+        uow.record(issued_event(facts, correction))
         return correction
 
 
@@ -117,29 +135,31 @@ def _operator_decides(metering: Metering, current: Statement) -> Metering:
     return metering
 
 
-def _record_issued(uow: SettlementUnitOfWork, facts: SessionFacts, statement: Statement) -> None:
-    uow.record(
-        StatementIssued(
-            facts.station_id,
-            session_id=str(facts.session_id),
-            statement_id=str(statement.statement_id),
-            status=statement.status.value,
-            tariff_id=statement.tariff_id,
-            total=str(statement.total) if statement.total is not None else None,
-            reason_code=reason_code(statement),
-            reason=statement.unpriced_reason,
-            visitor_id=str(facts.visitor_id) if facts.visitor_id else None,
-            correction=statement.corrects is not None,
-        )
+def issued_event(facts: SessionFacts, statement: Statement) -> StatementIssued:
+    """What issuing ``statement`` records (every statement of a session)."""
+    return StatementIssued(
+        facts.station_id,
+        session_id=str(facts.session_id),
+        statement_id=str(statement.statement_id),
+        status=statement.status.value,
+        tariff_id=statement.tariff_id,
+        total=str(statement.total) if statement.total is not None else None,
+        reason_code=reason_code(statement),
+        reason=statement.unpriced_reason,
+        visitor_id=str(facts.visitor_id) if facts.visitor_id else None,
+        correction=statement.corrects is not None,
     )
+
+
+def billed_total(statement: Statement) -> Decimal | None:
+    """The total a station shows and a result carries: an issued statement's, else None."""
+    return statement.total if statement.status is StatementStatus.ISSUED else None
 
 
 async def issued_total(uow: SettlementUnitOfWork, session_id: uuid.UUID) -> Decimal | None:
     """The current statement's total, when it is an issued one (replayed stops)."""
     statements = await uow.statements.of_session(session_id)
-    if statements and statements[-1].status is StatementStatus.ISSUED:
-        return statements[-1].total
-    return None
+    return billed_total(statements[-1]) if statements else None
 
 
 async def _notify_visitor(

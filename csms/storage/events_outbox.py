@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import asyncpg
 
 from csms.events import DomainEvent, from_payload, to_payload
 from csms.storage.pool import json_text
+
+OnCommit = Callable[[list[tuple[int, DomainEvent]]], None]  # committed events, with their ids
 
 # All events of a unit of work in one statement, in the order they were recorded.
 INSERT_EVENTS: Final = """

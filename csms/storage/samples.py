@@ -17,6 +17,21 @@ from csms.storage.base import Columns, Query, SessionRecordRepository
 # A plain (unsigned) sample is just its reading columns (sample_batcher.py writes those).
 _READING_NAMES: Final = "sampled_at, measurand, value, unit, multiplier, phase, context, location"
 READING: Final = Columns(MeterSample, _READING_NAMES)
+_READING_TYPES: Final = (
+    *("timestamptz", "text", "numeric", "text"),
+    *("integer", "text", "text", "text"),
+)
+
+
+def item_readings(first: int) -> str:
+    """``unnest`` of plain samples tagged with their batch item, ``m(item, <READING>)``, from
+    parameter ``$first`` on (the group-commit statements that store samples with events)."""
+    arrays = ", ".join(
+        f"${first + i}::{kind}[]" for i, kind in enumerate(("integer", *_READING_TYPES))
+    )
+    return f"unnest({arrays}) AS m(item, {READING.sql})"
+
+
 SAMPLE: Final = Columns(
     MeterSample,
     _READING_NAMES

@@ -53,6 +53,17 @@ ISSUED: Final = Fields(
     lines=lambda lines: [line_json(line) for line in lines],
 )
 
+
+def statement_json(statement: Statement) -> dict[str, Any]:
+    """A statement as an object of its ``ISSUED`` columns (``jsonb_populate_recordset``
+    in a group commit, storage/end_batcher.py); exact decimals and ids as text."""
+    values = ISSUED.values(statement)
+    return {
+        name: str(value) if isinstance(value, UUID | Decimal) else value
+        for name, value in zip(ISSUED.names, values, strict=True)
+    }
+
+
 INSERT_STATEMENT: Final = f"""
 INSERT INTO statements ({ISSUED.sql})
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)

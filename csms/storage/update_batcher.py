@@ -20,7 +20,7 @@ import asyncpg
 from csms.charging.ports import PlainUpdate
 from csms.storage.group_commit import GroupCommit
 from csms.storage.sample_batcher import columns
-from csms.storage.samples import READING
+from csms.storage.samples import READING, item_readings
 
 RECORD_PLAIN_UPDATES: Final = f"""
 WITH u AS (
@@ -54,9 +54,7 @@ WITH u AS (
 ), sampled AS (
     INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {READING.sql})
     SELECT b.session_id, b.station_id, b.evse_id, b.transaction_id, {READING.select("m")}
-    FROM unnest($10::integer[], $11::timestamptz[], $12::text[], $13::numeric[], $14::text[],
-                $15::integer[], $16::text[], $17::text[], $18::text[])
-         AS m(item, {READING.sql})
+    FROM {item_readings(10)}
     JOIN bumped AS b USING (item)
     ON CONFLICT DO NOTHING
 )

@@ -20,16 +20,18 @@ import pytest
 
 from csms.administration.ports import AdministrationUnitOfWork, MembershipsUnitOfWork
 from csms.authorization.ports import VisitorsUnitOfWork
-from csms.charging.ports import ChargingUnitOfWork, UpdateBatcher
+from csms.charging.ports import ChargingUnitOfWork, EndBatcher, StartBatcher, UpdateBatcher
 from csms.events import DomainEvent, from_payload
 from csms.ports import EventOutbox, MailQueue, UnitOfWorkProvider
 from csms.settlement.ports import SampleBatcher
 from csms.station_commands.ports import LocalListsUnitOfWork
 from csms.stations.ports import StationsUnitOfWork
 from tests.fakes import (
+    FakeEndBatcher,
     FakeEventOutbox,
     FakeMailQueue,
     FakeSampleBatcher,
+    FakeStartBatcher,
     FakeUpdateBatcher,
     InMemoryStore,
     InMemoryUnitOfWorkProvider,
@@ -182,6 +184,8 @@ class Backend:
     mail: MailQueue
     probe: Probe
     updates: UpdateBatcher
+    starts: StartBatcher
+    ends: EndBatcher
 
 
 @pytest.fixture(scope="session")
@@ -206,13 +210,20 @@ def backend(request: pytest.FixtureRequest) -> Backend:
             FakeMailQueue(store),
             FakeProbe(store),
             FakeUpdateBatcher(store),
+            FakeStartBatcher(store),
+            FakeEndBatcher(store),
         )
     pool: asyncpg.Pool = request.getfixturevalue("contract_pool")
     provider, batcher, outbox, mail = postgres_adapters(pool)
+    from csms.storage.end_batcher import PostgresEndBatcher
+    from csms.storage.start_batcher import PostgresStartBatcher
     from csms.storage.update_batcher import PostgresUpdateBatcher
 
     updates = PostgresUpdateBatcher(pool, max_wait_s=0.001)
-    return Backend("postgres", provider, batcher, outbox, mail, PostgresProbe(pool), updates)
+    starts = PostgresStartBatcher(pool, max_wait_s=0.001)
+    ends = PostgresEndBatcher(pool, max_wait_s=0.001)
+    probe = PostgresProbe(pool)
+    return Backend("postgres", provider, batcher, outbox, mail, probe, updates, starts, ends)
 
 
 @pytest.fixture

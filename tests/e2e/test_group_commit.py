@@ -1,4 +1,5 @@
-"""Group commit over real sockets: updates, statuses and heartbeats (storage/group_commit.py).
+"""Group commit over real sockets: starts, updates, statuses and heartbeats
+(storage/group_commit.py).
 
 The rows are what matters; the writers' batch-size histogram shows that each message took
 the batched path (a silent fall-back to the per-message path would still store the rows).
@@ -34,6 +35,7 @@ async def test_a_201_session_updates_are_group_committed_and_complete(
     """Six periodic updates go through the batch; the event log, the session's last seqNo,
     the samples and the priced end are as on the per-message path."""
     before = batched("transaction_updates")
+    starts_before, ends_before = batched("transaction_starts"), batched("transaction_ends")
     station = await connect_station("2.0.1", "quick-dc-50kw")
     station.clock = SimClock(start=START, speed=0)
     station.registers_wh[1] = Fraction(1000)
@@ -44,6 +46,8 @@ async def test_a_201_session_updates_are_group_committed_and_complete(
             station, connector=1, id_tag=token, duration_s=1800, sample_interval_s=300
         )
     assert batched("transaction_updates") - before >= 6
+    assert batched("transaction_starts") - starts_before == 1
+    assert batched("transaction_ends") - ends_before == 1
     row = await db.fetchrow("SELECT * FROM sessions WHERE station_id = $1", station.station_id)
     events = await db.fetch(
         "SELECT seq_no, event_type FROM transaction_events WHERE station_id = $1 ORDER BY seq_no",
@@ -68,6 +72,39 @@ async def test_a_201_session_updates_are_group_committed_and_complete(
         )
         == 0
     )
+
+
+async def test_a_16_session_is_group_committed_with_its_issued_id_statement_and_events(
+    connect_station: Any, db: asyncpg.Connection
+) -> None:
+    """The start's batch issues the transaction id from the same sequence; the stop's batch
+    completes the session with its statement; the outbox's events carry the ids the station
+    was answered with, in the order a unit of work writes them."""
+    starts, ends = batched("transaction_starts"), batched("transaction_ends")
+    station = await connect_station("1.6")
+    station.clock = SimClock(start=START, speed=0)
+    tx = await station.start_transaction(1, "GCSTART16")
+    await station.charge(tx, 600)
+    answer = await station.stop_transaction(tx)
+    assert (batched("transaction_starts") - starts, batched("transaction_ends") - ends) == (1, 1)
+    row = await db.fetchrow("SELECT * FROM sessions WHERE station_id = $1", station.station_id)
+    assert row["transaction_id"] == str(tx.transaction_id)
+    assert (row["state"], row["authorization_status"]) == ("completed", "Invalid")
+    assert row["energy_wh"] == row["meter_stop_wh"] - row["meter_start_wh"] > 0
+    assert answer["idTagInfo"]["status"] == "Invalid"
+    statement = await db.fetchrow(
+        "SELECT status, inputs FROM statements WHERE session_id = $1", row["session_id"]
+    )
+    assert statement["status"] == "needs_review"  # an unknown card is held, never billed
+    assert statement["inputs"]["review_reason"] == "authorization_refused"
+    events = await db.fetch(
+        "SELECT kind, payload FROM outbox_events WHERE station_id = $1 AND kind <> 'station_booted'"
+        " ORDER BY event_id",
+        station.station_id,
+    )
+    assert [e["kind"] for e in events] == ["session_started", "session_ended", "statement_issued"]
+    assert {e["payload"]["transaction_id"] for e in events[:2]} == {str(tx.transaction_id)}
+    assert {e["payload"]["session_id"] for e in events} == {str(row["session_id"])}
 
 
 async def test_statuses_are_group_committed_and_heartbeats_flushed(

@@ -7,9 +7,11 @@ behaviour the fakes show is one the database has.
 """
 
 from tests.fakes.doubles import (
+    FakeEndBatcher,
     FakeEventOutbox,
     FakeMailQueue,
     FakeSampleBatcher,
+    FakeStartBatcher,
     FakeStationGateway,
     FakeUpdateBatcher,
 )
@@ -25,9 +27,11 @@ from tests.fakes.unit_of_work import InMemoryUnitOfWork, InMemoryUnitOfWorkProvi
 
 __all__ = [
     "CheckViolation",
+    "FakeEndBatcher",
     "FakeEventOutbox",
     "FakeMailQueue",
     "FakeSampleBatcher",
+    "FakeStartBatcher",
     "FakeStationGateway",
     "FakeUpdateBatcher",
     "ForeignKeyViolation",

@@ -1,4 +1,5 @@
-"""Fakes of the ports around the database: station gateway, sample batcher, outbox, mail."""
+"""Fakes of the ports around the database: station gateway, sample batcher, the batches of
+starts and updates, outbox, mail."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import dataclasses
 from collections.abc import Iterable
 
 from csms.charging.models import Session, SessionState
-from csms.charging.ports import PlainUpdate
+from csms.charging.plain_starts import started_event
+from csms.charging.ports import PlainEnd, PlainStart, PlainUpdate
 from csms.errors import StationNotConnected
 from csms.events import DomainEvent
 from csms.settlement.ports import SampleBatch
 from csms.station_commands.commands import CommandResult, StationCommand
-from tests.fakes.settlement import insert_sample
+from tests.fakes.charging import FakeSessionRepository
+from tests.fakes.settlement import FakeStatementRepository, insert_sample
 from tests.fakes.store import InMemoryStore, SessionRow, Transaction, stored
 
 Answer = CommandResult | Exception
@@ -128,6 +131,101 @@ class FakeUpdateBatcher:
         batch = SampleBatch(entry.station_id, session.evse_id, entry.transaction_id, ())
         for sample in update.samples:
             insert_sample(tx, batch, session.session_id, sample)
+        return True
+
+
+class FakeStartBatcher:
+    """The rule of the PostgreSQL start batcher over the store: a plain start is stored
+    (session, seqNo entry, samples, its SessionStarted event; a 1.6 id issued) unless its
+    transaction or start key is there, an event of its transaction is logged, a session is
+    active on its EVSE or an app start of its card waits; then it writes nothing (None)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def record_start(self, start: PlainStart) -> Session | None:
+        store, session = self._store, start.session
+        if self._blocked(start):
+            return None
+        if not session.transaction_id:
+            session = dataclasses.replace(session, transaction_id=str(next(store.transaction_ids)))
+        tx = Transaction(store, atomic=False)
+        tx.require(store.stations, session.station_id, "station")
+        tx.put(store.sessions, session.session_id, SessionRow(stored(session), start.start_key))
+        if start.entry is not None:
+            entry = dataclasses.replace(start.entry, transaction_id=session.transaction_id)
+            key = (entry.station_id, entry.transaction_id, entry.seq_no)
+            tx.put(store.transaction_events, key, stored(entry))
+        batch = SampleBatch(session.station_id, session.evse_id, session.transaction_id, ())
+        for sample in start.samples:
+            insert_sample(tx, batch, session.session_id, sample)
+        store.publish([started_event(session)])
+        return session
+
+    def _blocked(self, start: PlainStart) -> bool:
+        store, session = self._store, start.session
+        station_id, transaction_id = session.station_id, session.transaction_id
+        rows = [row for row in store.sessions.values() if row.session.station_id == station_id]
+        return (
+            any(row.session.transaction_id == transaction_id for row in rows)
+            or any(start.start_key is not None and row.start_key == start.start_key for row in rows)
+            or any(
+                row.session.state is SessionState.ACTIVE
+                and session.evse_id is not None
+                and row.session.evse_id == session.evse_id
+                for row in rows
+            )
+            or any(key[:2] == (station_id, transaction_id) for key in store.transaction_events)
+            or any(
+                row.station_id == station_id
+                and row.session_id is None
+                and row.id_token == start.claim_token
+                and start.claim_since is not None
+                and row.requested_at >= start.claim_since
+                for row in store.remote_starts.values()
+            )
+        )
+
+
+class FakeEndBatcher:
+    """The rule of the PostgreSQL end batcher over the store: an end whose session is as it
+    was read (active, not ended otherwise, the same last seqNo, no statement, the end's seqNo
+    not logged) completes it with its entry, samples, statement and events (True); anything
+    else writes nothing (False)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def record_end(self, end: PlainEnd) -> bool:
+        store = self._store
+        row = store.sessions.get(end.session_id)
+        key = (end.station_id, end.transaction_id, end.entry.seq_no if end.entry else None)
+        if (
+            row is None
+            or row.session.state is not SessionState.ACTIVE
+            or row.session.ending is not None
+            or row.session.last_seq_no != end.last_seq_no
+            or key in store.transaction_events
+            or any(s.session_id == end.session_id for s in store.statements.values())
+        ):
+            return False
+        tx = Transaction(store, atomic=False)
+        await FakeSessionRepository(tx).complete(end.session_id, end.completion)
+        if end.entry is not None:
+            bumped = dataclasses.replace(
+                store.sessions[end.session_id].session, last_seq_no=end.entry.seq_no
+            )
+            tx.put(
+                store.sessions,
+                end.session_id,
+                dataclasses.replace(store.sessions[end.session_id], session=bumped),
+            )
+            tx.put(store.transaction_events, key, stored(end.entry))
+        batch = SampleBatch(end.station_id, end.evse_id, end.transaction_id, ())
+        for sample in end.samples:
+            insert_sample(tx, batch, end.session_id, sample)
+        await FakeStatementRepository(tx).add(end.statement)
+        store.publish(list(end.events))
         return True
 
 
