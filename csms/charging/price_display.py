@@ -106,7 +106,7 @@ class PriceDisplay:
         settings = await self.settings_of(station_id)
         if not settings.cost_messages:  # most stations: no round trip
             return
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:  # three reads for a display: no transaction
             session = await uow.sessions.by_transaction(station_id, transaction_id)
             if session is None:
                 return
@@ -180,7 +180,7 @@ class PriceDisplay:
     async def _running_cost(
         self, station_id: str, transaction_id: str
     ) -> tuple[Decimal, Decimal] | None:
-        async with self._uow() as uow:
+        async with self._uow(atomic=False) as uow:  # three reads for a display: no transaction
             session = await uow.sessions.by_transaction(station_id, transaction_id)
             if session is None or session.state is not SessionState.ACTIVE:
                 return None
