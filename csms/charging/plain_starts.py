@@ -2,7 +2,8 @@
 
 Most starts (1.6 §4.8 StartTransaction, 2.0.1 E01-E03 TransactionEvent Started) open a
 session and decide nothing else: a member's card (or no token), no reservation, no named app
-start, online, plain samples, the first event of the transaction. Such a start is authorized
+start, online, plain samples, the first event of the transaction (whatever its seqNo:
+nothing below a Started's is missing, ``storage/transaction_log.py``). Such a start is authorized
 by the member rule (``authorization.rule.authorize_member_start``), then written with the
 starts of other stations by one statement (``charging.ports.StartBatcher``), which stores it
 only when nothing else has to happen (no session to supersede, no app start to claim, not a
@@ -32,7 +33,6 @@ def may_be_plain(event: RecordTransactionEvent) -> bool:
     """True when only the authorization's outcome can still send ``event`` the full way."""
     return (
         event.kind is TransactionEventKind.STARTED
-        and event.seq_no in (None, 0)
         and (event.transaction_id is None) is (event.seq_no is None)  # 1.6: we issue the id
         and not event.offline
         and event.reservation_id is None

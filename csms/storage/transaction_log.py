@@ -18,7 +18,9 @@ UNMATCHED_STOP: Final = Fields(
 # One round trip: record the event unless the same event (seqNo and content digest) is
 # there; a used seqNo with other content is recorded flagged seq_no_reused. A new seqNo
 # clears the gap it fills and records the sequence numbers still missing below it (at most
-# 1000, a bounded series: a seqNo of 2^40 must not make 2^40 rows). The
+# 1000, a bounded series: a seqNo of 2^40 must not make 2^40 rows). A Started's seqNo is
+# its transaction's first: nothing below it is missing (stations that count across
+# transactions start each one above 0), and gaps recorded below it before it came go. The
 # answer is NULL for a replay, false for a new event, true for a reused seqNo. A row kept
 # before migration 010 has no digest (''): its seqNo again is a replay, as it was then.
 RECORD_TRANSACTION_EVENT: Final = f"""
@@ -33,7 +35,8 @@ WITH seen AS (
     RETURNING seq_no_reused
 ), filled AS (
     DELETE FROM seq_no_gaps
-    WHERE station_id = $1 AND transaction_id = $2 AND missing_seq_no = $3
+    WHERE station_id = $1 AND transaction_id = $2
+      AND (missing_seq_no = $3 OR ($4 = 'Started' AND missing_seq_no < $3))
       AND EXISTS (SELECT 1 FROM inserted)
 ), missing AS (
     INSERT INTO seq_no_gaps (station_id, transaction_id, missing_seq_no)
@@ -43,7 +46,7 @@ WITH seen AS (
                            WHERE station_id = $1 AND transaction_id = $2 AND seq_no < $3),
                           0) AS first) AS below,
          generate_series(below.first, least($3 - 1, below.first + 999)) AS gap
-    WHERE EXISTS (SELECT 1 FROM inserted WHERE NOT seq_no_reused)
+    WHERE EXISTS (SELECT 1 FROM inserted WHERE NOT seq_no_reused) AND $4 <> 'Started'
       AND NOT EXISTS (SELECT 1
                       FROM transaction_events
                       WHERE station_id = $1 AND transaction_id = $2 AND seq_no = gap)

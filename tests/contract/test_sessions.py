@@ -227,6 +227,25 @@ async def test_gaps_below_a_new_seq_no_are_kept_until_filled(backend: Backend) -
     assert await backend.probe.seq_no_gaps(station_id, transaction_id) == [1]
 
 
+async def test_nothing_below_a_started_seq_no_is_missing(backend: Backend) -> None:
+    """A station counting across transactions starts one at seqNo 7: no gap below it; an
+    Updated that came before its Started left gaps that the Started clears."""
+    station_id = await new_station(backend.provider)
+
+    async def record(transaction_id: str, seq_no: int, kind: str) -> None:
+        entry = SeqNoEntry(station_id, transaction_id, seq_no, kind, "Authorized", AT, False)
+        async with backend.provider() as uow:
+            assert await uow.transaction_log.record_event_seq(entry) is SeqNoOutcome.NEW
+
+    await record("T1", 7, "Started")
+    await record("T1", 9, "Updated")
+    assert await backend.probe.seq_no_gaps(station_id, "T1") == [8]
+    await record("T2", 12, "Updated")  # its Started comes late
+    assert await backend.probe.seq_no_gaps(station_id, "T2") == list(range(12))
+    await record("T2", 10, "Started")
+    assert await backend.probe.seq_no_gaps(station_id, "T2") == [11]
+
+
 async def test_a_new_seq_no_raises_the_sessions_last_seq_no(uow_provider: Provider) -> None:
     """The session's last seqNo is the highest recorded, never lowered by a late one."""
     session = await new_session(uow_provider)

@@ -38,7 +38,7 @@ def _start(station_id: str, version: str = "2.0.1", card: str = "CARD1") -> Reco
         evse_id=1,
         connector_id=1,
         id_token=make_token(card),
-        seq_no=0 if v201 else None,
+        seq_no=7 if v201 else None,  # a station counting across its transactions
         trigger="Authorized" if v201 else None,
         meter_start_wh=None if v201 else Decimal(120),
         samples=(begin,) if v201 else (),
@@ -60,10 +60,11 @@ async def test_a_201_start_is_stored_with_its_entry_samples_and_event(backend: B
         samples = await uow.samples.of_session(session.session_id)
         again = await uow.transaction_log.record_event_seq(start.entry)
     assert stored is not None
-    assert (stored.meter_start_wh, stored.last_seq_no) == (Decimal("1000.5"), 0)
+    assert (stored.meter_start_wh, stored.last_seq_no) == (Decimal("1000.5"), 7)
     assert stored.authorization_status is TokenStatus.ACCEPTED
     assert [s.value for s in samples] == [Decimal("1000.5")]
     assert again is SeqNoOutcome.REPLAY  # the entry was logged with the session
+    assert await backend.probe.seq_no_gaps(station_id, session.transaction_id) == []
     events = await backend.probe.events_of(station_id)
     assert [e for e in events if isinstance(e, SessionStarted)] == [
         SessionStarted(

@@ -196,7 +196,8 @@ class FakeTransactionLog:
 
     async def record_event_seq(self, entry: SeqNoEntry) -> SeqNoOutcome:
         """A replay (this seqNo and content seen), a reused seqNo (kept, flagged) or new;
-        a new one fills its gap and records those below."""
+        a new one fills its gap and records those below (a Started: none below, and those
+        recorded below it go)."""
         store = self._store
         station_id, transaction_id, seq_no = entry.station_id, entry.transaction_id, entry.seq_no
         key = (station_id, transaction_id, seq_no)
@@ -217,6 +218,10 @@ class FakeTransactionLog:
         first_missing = max(below) + 1 if below else 0
         self._tx.put(store.transaction_events, key, stored(entry))
         self._tx.delete(store.seq_no_gaps, key)
+        if entry.event_type == "Started":
+            for gap in [g for g in store.seq_no_gaps if g[:2] == key[:2] and g[2] < seq_no]:
+                self._tx.delete(store.seq_no_gaps, gap)
+            first_missing = seq_no
         for gap in range(first_missing, seq_no)[:_MAX_GAPS_PER_EVENT]:
             if (station_id, transaction_id, gap) not in store.seq_no_gaps:
                 self._tx.put(store.seq_no_gaps, (station_id, transaction_id, gap), self._tx.now())
