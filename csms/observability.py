@@ -132,6 +132,11 @@ METER_VERIFICATION_FAILURES: Final = _counter(
     "Sessions on a signed billing meter whose records did not verify, by reason code.",
     "reason",
 )
+GROUP_COMMIT_SKIPPED: Final = _counter(
+    "csms_group_commit_skipped_total",
+    "Messages a group-commit writer did not store (they took the full path), by writer.",
+    "writer",
+)
 GROUP_COMMIT_ITEMS: Final = _histogram(
     "csms_group_commit_items",
     "Messages written by one group-commit statement, by writer.",

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # --- end public visitor listener ---
     database_url: SecretStr | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
-    database_pool_size: int = Field(default=10, ge=1, le=100)
+    database_pool_size: int = Field(default=20, ge=1, le=100)
     database_check_interval_s: float = Field(default=1.0, gt=0, le=60)
     database_retry_max_s: float = Field(default=30.0, gt=0, le=600)
     dev_mode: bool = False

@@ -34,6 +34,7 @@ def may_be_plain(event: RecordTransactionEvent) -> bool:
     return (
         event.kind is TransactionEventKind.STARTED
         and (event.transaction_id is None) is (event.seq_no is None)  # 1.6: we issue the id
+        and event.transaction_id != ""  # the batch issues an id for the empty one (1.6)
         and not event.offline
         and event.reservation_id is None
         and event.remote_start_id is None

@@ -20,29 +20,35 @@ import asyncpg
 
 from csms.charging.ports import PlainEnd
 from csms.events import DomainEvent, to_payload
+from csms.observability import GROUP_COMMIT_SKIPPED
 from csms.storage.events_outbox import OnCommit
 from csms.storage.group_commit import GroupCommit
 from csms.storage.metering import metering_json
 from csms.storage.pool import json_text
 from csms.storage.sample_batcher import columns
 from csms.storage.samples import READING, item_readings
+from csms.storage.sessions import completing
 from csms.storage.statements import ISSUED, statement_json
+
+# The COMPLETION values of the batch's rows (storage/sessions.py ``completing``).
+_COMPLETION_OF_U: Final = (
+    *("u.stopped_at", "u.meter_stop_wh", "u.energy_wh", "u.stop_reason"),
+    *("u.metering::jsonb", "u.ending::jsonb"),
+)
+
+_STATEMENT_COLUMNS: Final = ", ".join(f"t.{name}" for name in ISSUED.names)
 
 RECORD_PLAIN_ENDS: Final = f"""
 WITH u AS (
     SELECT *
     FROM unnest($1::integer[], $2::uuid[], $3::bigint[], $4::bigint[], $5::text[],
                 $6::timestamptz[], $7::text[], $8::timestamptz[], $9::numeric[],
-                $10::numeric[], $11::text[], $12::text[])
+                $10::numeric[], $11::text[], $12::text[], $13::text[])
          AS u(item, session_id, read_seq_no, seq_no, trigger_reason, occurred_at, digest,
-              stopped_at, meter_stop_wh, energy_wh, stop_reason, metering)
+              stopped_at, meter_stop_wh, energy_wh, stop_reason, metering, ending)
 ), completed AS (
     UPDATE sessions AS s
-    SET state = 'completed', stopped_at = u.stopped_at, meter_stop_wh = u.meter_stop_wh,
-        energy_wh = u.energy_wh, stop_reason = u.stop_reason,
-        metering = coalesce(u.metering::jsonb, s.metering), ending = NULL,
-        interrupt_pending_at = NULL, last_seq_no = coalesce(u.seq_no, s.last_seq_no),
-        updated_at = now()
+    SET {completing(_COMPLETION_OF_U, "s")}, last_seq_no = coalesce(u.seq_no, s.last_seq_no)
     FROM u
     WHERE s.session_id = u.session_id AND s.state = 'active' AND s.ending IS NULL
       AND s.last_seq_no IS NOT DISTINCT FROM u.read_seq_no
@@ -63,18 +69,19 @@ WITH u AS (
 ), sampled AS (
     INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {READING.sql})
     SELECT c.session_id, c.station_id, c.evse_id, c.transaction_id, {READING.select("m")}
-    FROM {item_readings(13)}
+    FROM {item_readings(14)}
     JOIN completed AS c USING (item)
     ON CONFLICT DO NOTHING
 ), issued AS (
     INSERT INTO statements ({ISSUED.sql})
-    SELECT {ISSUED.sql}
-    FROM jsonb_populate_recordset(NULL::statements, $22::jsonb) AS t
-    WHERE t.session_id IN (SELECT session_id FROM completed)
+    SELECT {_STATEMENT_COLUMNS}
+    FROM jsonb_array_elements($23::jsonb) WITH ORDINALITY AS j(statement, position)
+    JOIN completed AS c ON c.item = j.position - 1
+    CROSS JOIN LATERAL jsonb_populate_record(NULL::statements, j.statement) AS t
 ), published AS (
     INSERT INTO outbox_events (station_id, kind, payload)
     SELECT e.station_id, e.kind, e.payload::jsonb
-    FROM unnest($23::integer[], $24::text[], $25::text[], $26::text[]) WITH ORDINALITY
+    FROM unnest($24::integer[], $25::text[], $26::text[], $27::text[]) WITH ORDINALITY
          AS e(item, station_id, kind, payload, position)
     JOIN completed AS c USING (item)
     ORDER BY e.position
@@ -101,6 +108,7 @@ def _row(item: int, end: PlainEnd) -> tuple[Any, ...]:
         done.energy_wh,
         done.stop_reason,
         metering,
+        json_text(done.ending) if done.ending is not None else None,
     )
 
 
@@ -117,7 +125,10 @@ class PostgresEndBatcher:
         )
 
     async def record_end(self, end: PlainEnd) -> bool:
-        return await self._commit.submit(end)
+        stored = await self._commit.submit(end)
+        if not stored:
+            GROUP_COMMIT_SKIPPED.labels("transaction_ends").inc()
+        return stored
 
     async def _write(self, conn: asyncpg.Connection, ends: Sequence[PlainEnd]) -> list[bool]:
         """Every end of the batch in one statement; True for each one it stored."""

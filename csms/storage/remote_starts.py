@@ -19,6 +19,18 @@ VALUES ($1, $2, $3, $4, $5)
 RETURNING remote_start_id"""  # noqa: S608 (a constant column list)
 
 
+def waiting_start(station: str, token: str, named: str, since: str, table: str = "") -> str:
+    """The condition on ``remote_starts`` (as ``table``) of an app start a new session
+    claims: the one named, or without a name the card's unclaimed one since ``since``."""
+    t = f"{table}." if table else ""
+    return (
+        f"{t}station_id = {station} AND {t}session_id IS NULL"
+        f" AND ({t}remote_start_id = {named}"
+        f" OR ({named}::integer IS NULL AND {t}id_token = {token}"
+        f" AND {t}requested_at >= {since}))"
+    )
+
+
 def claim_remote_start(first: int) -> str:
     """The UPDATE that claims a waiting app start for a new session (a CTE of the session's
     insert, storage/sessions.py), its CLAIM parameters numbered from ``$first``."""
@@ -28,10 +40,7 @@ UPDATE remote_starts
 SET session_id = {session}
 WHERE remote_start_id = (SELECT remote_start_id
                          FROM remote_starts
-                         WHERE station_id = {station} AND session_id IS NULL
-                           AND (remote_start_id = {named}
-                                OR ({named}::integer IS NULL AND id_token = {token}
-                                    AND requested_at >= {since}))
+                         WHERE {waiting_start(station, token, named, since)}
                          ORDER BY requested_at DESC
                          LIMIT 1)
 RETURNING remote_start_id"""  # noqa: S608 (parameter numbers only)

@@ -90,12 +90,25 @@ PROGRESS: Final = Fields(
     "meter_start_wh, last_seq_no, offline, id_token, token_kind, authorization_status,"
     " started_at, evse_id, connector_id",
 )
-UPDATE_SESSION_COMPLETED: Final = """
+
+
+def completing(values: tuple[str, str, str, str, str, str], table: str = "") -> str:
+    """The SET list that completes a session, from the values of its ``COMPLETION`` fields
+    in order (stop time, end register, energy, stop reason, metering, ending); ``table``
+    names the updated table where the values come from another (storage/end_batcher.py)."""
+    stopped_at, meter_stop, energy, reason, metering, ending = values
+    kept = f"{table}.metering" if table else "metering"
+    return (
+        f"state = 'completed', stopped_at = {stopped_at}, meter_stop_wh = {meter_stop},"
+        f" energy_wh = {energy}, stop_reason = {reason}, metering = coalesce({metering}, {kept}),"
+        f" ending = {ending}, interrupt_pending_at = NULL, updated_at = now()"
+    )
+
+
+UPDATE_SESSION_COMPLETED: Final = f"""
 UPDATE sessions
-SET state = 'completed', stopped_at = $2, meter_stop_wh = $3, energy_wh = $4, stop_reason = $5,
-    metering = coalesce($6, metering), ending = $7, interrupt_pending_at = NULL,
-    updated_at = now()
-WHERE session_id = $1 AND state = 'active'"""
+SET {completing(("$2", "$3", "$4", "$5", "$6", "$7"))}
+WHERE session_id = $1 AND state = 'active'"""  # noqa: S608 (parameter numbers only)
 # The station's own end of a session that was ended without it (charging.endings).
 UPDATE_SESSION_END_REPLACED: Final = """
 UPDATE sessions

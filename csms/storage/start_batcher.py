@@ -24,9 +24,11 @@ from csms.charging.models import Session
 from csms.charging.plain_starts import started_event
 from csms.charging.ports import PlainStart
 from csms.events import DomainEvent, to_payload
+from csms.observability import GROUP_COMMIT_SKIPPED
 from csms.storage.events_outbox import OnCommit
 from csms.storage.group_commit import GroupCommit
 from csms.storage.pool import json_text
+from csms.storage.remote_starts import waiting_start
 from csms.storage.sample_batcher import columns
 from csms.storage.samples import READING, item_readings
 
@@ -56,8 +58,7 @@ WITH u AS (
                       WHERE s.station_id = u.station_id AND s.evse_id = u.evse_id
                         AND s.state = 'active')
       AND NOT EXISTS (SELECT 1 FROM remote_starts AS r
-                      WHERE r.station_id = u.station_id AND r.session_id IS NULL
-                        AND r.id_token = u.claim_token AND r.requested_at >= u.claim_since)
+                      WHERE {waiting_start("u.station_id", "u.claim_token", "NULL", "u.claim_since", "r")})
       AND NOT EXISTS (SELECT 1 FROM transaction_events AS e
                       WHERE e.station_id = u.station_id AND e.transaction_id = u.transaction_id)
     ORDER BY item
@@ -130,7 +131,10 @@ class PostgresStartBatcher:
         )
 
     async def record_start(self, start: PlainStart) -> Session | None:
-        return await self._commit.submit(start)
+        session = await self._commit.submit(start)
+        if session is None:
+            GROUP_COMMIT_SKIPPED.labels("transaction_starts").inc()
+        return session
 
     async def _write(
         self, conn: asyncpg.Connection, starts: Sequence[PlainStart]

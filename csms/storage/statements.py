@@ -55,7 +55,7 @@ ISSUED: Final = Fields(
 
 
 def statement_json(statement: Statement) -> dict[str, Any]:
-    """A statement as an object of its ``ISSUED`` columns (``jsonb_populate_recordset``
+    """A statement as an object of its ``ISSUED`` columns (``jsonb_populate_record``
     in a group commit, storage/end_batcher.py); exact decimals and ids as text."""
     values = ISSUED.values(statement)
     return {

@@ -18,6 +18,7 @@ from typing import Any, Final
 import asyncpg
 
 from csms.charging.ports import PlainUpdate
+from csms.observability import GROUP_COMMIT_SKIPPED
 from csms.storage.group_commit import GroupCommit
 from csms.storage.sample_batcher import columns
 from csms.storage.samples import READING, item_readings
@@ -96,7 +97,10 @@ class PostgresUpdateBatcher:
         )
 
     async def record_update(self, update: PlainUpdate) -> bool:
-        return await self._commit.submit(update)
+        stored = await self._commit.submit(update)
+        if not stored:
+            GROUP_COMMIT_SKIPPED.labels("transaction_updates").inc()
+        return stored
 
     async def close(self) -> None:
         await self._commit.close()

@@ -7,6 +7,7 @@ changed session writes nothing and is left to the full path.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 from decimal import Decimal
@@ -96,3 +97,26 @@ async def test_an_end_whose_session_changed_writes_nothing(backend: Backend, cha
     assert stored.last_seq_no == 3
     kinds = [type(e) for e in await backend.probe.events_of(session.station_id)]
     assert StatementIssued not in kinds
+
+
+async def test_a_batch_stores_each_end_it_can_and_skips_the_others(backend: Backend) -> None:
+    """Three ends in one window, the second's session closed meanwhile: it alone is skipped;
+    each stored one has its statement and its two events, none of the skipped one's."""
+    sessions = [
+        await new_session(backend.provider, meter_start_wh=Decimal(1000), last_seq_no=3)
+        for _ in range(3)
+    ]
+    ends = [await _decided(backend, session) for session in sessions]
+    async with backend.provider() as uow:
+        await uow.sessions.complete(sessions[1].session_id, ends[1].completion)
+    stored = await asyncio.gather(*(backend.ends.record_end(end) for end in ends))
+    assert stored == [True, False, True]
+    for session, end, ok in zip(sessions, ends, stored, strict=True):
+        async with backend.provider() as uow:
+            statements = await uow.statements.of_session(session.session_id)
+        assert [s.statement_id for s in statements] == ([end.statement.statement_id] if ok else [])
+        events = await backend.probe.events_of(session.station_id)
+        issued = [e for e in events if isinstance(e, StatementIssued)]
+        assert [e.statement_id for e in issued] == (
+            [str(end.statement.statement_id)] if ok else []
+        )

@@ -7,16 +7,17 @@ transaction already logged writes nothing and is left to the full path.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from csms.authorization.models import AuthorizationResult, TokenStatus
-from csms.authorization.rule import make_token
+from csms.authorization.rule import make_token, mask_token
 from csms.charging.commands import RecordTransactionEvent, TransactionEventKind
 from csms.charging.plain_starts import may_be_plain, plain_start
-from csms.charging.ports import RemoteStartRequest, SeqNoOutcome
+from csms.charging.ports import RemoteStartRequest, SeqNoOutcome, SessionCompletion
 from csms.events import SessionStarted
 from csms.settlement.models import MeterSample
 from tests.conftest import unique
@@ -72,7 +73,7 @@ async def test_a_201_start_is_stored_with_its_entry_samples_and_event(backend: B
             session_id=str(session.session_id),
             transaction_id=session.transaction_id,
             evse_id=1,
-            id_token_masked=events[0].id_token_masked,  # type: ignore[attr-defined]
+            id_token_masked=mask_token("CARD1"),
             authorization_status="Accepted",
         )
     ]
@@ -87,12 +88,16 @@ async def test_a_16_start_gets_an_issued_id_and_its_retry_writes_nothing(
     first = await backend.starts.record_start(plain_start(event, ACCEPTED, AT))
     assert first is not None
     assert first.transaction_id.isdigit()
+    async with backend.provider() as uow:  # ended, so that only the start key is in the way
+        stored = await uow.sessions.by_transaction(station_id, first.transaction_id)
+        completion = SessionCompletion(AT, Decimal(200), Decimal(80), "Local")
+        await uow.sessions.complete(first.session_id, completion)
+    assert stored is not None
+    assert stored.meter_start_wh == Decimal(120)
     retry = plain_start(event, ACCEPTED, AT)  # the same start key
     assert await backend.starts.record_start(retry) is None
     async with backend.provider() as uow:
-        stored = await uow.sessions.by_transaction(station_id, first.transaction_id)
-    assert stored is not None
-    assert stored.meter_start_wh == Decimal(120)
+        assert await uow.sessions.by_id(retry.session.session_id) is None
 
 
 @pytest.mark.parametrize("case", ["active on the EVSE", "app start waiting", "logged"])
@@ -116,3 +121,20 @@ async def test_a_start_with_something_to_decide_writes_nothing(backend: Backend,
         assert await uow.sessions.by_transaction(station_id, event.transaction_id) is None
     events = await backend.probe.events_of(station_id)
     assert not [e for e in events if isinstance(e, SessionStarted)]
+
+
+async def test_a_batch_stores_each_start_it_can_and_skips_the_others(backend: Backend) -> None:
+    """Three stations' starts in one window: the one with a session to supersede is skipped
+    alone, each stored one gets its own session and event."""
+    stations = [await new_station(backend.provider) for _ in range(3)]
+    await new_session(backend.provider, stations[1])  # active on EVSE 1
+    events = [_start(station_id) for station_id in stations]
+    results = await asyncio.gather(
+        *(backend.starts.record_start(plain_start(e, ACCEPTED, AT)) for e in events)
+    )
+    assert [r is not None for r in results] == [True, False, True]
+    for station_id, event, result in zip(stations, events, results, strict=True):
+        started = [
+            e for e in await backend.probe.events_of(station_id) if isinstance(e, SessionStarted)
+        ]
+        assert [e.transaction_id for e in started] == ([event.transaction_id] if result else [])
