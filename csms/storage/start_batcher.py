@@ -32,6 +32,9 @@ from csms.storage.remote_starts import waiting_start
 from csms.storage.sample_batcher import columns
 from csms.storage.samples import READING, item_readings
 
+# A waiting app start of the card (storage/remote_starts.py): the full path claims it.
+_CLAIMABLE: Final = waiting_start("u.station_id", "u.claim_token", "NULL", "u.claim_since", "r")
+
 RECORD_PLAIN_STARTS: Final = f"""
 WITH u AS (
     SELECT *
@@ -58,7 +61,7 @@ WITH u AS (
                       WHERE s.station_id = u.station_id AND s.evse_id = u.evse_id
                         AND s.state = 'active')
       AND NOT EXISTS (SELECT 1 FROM remote_starts AS r
-                      WHERE {waiting_start("u.station_id", "u.claim_token", "NULL", "u.claim_since", "r")})
+                      WHERE {_CLAIMABLE})
       AND NOT EXISTS (SELECT 1 FROM transaction_events AS e
                       WHERE e.station_id = u.station_id AND e.transaction_id = u.transaction_id)
     ORDER BY item

@@ -117,6 +117,4 @@ async def test_a_batch_stores_each_end_it_can_and_skips_the_others(backend: Back
         assert [s.statement_id for s in statements] == ([end.statement.statement_id] if ok else [])
         events = await backend.probe.events_of(session.station_id)
         issued = [e for e in events if isinstance(e, StatementIssued)]
-        assert [e.statement_id for e in issued] == (
-            [str(end.statement.statement_id)] if ok else []
-        )
+        assert [e.statement_id for e in issued] == ([str(end.statement.statement_id)] if ok else [])
