@@ -64,6 +64,10 @@ async def test_a_201_session_updates_are_group_committed_and_complete(
     assert seq_nos == list(range(seq_nos[0], seq_nos[0] + len(seq_nos)))
     assert row["last_seq_no"] == seq_nos[-1]
     assert row["energy_wh"] == 25000
+    statement = await db.fetchrow(
+        "SELECT status, total, lines FROM statements WHERE session_id = $1", row["session_id"]
+    )
+    assert (statement["status"], statement["total"]) == ("unpriced", None)  # no tariff here
     linked = await db.fetchval(
         "SELECT count(*) FROM meter_samples WHERE session_id = $1 AND context = 'Sample.Periodic'",
         row["session_id"],
