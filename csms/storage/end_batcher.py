@@ -26,9 +26,10 @@ from csms.storage.group_commit import GroupCommit
 from csms.storage.metering import metering_json
 from csms.storage.pool import json_text
 from csms.storage.sample_batcher import columns
-from csms.storage.samples import READING, item_readings
+from csms.storage.samples import READING, linked_samples
 from csms.storage.sessions import completing
 from csms.storage.statements import ISSUED, statement_json
+from csms.storage.transaction_log import logged_entries
 
 # The COMPLETION values of the batch's rows (storage/sessions.py ``completing``).
 _COMPLETION_OF_U: Final = (
@@ -58,20 +59,8 @@ WITH u AS (
       AND NOT EXISTS (SELECT 1 FROM statements AS t WHERE t.session_id = s.session_id)
     RETURNING u.item, s.session_id, s.station_id, s.transaction_id, s.evse_id, u.seq_no,
               u.trigger_reason, u.occurred_at, u.digest
-), logged AS (
-    INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type,
-                                    trigger_reason, occurred_at, offline, digest)
-    SELECT station_id, transaction_id, seq_no, 'Ended', trigger_reason, occurred_at, false,
-           digest
-    FROM completed
-    WHERE seq_no IS NOT NULL
-    ON CONFLICT DO NOTHING
-), sampled AS (
-    INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {READING.sql})
-    SELECT c.session_id, c.station_id, c.evse_id, c.transaction_id, {READING.select("m")}
-    FROM {item_readings(14)}
-    JOIN completed AS c USING (item)
-    ON CONFLICT DO NOTHING
+), logged AS ({logged_entries("completed", "Ended")}
+), sampled AS ({linked_samples("completed", 14)}
 ), issued AS (
     INSERT INTO statements ({ISSUED.sql})
     SELECT {_STATEMENT_COLUMNS}

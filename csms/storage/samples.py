@@ -32,6 +32,18 @@ def item_readings(first: int) -> str:
     return f"unnest({arrays}) AS m(item, {READING.sql})"
 
 
+def linked_samples(source: str, first: int, transaction_id: str = "transaction_id") -> str:
+    """The INSERT (a CTE of a group-commit statement) of the samples ``item_readings(first)``
+    of the items that ``source`` stored, each linked to its item's session (``source`` has
+    item, session_id, station_id, evse_id and the transaction id as ``transaction_id``)."""
+    return f"""
+    INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {READING.sql})
+    SELECT s.session_id, s.station_id, s.evse_id, s.{transaction_id}, {READING.select("m")}
+    FROM {item_readings(first)}
+    JOIN {source} AS s USING (item)
+    ON CONFLICT DO NOTHING"""  # noqa: S608 (constant names)
+
+
 SAMPLE: Final = Columns(
     MeterSample,
     _READING_NAMES

@@ -30,10 +30,15 @@ from csms.storage.group_commit import GroupCommit
 from csms.storage.pool import json_text
 from csms.storage.remote_starts import waiting_start
 from csms.storage.sample_batcher import columns
-from csms.storage.samples import READING, item_readings
+from csms.storage.samples import READING, linked_samples
+from csms.storage.transaction_log import logged_entries
 
 # A waiting app start of the card (storage/remote_starts.py): the full path claims it.
 _CLAIMABLE: Final = waiting_start("u.station_id", "u.claim_token", "NULL", "u.claim_since", "r")
+
+_LOGGED: Final = logged_entries(
+    "stored", "Started", transaction_id="issued_id", occurred_at="started_at"
+)
 
 RECORD_PLAIN_STARTS: Final = f"""
 WITH u AS (
@@ -69,19 +74,8 @@ WITH u AS (
     RETURNING session_id, transaction_id AS issued_id
 ), stored AS (
     SELECT u.*, i.issued_id FROM inserted AS i JOIN u USING (session_id)
-), logged AS (
-    INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type,
-                                    trigger_reason, occurred_at, offline, digest)
-    SELECT station_id, issued_id, seq_no, 'Started', trigger_reason, started_at, false, digest
-    FROM stored
-    WHERE seq_no IS NOT NULL
-    ON CONFLICT DO NOTHING
-), sampled AS (
-    INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {READING.sql})
-    SELECT s.session_id, s.station_id, s.evse_id, s.issued_id, {READING.select("m")}
-    FROM {item_readings(22)}
-    JOIN stored AS s USING (item)
-    ON CONFLICT DO NOTHING
+), logged AS ({_LOGGED}
+), sampled AS ({linked_samples("stored", 22, "issued_id")}
 ), published AS (
     INSERT INTO outbox_events (station_id, kind, payload)
     SELECT station_id, 'session_started',

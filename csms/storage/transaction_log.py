@@ -57,6 +57,27 @@ WITH seen AS (
     WHERE station_id = $1 AND transaction_id = $2 AND EXISTS (SELECT 1 FROM inserted)
 )
 SELECT seq_no_reused FROM inserted"""  # noqa: S608 (a constant column list)
+
+
+def logged_entries(
+    source: str,
+    event_type: str,
+    *,
+    transaction_id: str = "transaction_id",
+    occurred_at: str = "occurred_at",
+) -> str:
+    """The INSERT (a CTE of a group-commit statement) of the seqNo entries of the items that
+    ``source`` stored, online events of ``event_type`` (``source`` has station_id, seq_no,
+    trigger_reason, digest, the transaction id and the event's time by the names given)."""
+    return f"""
+    INSERT INTO transaction_events ({SEQ_NO_ENTRY.sql})
+    SELECT station_id, {transaction_id}, seq_no, '{event_type}', trigger_reason, {occurred_at},
+           false, digest
+    FROM {source}
+    WHERE seq_no IS NOT NULL
+    ON CONFLICT DO NOTHING"""  # noqa: S608 (constant names)
+
+
 INSERT_UNMATCHED_STOP: Final = f"""
 INSERT INTO unmatched_stops ({UNMATCHED_STOP.sql})
 VALUES ($1, $2, $3, $4, $5, $6)

@@ -21,7 +21,8 @@ from csms.charging.ports import PlainUpdate
 from csms.observability import GROUP_COMMIT_SKIPPED
 from csms.storage.group_commit import GroupCommit
 from csms.storage.sample_batcher import columns
-from csms.storage.samples import READING, item_readings
+from csms.storage.samples import READING, linked_samples
+from csms.storage.transaction_log import logged_entries
 
 RECORD_PLAIN_UPDATES: Final = f"""
 WITH u AS (
@@ -45,19 +46,8 @@ WITH u AS (
                         AND e.seq_no = u.seq_no)
     RETURNING u.item, s.session_id, s.evse_id, u.station_id, u.transaction_id, u.seq_no,
               u.trigger_reason, u.occurred_at, u.digest
-), logged AS (
-    INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type,
-                                    trigger_reason, occurred_at, offline, digest)
-    SELECT station_id, transaction_id, seq_no, 'Updated', trigger_reason, occurred_at, false,
-           digest
-    FROM bumped
-    ON CONFLICT DO NOTHING
-), sampled AS (
-    INSERT INTO meter_samples (session_id, station_id, evse_id, transaction_id, {READING.sql})
-    SELECT b.session_id, b.station_id, b.evse_id, b.transaction_id, {READING.select("m")}
-    FROM {item_readings(10)}
-    JOIN bumped AS b USING (item)
-    ON CONFLICT DO NOTHING
+), logged AS ({logged_entries("bumped", "Updated")}
+), sampled AS ({linked_samples("bumped", 10)}
 )
 SELECT item FROM bumped"""  # noqa: S608 (a constant column list)
 
