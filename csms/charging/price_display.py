@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Protocol
@@ -30,6 +31,7 @@ from csms.errors import CsmsError
 from csms.ports import UnitOfWorkProvider
 from csms.records import frozen
 from csms.settlement.measurement import end_register, start_register
+from csms.settlement.models import MeterSample
 from csms.settlement.statements import quote_for, tariff_for
 from csms.settlement.tariffs import NoTariffAssigned, TariffCatalog
 from csms.station_commands.commands import CostUpdated, DataTransfer, StationCommand
@@ -134,12 +136,19 @@ class PriceDisplay:
         self._last_sent[key] = now
         return True
 
-    async def charging(self, station_id: str, version: str, transaction_id: str) -> None:
-        """The running cost (the caller asked ``running_cost_due`` first)."""
+    async def charging(
+        self,
+        station_id: str,
+        version: str,
+        transaction_id: str,
+        latest: Sequence[MeterSample] = (),
+    ) -> None:
+        """The running cost (the caller asked ``running_cost_due`` first); ``latest``: the
+        samples of the message that made it due, the session's newest."""
         settings = await self.settings_of(station_id)
         if version == "1.6" and not settings.cost_messages:
             return
-        running = await self._running_cost(station_id, transaction_id)
+        running = await self._running_cost(station_id, transaction_id, latest)
         if running is None:
             return
         cost, register = running
@@ -178,13 +187,17 @@ class PriceDisplay:
         self._last_sent.pop((station_id, transaction_id), None)
 
     async def _running_cost(
-        self, station_id: str, transaction_id: str
+        self, station_id: str, transaction_id: str, latest: Sequence[MeterSample]
     ) -> tuple[Decimal, Decimal] | None:
-        async with self._uow(atomic=False) as uow:  # three reads for a display: no transaction
+        """The cost so far, until the newest register: the one in ``latest`` with the
+        session's start register (two reads), else read from all its samples (three)."""
+        async with self._uow(atomic=False) as uow:  # reads for a display: no transaction
             session = await uow.sessions.by_transaction(station_id, transaction_id)
             if session is None or session.state is not SessionState.ACTIVE:
                 return None
-            samples = await uow.samples.of_session(session.session_id)
+            samples = list(latest)
+            if session.meter_start_wh is None or end_register(latest) is None:
+                samples = await uow.samples.of_session(session.session_id)
             terms = await uow.pricing_terms.terms_of(
                 session.session_id, session.id_token, station_id
             )

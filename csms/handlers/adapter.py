@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -15,6 +15,7 @@ from csms.clock import Clock, SystemClock
 from csms.handlers.routing import Handler, on
 from csms.handlers.wire.codec import format_timestamp, parse_timestamp
 from csms.reservations.reconcile import ReservationReconciler
+from csms.settlement.models import MeterSample
 from csms.smart_charging.profiles import ProfileService
 from csms.station_commands.local_lists import LocalListService
 from csms.stations import commands as station_cmd
@@ -133,11 +134,13 @@ class StationAdapter:
             reconciler, station_id = self._reservations, self.station_id
             self.after_reply(lambda: reconciler.station_reports_reserved(station_id, evse_id))
 
-    def _show_running_cost(self, transaction_id: str) -> None:
-        """The running cost on the screen, when due (2.0.1 CostUpdated, 1.6 costmsg)."""
+    def _show_running_cost(self, transaction_id: str, samples: Sequence[MeterSample]) -> None:
+        """The running cost on the screen, when due (2.0.1 CostUpdated, 1.6 costmsg), from the
+        message's own samples where they carry the register."""
         prices = self._prices
         if prices is not None and prices.running_cost_due(self.station_id, transaction_id):
-            self._show_price(lambda p: p.charging(self.station_id, self.version, transaction_id))
+            station_id, version = self.station_id, self.version
+            self._show_price(lambda p: p.charging(station_id, version, transaction_id, samples))
 
     def _show_price(self, job: Callable[[PriceDisplay], Coroutine[Any, Any, Any]]) -> None:
         """Once the station's message is answered, update the price on its screen."""

@@ -216,6 +216,7 @@ class InMemoryStore:
         self.app_token_digests: dict[str, str] = {}  # account id -> digest
         self.audit: dict[int, AuditEntry] = {}
         self.events: list[DomainEvent] = []
+        self.display_settings: dict[str, Any] = {}  # station -> DisplaySettings
         self.delivered_events: set[int] = set()  # 1-based positions in ``events``
         self.transaction_ids = itertools.count(1)  # transaction_id_seq
         self._identities: dict[str, itertools.count[int]] = {}

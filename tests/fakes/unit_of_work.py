@@ -21,6 +21,7 @@ from csms.charging.ports import (
     SessionRepository,
     TransactionLog,
 )
+from csms.charging.price_display import DisplaySettings, DisplaySettingsRepository
 from csms.events import DomainEvent
 from csms.settlement.ports import (
     MeteringRepository,
@@ -69,6 +70,19 @@ from tests.fakes.stations import (
 from tests.fakes.store import InMemoryStore, Transaction
 
 
+class FakeDisplaySettings:
+    """The stations' screens (charging.price_display): the defaults until saved."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def display_of(self, station_id: str) -> DisplaySettings:
+        return self._tx.store.display_settings.get(station_id, DisplaySettings())
+
+    async def save(self, station_id: str, settings: DisplaySettings) -> None:
+        self._tx.put(self._tx.store.display_settings, station_id, settings)
+
+
 class InMemoryUnitOfWork:
     """Satisfies every capability's unit-of-work Protocol, like the PostgreSQL one."""
 
@@ -98,6 +112,7 @@ class InMemoryUnitOfWork:
         self.api_keys: ApiKeyRepository = FakeApiKeyRepository(tx)
         self.app_tokens: AppTokenRepository = FakeAppTokenRepository(tx)
         self.audit: AuditRepository = FakeAuditRepository(tx)
+        self.price_display: DisplaySettingsRepository = FakeDisplaySettings(tx)
         self._recorded: list[DomainEvent] = []
 
     def record(self, event: DomainEvent) -> None:

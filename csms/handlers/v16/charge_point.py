@@ -68,10 +68,10 @@ class ChargePointV16(StationAdapter):
 
     @handles("MeterValues")
     async def on_meter_values(self, **fields: Any) -> call_result.MeterValues:
-        await self._meter_values.record(mapping.to_meter_values(self.station_id, **fields))
-        if fields.get("transaction_id") is not None:  # 1.6 costmsg RunningCost
-            charging = str(fields["transaction_id"])
-            self._show_running_cost(charging)
+        command = mapping.to_meter_values(self.station_id, **fields)
+        await self._meter_values.record(command)
+        if command.transaction_id is not None:  # 1.6 costmsg RunningCost
+            self._show_running_cost(command.transaction_id, command.samples)
         return call_result.MeterValues()
 
     @handles("StopTransaction")

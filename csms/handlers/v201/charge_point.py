@@ -55,8 +55,7 @@ class ChargePointV201(StationAdapter):
         if recorded.total_cost is not None and self._prices is not None:  # I03: the final cost
             message = await self._prices.final_message(self.station_id, recorded.total_cost)
         elif event.kind is not TransactionEventKind.ENDED and event.transaction_id:
-            charging = event.transaction_id  # I02: CostUpdated, once per interval
-            self._show_running_cost(charging)
+            self._show_running_cost(event.transaction_id, event.samples)  # I02, per interval
         return mapping.transaction_event_result(recorded, message)
 
     @handles("ReservationStatusUpdate")

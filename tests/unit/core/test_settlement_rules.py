@@ -4,13 +4,22 @@ through corrections, and refused tokens whenever they appear."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 from csms.authorization.models import IdToken, TokenKind, TokenStatus
 from csms.charging.commands import RecordMeterValues
 from csms.settlement.models import MeterRecord, MeterSample, StatementStatus
-from tests.unit.core.conftest import FEB_10, STATION, Core
-from tests.unit.core.test_charging_rules import ENDED, STARTED, event_201, start_16, stop_16
+from csms.station_commands.commands import CostUpdated
+from tests.unit.core.conftest import FEB_10, MEMBER, STATION, Core
+from tests.unit.core.test_charging_rules import (
+    ENDED,
+    STARTED,
+    UPDATED,
+    event_201,
+    start_16,
+    stop_16,
+)
 
 
 async def _statement_after(core: Core, meter_start_wh: int, *samples_wh: int) -> object:
@@ -86,3 +95,24 @@ async def test_correcting_a_shown_refusal_is_the_decision_to_bill(core: Core) ->
     assert correction.status is StatementStatus.ISSUED
     assert correction.total is not None
     assert correction.inputs["energy_wh"] == "3000"
+
+
+async def test_the_running_cost_from_the_message_is_the_one_from_every_sample(core: Core) -> None:
+    """2.0.1 I02 / seed 002 第10条: an Updated event's CostUpdated is priced from the
+    event's own register (no read of the session's samples) and equals the cost priced from
+    every stored sample."""
+    lifecycle, prices = core.services.lifecycle, core.services.prices
+    register = "Energy.Active.Import.Register"
+    begin = MeterSample(FEB_10, register, Decimal(1000), "Wh", context="Transaction.Begin")
+    card = IdToken(MEMBER, TokenKind.ISO14443, MEMBER)
+    start = event_201(STARTED, 0, evse_id=1, connector_id=1, id_token=card, samples=(begin,))
+    await lifecycle.record(start)
+    later = (MeterSample(FEB_10 + timedelta(minutes=20), register, Decimal(3000), "Wh"),)
+    await lifecycle.record(event_201(UPDATED, 1, samples=later))
+    core.gateway.connected.add(STATION)
+    await prices.charging(STATION, "2.0.1", "tx-201", later)
+    await prices.charging(STATION, "2.0.1", "tx-201", ())  # read from the stored samples
+    from_message, from_store = (command for _, command in core.gateway.sent[-2:])
+    assert isinstance(from_message, CostUpdated)
+    assert from_message == from_store
+    assert from_message.total_cost > 0
