@@ -26,7 +26,7 @@ from csms.storage.group_commit import GroupCommit
 from csms.storage.metering import metering_json
 from csms.storage.pool import json_text
 from csms.storage.sample_batcher import columns
-from csms.storage.samples import READING, linked_samples
+from csms.storage.samples import item_reading_columns, linked_samples
 from csms.storage.sessions import completing
 from csms.storage.statements import ISSUED, statement_json
 from csms.storage.transaction_log import logged_entries
@@ -121,16 +121,11 @@ class PostgresEndBatcher:
 
     async def _write(self, conn: asyncpg.Connection, ends: Sequence[PlainEnd]) -> list[bool]:
         """Every end of the batch in one statement; True for each one it stored."""
-        samples = [
-            (item, *READING.values(sample))
-            for item, end in enumerate(ends)
-            for sample in end.samples
-        ]
         events = [(item, event) for item, end in enumerate(ends) for event in end.events]
         rows = await conn.fetch(
             RECORD_PLAIN_ENDS,
             *columns([_row(item, end) for item, end in enumerate(ends)]),
-            *(columns(samples) if samples else [[] for _ in range(9)]),
+            *item_reading_columns(end.samples for end in ends),
             [statement_json(end.statement) for end in ends],
             [item for item, _ in events],
             [event.station_id for _, event in events],

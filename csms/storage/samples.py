@@ -7,7 +7,8 @@ sample: a replay adds nothing, samples differing in any field are all kept.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 from uuid import UUID
 
 from csms.settlement.models import MeterSample
@@ -30,6 +31,19 @@ def item_readings(first: int) -> str:
         f"${first + i}::{kind}[]" for i, kind in enumerate(("integer", *_READING_TYPES))
     )
     return f"unnest({arrays}) AS m(item, {READING.sql})"
+
+
+def item_reading_columns(samples_of_items: Iterable[Sequence[MeterSample]]) -> list[list[Any]]:
+    """The parameters of :func:`item_readings`: the plain samples of every batch item, in
+    item order, as column arrays (empty arrays when no item has one)."""
+    rows = [
+        (item, *READING.values(sample))
+        for item, samples in enumerate(samples_of_items)
+        for sample in samples
+    ]
+    if not rows:
+        return [[] for _ in range(1 + len(READING.names))]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def linked_samples(source: str, first: int, transaction_id: str = "transaction_id") -> str:

@@ -30,7 +30,7 @@ from csms.storage.group_commit import GroupCommit
 from csms.storage.pool import json_text
 from csms.storage.remote_starts import waiting_start
 from csms.storage.sample_batcher import columns
-from csms.storage.samples import READING, linked_samples
+from csms.storage.samples import item_reading_columns, linked_samples
 from csms.storage.transaction_log import logged_entries
 
 # A waiting app start of the card (storage/remote_starts.py): the full path claims it.
@@ -138,13 +138,8 @@ class PostgresStartBatcher:
     ) -> list[Session | None]:
         """Every start of the batch in one statement; the stored session for each it stored."""
         rows = [_row(item, start) for item, start in enumerate(starts)]
-        samples = [
-            (item, *READING.values(sample))
-            for item, start in enumerate(starts)
-            for sample in start.samples
-        ]
-        sample_columns = columns(samples) if samples else [[] for _ in range(9)]
-        stored = await conn.fetch(RECORD_PLAIN_STARTS, *columns(rows), *sample_columns)
+        samples = item_reading_columns(start.samples for start in starts)
+        stored = await conn.fetch(RECORD_PLAIN_STARTS, *columns(rows), *samples)
         results: list[Session | None] = [None] * len(starts)
         committed: list[tuple[int, DomainEvent]] = []
         for row in stored:

@@ -21,7 +21,7 @@ from csms.charging.ports import PlainUpdate
 from csms.observability import GROUP_COMMIT_SKIPPED
 from csms.storage.group_commit import GroupCommit
 from csms.storage.sample_batcher import columns
-from csms.storage.samples import READING, linked_samples
+from csms.storage.samples import item_reading_columns, linked_samples
 from csms.storage.transaction_log import logged_entries
 
 RECORD_PLAIN_UPDATES: Final = f"""
@@ -55,7 +55,6 @@ SELECT item FROM bumped"""  # noqa: S608 (a constant column list)
 async def write_updates(conn: asyncpg.Connection, updates: Sequence[PlainUpdate]) -> list[bool]:
     """Every update of the batch in one statement; True for each one it stored."""
     events: list[tuple[Any, ...]] = []
-    samples: list[tuple[Any, ...]] = []
     for item, update in enumerate(updates):
         entry = update.entry
         events.append(
@@ -71,9 +70,8 @@ async def write_updates(conn: asyncpg.Connection, updates: Sequence[PlainUpdate]
                 update.connector_id,
             )
         )
-        samples.extend((item, *READING.values(sample)) for sample in update.samples)
-    sample_columns = columns(samples) if samples else [[] for _ in range(9)]
-    rows = await conn.fetch(RECORD_PLAIN_UPDATES, *columns(events), *sample_columns)
+    samples = item_reading_columns(update.samples for update in updates)
+    rows = await conn.fetch(RECORD_PLAIN_UPDATES, *columns(events), *samples)
     stored = {row["item"] for row in rows}
     return [item in stored for item in range(len(updates))]
 
